@@ -1,0 +1,102 @@
+//! [`DualVec<T, N>`]: a value and `N` tangents on the stack.
+
+use super::{forward_number, Forward};
+use crate::Scalar;
+use std::fmt;
+
+/// A value with `N` tangents: one pass gives `N` directional derivatives, so a gradient or a
+/// Jacobian of `n` inputs takes ⌈n/N⌉ passes instead of `n`.
+///
+/// ```
+/// use hypergrad_ad::DualVec;
+///
+/// let x = DualVec::<f64, 2>::variable(3.0, 0);
+/// let y = DualVec::<f64, 2>::variable(4.0, 1);
+/// let r = x * y;
+/// assert_eq!((r.re, r.eps), (12.0, [4.0, 3.0]));
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct DualVec<T, const N: usize> {
+    /// The primal value.
+    pub re: T,
+    /// The `N` tangents.
+    pub eps: [T; N],
+}
+
+impl<T: Scalar, const N: usize> DualVec<T, N> {
+    /// `re` with tangents `eps`.
+    #[inline]
+    pub fn new(re: T, eps: [T; N]) -> Self {
+        Self { re, eps }
+    }
+
+    /// The `lane`-th independent variable: tangent 1 in `lane`, 0 elsewhere.
+    ///
+    /// # Panics
+    /// If `lane >= N`.
+    #[inline]
+    pub fn variable(re: T, lane: usize) -> Self {
+        let mut eps = [T::zero(); N];
+        eps[lane] = T::one();
+        Self { re, eps }
+    }
+
+    /// A constant: every tangent 0.
+    #[inline]
+    pub fn constant(re: T) -> Self {
+        Self {
+            re,
+            eps: [T::zero(); N],
+        }
+    }
+}
+
+impl<T: Scalar, const N: usize> Forward for DualVec<T, N> {
+    type T = T;
+    #[inline(always)]
+    fn re(&self) -> T {
+        self.re
+    }
+    #[inline(always)]
+    fn chain(&self, f: T, df: T) -> Self {
+        Self {
+            re: f,
+            eps: self.eps.map(|e| e * df),
+        }
+    }
+    #[inline(always)]
+    fn chain2(&self, other: &Self, f: T, dfx: T, dfy: T) -> Self {
+        let mut eps = self.eps;
+        for (e, o) in eps.iter_mut().zip(&other.eps) {
+            *e = *e * dfx + *o * dfy;
+        }
+        Self { re: f, eps }
+    }
+    #[inline(always)]
+    fn tangent_is_zero(&self) -> bool {
+        self.eps.iter().all(|e| e.is_zero())
+    }
+    #[inline(always)]
+    fn scale_parts(&self, c: T::Real) -> Self {
+        Self {
+            re: self.re.scale(c),
+            eps: self.eps.map(|e| e.scale(c)),
+        }
+    }
+}
+
+impl<T: Scalar, const N: usize> fmt::Display for DualVec<T, N> {
+    /// `re + [e₁, …, e_N]ε`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} + [", self.re)?;
+        for (i, e) in self.eps.iter().enumerate() {
+            if i > 0 {
+                write!(f, ", ")?;
+            }
+            write!(f, "{e}")?;
+        }
+        write!(f, "]ε")
+    }
+}
+
+forward_number!([T: Scalar, const N: usize] DualVec<T, N>);

@@ -1,0 +1,533 @@
+//! Forward mode: dual numbers carry a value and one ([`Dual`]) or several ([`DualVec`]) tangents.
+//!
+//! The derivative rule of every elementary function is written once, in [`forward_number!`],
+//! in terms of the chain-rule primitives of [`Forward`] (and an inherent `constant`); each number
+//! type only says how its tangent part is scaled and combined.
+//!
+//! ## Choices at kinks and outside the domain
+//! The primal value is always what IEEE arithmetic gives for the underlying float. The tangent:
+//! - `abs` at 0: 0 (the minimal-norm element of the Clarke subdifferential [−1, 1]);
+//!   `signum`, `floor`, `ceil`, `round`, `trunc`: 0 everywhere (their derivative away from jumps).
+//! - `max`/`min` at a tie: the derivative of `self` (the first argument).
+//! - `sqrt` at 0: the one-sided limit +∞, so a nonzero tangent gives ±∞ and a zero tangent NaN
+//!   (IEEE 0·∞); `cbrt` likewise. `ln`, `log2`, `log10` of a negative number: NaN primal, tangent
+//!   `dx/x` (finite), so the NaN of the value is not hidden.
+//! - `hypot` at (0, 0): 0. `powf(x, y)` at `x = 0`: the ∂/∂y term `xʸ ln x` is taken as its limit 0.
+//!   `powi(x, 0)`: tangent 0, also at `x = 0`.
+
+mod dual;
+mod dual_vec;
+
+pub use dual::Dual;
+pub use dual_vec::DualVec;
+
+use crate::Scalar;
+
+/// The chain-rule primitives a forward number type provides; [`forward_number!`] builds every
+/// operation from them.
+pub(crate) trait Forward: Copy {
+    /// The scalar type of the value and tangents.
+    type T: Scalar;
+    /// The primal part.
+    fn re(&self) -> Self::T;
+    /// `f(x)` with `f(x) = f` and `f'(x) = df`: tangent `dx · df`.
+    fn chain(&self, f: Self::T, df: Self::T) -> Self;
+    /// `f(x, y)` with partials `dfx`, `dfy`: tangent `dx · dfx + dy · dfy`.
+    fn chain2(&self, other: &Self, f: Self::T, dfx: Self::T, dfy: Self::T) -> Self;
+    /// Whether every tangent is zero.
+    fn tangent_is_zero(&self) -> bool;
+    /// Every part scaled by a plain float.
+    fn scale_parts(&self, c: <Self::T as Scalar>::Real) -> Self;
+}
+
+/// Implements `Float`, `Scalar`, arithmetic (with `Self` and with plain `f32`/`f64` on both
+/// sides), comparisons, `Sum`, `Product` and the num-traits plumbing for a [`Forward`] type.
+macro_rules! forward_number {
+    ([$($gen:tt)*] $ty:ty) => {
+        impl<$($gen)*> ::std::ops::Neg for $ty {
+            type Output = Self;
+            #[inline]
+            fn neg(self) -> Self {
+                self.chain(-self.re(), -<T as num_traits::One>::one())
+            }
+        }
+        impl<$($gen)*> ::std::ops::Add for $ty {
+            type Output = Self;
+            #[inline]
+            fn add(self, o: Self) -> Self {
+                let one = <T as num_traits::One>::one();
+                self.chain2(&o, self.re() + o.re(), one, one)
+            }
+        }
+        impl<$($gen)*> ::std::ops::Sub for $ty {
+            type Output = Self;
+            #[inline]
+            fn sub(self, o: Self) -> Self {
+                let one = <T as num_traits::One>::one();
+                self.chain2(&o, self.re() - o.re(), one, -one)
+            }
+        }
+        impl<$($gen)*> ::std::ops::Mul for $ty {
+            type Output = Self;
+            #[inline]
+            fn mul(self, o: Self) -> Self {
+                self.chain2(&o, self.re() * o.re(), o.re(), self.re())
+            }
+        }
+        impl<$($gen)*> ::std::ops::Div for $ty {
+            type Output = Self;
+            /// `d(x/y) = dx/y − x·dy/y²`.
+            #[inline]
+            fn div(self, o: Self) -> Self {
+                let inv = <T as num_traits::One>::one() / o.re();
+                let f = self.re() * inv;
+                self.chain2(&o, f, inv, -f * inv)
+            }
+        }
+        impl<$($gen)*> ::std::ops::Rem for $ty {
+            type Output = Self;
+            /// `x % y = x − trunc(x/y)·y`: partials 1 and −trunc(x/y).
+            #[inline]
+            fn rem(self, o: Self) -> Self {
+                let q = (self.re() / o.re()).trunc();
+                self.chain2(&o, self.re() % o.re(), <T as num_traits::One>::one(), -q)
+            }
+        }
+        impl<$($gen)*> ::std::ops::AddAssign for $ty {
+            #[inline]
+            fn add_assign(&mut self, o: Self) {
+                *self = *self + o;
+            }
+        }
+        impl<$($gen)*> ::std::ops::SubAssign for $ty {
+            #[inline]
+            fn sub_assign(&mut self, o: Self) {
+                *self = *self - o;
+            }
+        }
+        impl<$($gen)*> ::std::ops::MulAssign for $ty {
+            #[inline]
+            fn mul_assign(&mut self, o: Self) {
+                *self = *self * o;
+            }
+        }
+        impl<$($gen)*> ::std::ops::DivAssign for $ty {
+            #[inline]
+            fn div_assign(&mut self, o: Self) {
+                *self = *self / o;
+            }
+        }
+        impl<$($gen)*> ::std::ops::RemAssign for $ty {
+            #[inline]
+            fn rem_assign(&mut self, o: Self) {
+                *self = *self % o;
+            }
+        }
+        impl<$($gen)*> PartialEq for $ty {
+            /// Compares primal values only, as branching code expects.
+            #[inline]
+            fn eq(&self, o: &Self) -> bool {
+                self.re() == o.re()
+            }
+        }
+        impl<$($gen)*> PartialOrd for $ty {
+            /// Orders by primal value only.
+            #[inline]
+            fn partial_cmp(&self, o: &Self) -> Option<::std::cmp::Ordering> {
+                self.re().partial_cmp(&o.re())
+            }
+        }
+        impl<$($gen)*> Default for $ty {
+            fn default() -> Self {
+                Self::constant(T::zero())
+            }
+        }
+        impl<$($gen)*> ::std::iter::Sum for $ty {
+            fn sum<I: Iterator<Item = Self>>(iter: I) -> Self {
+                iter.fold(Self::constant(T::zero()), |a, b| a + b)
+            }
+        }
+        impl<'a, $($gen)*> ::std::iter::Sum<&'a $ty> for $ty {
+            fn sum<I: Iterator<Item = &'a Self>>(iter: I) -> Self {
+                iter.fold(Self::constant(T::zero()), |a, b| a + *b)
+            }
+        }
+        impl<$($gen)*> ::std::iter::Product for $ty {
+            fn product<I: Iterator<Item = Self>>(iter: I) -> Self {
+                iter.fold(Self::constant(T::one()), |a, b| a * b)
+            }
+        }
+        impl<'a, $($gen)*> ::std::iter::Product<&'a $ty> for $ty {
+            fn product<I: Iterator<Item = &'a Self>>(iter: I) -> Self {
+                iter.fold(Self::constant(T::one()), |a, b| a * *b)
+            }
+        }
+        impl<$($gen)*> num_traits::Zero for $ty {
+            fn zero() -> Self {
+                Self::constant(T::zero())
+            }
+            fn is_zero(&self) -> bool {
+                self.re().is_zero() && self.tangent_is_zero()
+            }
+        }
+        impl<$($gen)*> num_traits::One for $ty {
+            fn one() -> Self {
+                Self::constant(T::one())
+            }
+        }
+        impl<$($gen)*> num_traits::Num for $ty {
+            type FromStrRadixErr = T::FromStrRadixErr;
+            fn from_str_radix(s: &str, radix: u32) -> Result<Self, Self::FromStrRadixErr> {
+                T::from_str_radix(s, radix).map(Self::constant)
+            }
+        }
+        impl<$($gen)*> num_traits::ToPrimitive for $ty {
+            fn to_i64(&self) -> Option<i64> {
+                self.re().to_i64()
+            }
+            fn to_u64(&self) -> Option<u64> {
+                self.re().to_u64()
+            }
+            fn to_f64(&self) -> Option<f64> {
+                self.re().to_f64()
+            }
+        }
+        impl<$($gen)*> num_traits::NumCast for $ty {
+            fn from<P: num_traits::ToPrimitive>(n: P) -> Option<Self> {
+                <T as num_traits::NumCast>::from(n).map(Self::constant)
+            }
+        }
+        impl<$($gen)*> $crate::Scalar for $ty {
+            type Real = T::Real;
+            #[inline]
+            fn value(&self) -> T::Real {
+                self.re().value()
+            }
+            #[inline]
+            fn from_real(x: T::Real) -> Self {
+                Self::constant(T::from_real(x))
+            }
+            #[inline]
+            fn from_f64(x: f64) -> Self {
+                Self::constant(T::from_f64(x))
+            }
+            #[inline]
+            fn to_f64_value(&self) -> f64 {
+                self.re().to_f64_value()
+            }
+            #[inline]
+            fn scale(self, c: T::Real) -> Self {
+                self.scale_parts(c)
+            }
+        }
+        $crate::forward::forward_number!(@mixed [$($gen)*] $ty, f64);
+        $crate::forward::forward_number!(@mixed [$($gen)*] $ty, f32);
+        impl<$($gen)*> num_traits::Float for $ty {
+            fn nan() -> Self {
+                Self::constant(T::nan())
+            }
+            fn infinity() -> Self {
+                Self::constant(T::infinity())
+            }
+            fn neg_infinity() -> Self {
+                Self::constant(T::neg_infinity())
+            }
+            fn neg_zero() -> Self {
+                Self::constant(T::neg_zero())
+            }
+            fn min_value() -> Self {
+                Self::constant(T::min_value())
+            }
+            fn min_positive_value() -> Self {
+                Self::constant(T::min_positive_value())
+            }
+            fn max_value() -> Self {
+                Self::constant(T::max_value())
+            }
+            fn epsilon() -> Self {
+                Self::constant(T::epsilon())
+            }
+            fn is_nan(self) -> bool {
+                self.re().is_nan()
+            }
+            fn is_infinite(self) -> bool {
+                self.re().is_infinite()
+            }
+            fn is_finite(self) -> bool {
+                self.re().is_finite()
+            }
+            fn is_normal(self) -> bool {
+                self.re().is_normal()
+            }
+            fn classify(self) -> ::std::num::FpCategory {
+                self.re().classify()
+            }
+            fn integer_decode(self) -> (u64, i16, i8) {
+                self.re().integer_decode()
+            }
+            fn is_sign_positive(self) -> bool {
+                self.re().is_sign_positive()
+            }
+            fn is_sign_negative(self) -> bool {
+                self.re().is_sign_negative()
+            }
+            fn floor(self) -> Self {
+                Self::constant(self.re().floor())
+            }
+            fn ceil(self) -> Self {
+                Self::constant(self.re().ceil())
+            }
+            fn round(self) -> Self {
+                Self::constant(self.re().round())
+            }
+            fn trunc(self) -> Self {
+                Self::constant(self.re().trunc())
+            }
+            fn signum(self) -> Self {
+                Self::constant(self.re().signum())
+            }
+            /// `fract(x) = x − trunc(x)`: derivative 1.
+            fn fract(self) -> Self {
+                self.chain(self.re().fract(), T::one())
+            }
+            /// Derivative `signum(x)`, and 0 at `x = 0`.
+            fn abs(self) -> Self {
+                let x = self.re();
+                let d = if x.is_zero() { T::zero() } else { x.signum() };
+                self.chain(x.abs(), d)
+            }
+            /// `max(x − y, 0)`.
+            fn abs_sub(self, o: Self) -> Self {
+                (self - o).max(Self::constant(T::zero()))
+            }
+            /// `a·b + c`: partials `b`, `a`, 1.
+            fn mul_add(self, a: Self, b: Self) -> Self {
+                self * a + b
+            }
+            /// `d(1/x) = −dx/x²`.
+            fn recip(self) -> Self {
+                let r = self.re().recip();
+                self.chain(r, -r * r)
+            }
+            /// `d(xⁿ) = n·xⁿ⁻¹ dx`; 0 for `n = 0`.
+            fn powi(self, n: i32) -> Self {
+                let x = self.re();
+                let d = if n == 0 {
+                    T::zero()
+                } else {
+                    T::from_f64(f64::from(n)) * x.powi(n - 1)
+                };
+                self.chain(x.powi(n), d)
+            }
+            /// `d(xʸ) = y·xʸ⁻¹ dx + xʸ ln x dy`, with `xʸ ln x` taken as 0 where `xʸ = 0`.
+            fn powf(self, y: Self) -> Self {
+                let (x, yv) = (self.re(), y.re());
+                let f = x.powf(yv);
+                let dx = if yv.is_zero() { T::zero() } else { yv * x.powf(yv - T::one()) };
+                let dy = if f.is_zero() { T::zero() } else { f * x.ln() };
+                self.chain2(&y, f, dx, dy)
+            }
+            /// `d√x = dx / (2√x)`.
+            fn sqrt(self) -> Self {
+                let s = self.re().sqrt();
+                self.chain(s, (s + s).recip())
+            }
+            /// `d∛x = dx / (3∛x²)`.
+            fn cbrt(self) -> Self {
+                let c = self.re().cbrt();
+                self.chain(c, (T::from_f64(3.0) * c * c).recip())
+            }
+            fn exp(self) -> Self {
+                let e = self.re().exp();
+                self.chain(e, e)
+            }
+            fn exp2(self) -> Self {
+                let e = self.re().exp2();
+                self.chain(e, e * T::from_f64(::std::f64::consts::LN_2))
+            }
+            /// `d(eˣ − 1) = eˣ dx`.
+            fn exp_m1(self) -> Self {
+                let x = self.re();
+                self.chain(x.exp_m1(), x.exp())
+            }
+            fn ln(self) -> Self {
+                let x = self.re();
+                self.chain(x.ln(), x.recip())
+            }
+            /// `d ln(1 + x) = dx / (1 + x)`.
+            fn ln_1p(self) -> Self {
+                let x = self.re();
+                self.chain(x.ln_1p(), (T::one() + x).recip())
+            }
+            /// `log_b x = ln x / ln b`, differentiable in both.
+            fn log(self, base: Self) -> Self {
+                self.ln() / base.ln()
+            }
+            fn log2(self) -> Self {
+                let x = self.re();
+                self.chain(x.log2(), (x * T::from_f64(::std::f64::consts::LN_2)).recip())
+            }
+            fn log10(self) -> Self {
+                let x = self.re();
+                self.chain(x.log10(), (x * T::from_f64(::std::f64::consts::LN_10)).recip())
+            }
+            /// At a tie, the derivative of `self`; a NaN operand is ignored, as IEEE does.
+            fn max(self, o: Self) -> Self {
+                if o.re() > self.re() || self.re().is_nan() {
+                    o
+                } else {
+                    self
+                }
+            }
+            /// At a tie, the derivative of `self`; a NaN operand is ignored, as IEEE does.
+            fn min(self, o: Self) -> Self {
+                if o.re() < self.re() || self.re().is_nan() {
+                    o
+                } else {
+                    self
+                }
+            }
+            /// `d√(x² + y²) = (x dx + y dy)/h`, with 0 at the origin.
+            fn hypot(self, o: Self) -> Self {
+                let (x, y) = (self.re(), o.re());
+                let h = x.hypot(y);
+                if h.is_zero() {
+                    Self::constant(h)
+                } else {
+                    self.chain2(&o, h, x / h, y / h)
+                }
+            }
+            fn sin(self) -> Self {
+                let (s, c) = self.re().sin_cos();
+                self.chain(s, c)
+            }
+            fn cos(self) -> Self {
+                let (s, c) = self.re().sin_cos();
+                self.chain(c, -s)
+            }
+            fn sin_cos(self) -> (Self, Self) {
+                let (s, c) = self.re().sin_cos();
+                (self.chain(s, c), self.chain(c, -s))
+            }
+            /// `d tan x = (1 + tan² x) dx`.
+            fn tan(self) -> Self {
+                let t = self.re().tan();
+                self.chain(t, T::one() + t * t)
+            }
+            /// `d asin x = dx / √(1 − x²)`.
+            fn asin(self) -> Self {
+                let x = self.re();
+                self.chain(x.asin(), (T::one() - x * x).sqrt().recip())
+            }
+            /// `d acos x = −dx / √(1 − x²)`.
+            fn acos(self) -> Self {
+                let x = self.re();
+                self.chain(x.acos(), -(T::one() - x * x).sqrt().recip())
+            }
+            /// `d atan x = dx / (1 + x²)`.
+            fn atan(self) -> Self {
+                let x = self.re();
+                self.chain(x.atan(), (T::one() + x * x).recip())
+            }
+            /// `d atan2(y, x) = (x dy − y dx) / (x² + y²)` with `self = y`.
+            fn atan2(self, o: Self) -> Self {
+                let (y, x) = (self.re(), o.re());
+                let r2 = x * x + y * y;
+                self.chain2(&o, y.atan2(x), x / r2, -y / r2)
+            }
+            fn sinh(self) -> Self {
+                let x = self.re();
+                self.chain(x.sinh(), x.cosh())
+            }
+            fn cosh(self) -> Self {
+                let x = self.re();
+                self.chain(x.cosh(), x.sinh())
+            }
+            /// `d tanh x = (1 − tanh² x) dx`.
+            fn tanh(self) -> Self {
+                let t = self.re().tanh();
+                self.chain(t, T::one() - t * t)
+            }
+            /// `d asinh x = dx / √(x² + 1)`.
+            fn asinh(self) -> Self {
+                let x = self.re();
+                self.chain(x.asinh(), (x * x + T::one()).sqrt().recip())
+            }
+            /// `d acosh x = dx / √(x² − 1)`.
+            fn acosh(self) -> Self {
+                let x = self.re();
+                self.chain(x.acosh(), (x * x - T::one()).sqrt().recip())
+            }
+            /// `d atanh x = dx / (1 − x²)`.
+            fn atanh(self) -> Self {
+                let x = self.re();
+                self.chain(x.atanh(), (T::one() - x * x).recip())
+            }
+            fn to_degrees(self) -> Self {
+                self.chain(self.re().to_degrees(), T::from_f64(180.0 / ::std::f64::consts::PI))
+            }
+            fn to_radians(self) -> Self {
+                self.chain(self.re().to_radians(), T::from_f64(::std::f64::consts::PI / 180.0))
+            }
+        }
+    };
+    (@mixed [$($gen:tt)*] $ty:ty, $f:ty) => {
+        impl<$($gen)*> ::std::ops::Add<$f> for $ty where T: $crate::Scalar<Real = $f> {
+            type Output = Self;
+            #[inline]
+            fn add(self, c: $f) -> Self {
+                self + Self::from_real(c)
+            }
+        }
+        impl<$($gen)*> ::std::ops::Sub<$f> for $ty where T: $crate::Scalar<Real = $f> {
+            type Output = Self;
+            #[inline]
+            fn sub(self, c: $f) -> Self {
+                self - Self::from_real(c)
+            }
+        }
+        impl<$($gen)*> ::std::ops::Mul<$f> for $ty where T: $crate::Scalar<Real = $f> {
+            type Output = Self;
+            #[inline]
+            fn mul(self, c: $f) -> Self {
+                self.scale_parts(c)
+            }
+        }
+        impl<$($gen)*> ::std::ops::Div<$f> for $ty where T: $crate::Scalar<Real = $f> {
+            type Output = Self;
+            #[inline]
+            fn div(self, c: $f) -> Self {
+                self.scale_parts(1.0 / c)
+            }
+        }
+        impl<$($gen)*> ::std::ops::Add<$ty> for $f where T: $crate::Scalar<Real = $f> {
+            type Output = $ty;
+            #[inline]
+            fn add(self, x: $ty) -> $ty {
+                x + self
+            }
+        }
+        impl<$($gen)*> ::std::ops::Sub<$ty> for $f where T: $crate::Scalar<Real = $f> {
+            type Output = $ty;
+            #[inline]
+            fn sub(self, x: $ty) -> $ty {
+                <$ty as $crate::Scalar>::from_real(self) - x
+            }
+        }
+        impl<$($gen)*> ::std::ops::Mul<$ty> for $f where T: $crate::Scalar<Real = $f> {
+            type Output = $ty;
+            #[inline]
+            fn mul(self, x: $ty) -> $ty {
+                x.scale_parts(self)
+            }
+        }
+        impl<$($gen)*> ::std::ops::Div<$ty> for $f where T: $crate::Scalar<Real = $f> {
+            type Output = $ty;
+            #[inline]
+            fn div(self, x: $ty) -> $ty {
+                <$ty as $crate::Scalar>::from_real(self) / x
+            }
+        }
+    };
+}
+pub(crate) use forward_number;

@@ -1,0 +1,25 @@
+//! # hypergrad-ad
+//!
+//! Automatic differentiation for programs written once, generic over [`Scalar`]:
+//!
+//! | scalar | computes |
+//! | --- | --- |
+//! | `f64`, `f32` | values |
+//! | [`Dual<T>`] | one directional derivative (JVP) |
+//! | `Dual<Dual<T>>` | second directional derivatives |
+//!
+//! ```
+//! use hypergrad_ad::{Dual, Scalar};
+//!
+//! fn f<S: Scalar>(x: S) -> S {
+//!     x * x.sin()
+//! }
+//! let y = f(Dual::variable(2.0_f64));
+//! assert!((y.eps - (2.0_f64.sin() + 2.0 * 2.0_f64.cos())).abs() < 1e-15);
+//! ```
+
+pub mod forward;
+mod scalar;
+
+pub use forward::{Dual, DualVec};
+pub use scalar::Scalar;

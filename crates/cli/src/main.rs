@@ -1,0 +1,5 @@
+//! The `hypergrad` command line.
+
+fn main() {
+    println!("hypergrad {}", env!("CARGO_PKG_VERSION"));
+}
