@@ -19,6 +19,7 @@
 //! ```
 
 pub mod forward;
+pub mod nonsmooth;
 mod scalar;
 
 pub use forward::{Dual, DualVec};

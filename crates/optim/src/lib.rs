@@ -1,5 +1,15 @@
 //! # hypergrad-optim
 //!
 //! Differentiable iterative solvers and the models they solve. Every solver exposes its update
-//! as a map `x_{k+1} = T(x_k, θ)`, generic over [`hypergrad_ad::Scalar`], beside a fast `f64`
-//! path.
+//! as a map `x_{k+1} = T(x_k, θ)` ([`FixedPointMap`]), generic over [`hypergrad_ad::Scalar`],
+//! beside a fast `f64` path that must agree with it.
+
+mod design;
+mod error;
+mod fixed_point;
+mod solution;
+
+pub use design::Design;
+pub use error::OptimError;
+pub use fixed_point::FixedPointMap;
+pub use solution::{History, Solution, SolveReport, SolverParams, StopReason};
