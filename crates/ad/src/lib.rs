@@ -20,7 +20,9 @@
 
 pub mod forward;
 pub mod nonsmooth;
+pub mod reverse;
 mod scalar;
 
 pub use forward::{Dual, DualVec};
+pub use reverse::{Tape, Var};
 pub use scalar::Scalar;
