@@ -5,7 +5,7 @@
 //! O(number of scalar multiplications), and a matrix is copied onto the tape once, not once per
 //! output partial.
 
-use super::tape::{check_len, to_index, Block, Operand, StoredMatrix, Tape};
+use super::tape::{check_len, to_index, Block, StoredMatrix, Tape};
 use super::var::same_tape;
 use super::{ReverseError, Var};
 use crate::Scalar;
@@ -35,22 +35,18 @@ impl<T: Scalar> Tape<T> {
     /// If an operand belongs to another tape (a programming error, as for binary operations).
     fn record<'t>(&'t self, value: T, terms: impl Iterator<Item = (Var<'t, T>, T)>) -> Var<'t, T> {
         let mut r = self.rec.borrow_mut();
-        let before = r.operands.len();
+        let before = r.args.len();
         for (v, d) in terms {
             if let Some(t) = v.tape {
                 same_tape(t, self);
-                r.operands.push(Operand {
-                    partial: d,
-                    index: v.index,
-                });
+                r.partials.push(d);
+                r.args.push(v.index);
             }
         }
-        if r.operands.len() == before {
+        if r.args.len() == before {
             return Var::constant(value);
         }
-        let end = to_index(r.operands.len());
-        let index = to_index(r.nodes.len());
-        r.nodes.push(super::tape::Node { value, end });
+        let index = r.close_node();
         Var::on_tape(value, index, self)
     }
 
@@ -251,11 +247,10 @@ impl<T: Scalar> Tape<T> {
         let mut r = self.rec.borrow_mut();
         let args_at = r.block_args.len();
         r.block_args.extend_from_slice(&args);
-        let first = to_index(r.nodes.len());
-        let end = to_index(r.operands.len());
-        r.nodes
-            .extend(values.iter().map(|&value| super::tape::Node { value, end }));
-        to_index(r.nodes.len());
+        let first = to_index(r.ends.len());
+        for _ in 0..values.len() {
+            r.close_node();
+        }
         r.blocks.push(Block {
             first,
             matrix: a.id,

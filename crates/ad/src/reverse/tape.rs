@@ -5,21 +5,6 @@ use crate::Scalar;
 use std::cell::RefCell;
 use std::fmt;
 
-/// One recorded node: its value and the end of its operand range in [`Records::operands`]
-/// (the range starts where the previous node's ends). Input nodes have an empty range.
-#[derive(Clone, Copy)]
-pub(super) struct Node<T> {
-    pub(super) value: T,
-    pub(super) end: u32,
-}
-
-/// One operand of a node: the operand's node index and the local partial ∂node/∂operand.
-#[derive(Clone, Copy)]
-pub(super) struct Operand<T> {
-    pub(super) partial: T,
-    pub(super) index: u32,
-}
-
 /// A matrix copied once onto the tape (row-major), shared by every product that uses it.
 pub(super) struct StoredMatrix {
     pub(super) at: usize,
@@ -41,8 +26,13 @@ pub(super) struct Block {
 
 /// Everything a tape records; behind a `RefCell` so that recording needs only `&Tape`.
 pub(super) struct Records<T: Scalar> {
-    pub(super) nodes: Vec<Node<T>>,
-    pub(super) operands: Vec<Operand<T>>,
+    /// Per node, the end of its operand range in `partials`/`args` (the range starts where the
+    /// previous node's ends; input nodes have an empty range).
+    pub(super) ends: Vec<u32>,
+    /// Per operand, the local partial ∂node/∂operand.
+    pub(super) partials: Vec<T>,
+    /// Per operand, the operand's node index.
+    pub(super) args: Vec<u32>,
     pub(super) blocks: Vec<Block>,
     pub(super) block_args: Vec<u32>,
     pub(super) matrices: Vec<StoredMatrix>,
@@ -54,8 +44,9 @@ pub(super) struct Records<T: Scalar> {
 /// and the local partials with respect to its operands; [`Tape::reverse`] then propagates
 /// adjoints `v̄ᵢ = Σ_{j: i ∈ operands(j)} v̄ⱼ · ∂vⱼ/∂vᵢ` from the outputs back to the inputs.
 ///
-/// Storage is flat (Adept-style): one array of nodes (value, end of operand range), one array of
-/// operands (partial, index) with `u32` indices, plus composite matrix blocks. Nothing is
+/// Storage is flat (Adept-style): per node the end of its operand range (`u32`), per operand its
+/// partial and `u32` node index (12 bytes for `f64`), plus composite matrix blocks. Values live in
+/// the [`Var`]s only. Nothing is
 /// allocated per node, and [`Tape::clear`] keeps the capacity, so a loop that differentiates
 /// many times allocates only on its first pass.
 ///
@@ -79,7 +70,7 @@ pub struct Tape<T: Scalar> {
 pub struct TapeStats {
     /// Recorded nodes (inputs, scalar operations, composite outputs).
     pub nodes: usize,
-    /// Stored (partial, operand index) pairs of scalar and composite-scalar nodes.
+    /// Stored (partial, operand index) pairs.
     pub operands: usize,
     /// Entries of matrices stored for matrix–vector blocks.
     pub matrix_entries: usize,
@@ -98,6 +89,17 @@ pub(super) fn to_index(n: usize) -> u32 {
     u32::try_from(n).expect("hypergrad tape: more than 2^32 - 1 nodes or operands recorded")
 }
 
+impl<T: Scalar> Records<T> {
+    /// Ends the node whose operands were just pushed; returns its index.
+    #[inline(always)]
+    pub(super) fn close_node(&mut self) -> u32 {
+        let end = to_index(self.args.len());
+        let index = to_index(self.ends.len());
+        self.ends.push(end);
+        index
+    }
+}
+
 impl<T: Scalar> Default for Tape<T> {
     fn default() -> Self {
         Self::new()
@@ -114,8 +116,9 @@ impl<T: Scalar> Tape<T> {
     pub fn with_capacity(nodes: usize, operands: usize) -> Self {
         Self {
             rec: RefCell::new(Records {
-                nodes: Vec::with_capacity(nodes),
-                operands: Vec::with_capacity(operands),
+                ends: Vec::with_capacity(nodes),
+                partials: Vec::with_capacity(operands),
+                args: Vec::with_capacity(operands),
                 blocks: Vec::new(),
                 block_args: Vec::new(),
                 matrices: Vec::new(),
@@ -129,8 +132,9 @@ impl<T: Scalar> Tape<T> {
     /// that no [`Var`] of the previous recording is still alive.
     pub fn clear(&mut self) {
         let r = self.rec.get_mut();
-        r.nodes.clear();
-        r.operands.clear();
+        r.ends.clear();
+        r.partials.clear();
+        r.args.clear();
         r.blocks.clear();
         r.block_args.clear();
         r.matrices.clear();
@@ -140,7 +144,7 @@ impl<T: Scalar> Tape<T> {
 
     /// The number of recorded nodes.
     pub fn len(&self) -> usize {
-        self.rec.borrow().nodes.len()
+        self.rec.borrow().ends.len()
     }
 
     /// Whether nothing is recorded.
@@ -152,22 +156,23 @@ impl<T: Scalar> Tape<T> {
     pub fn memory(&self) -> TapeStats {
         use std::mem::size_of;
         let r = self.rec.borrow();
-        let used = r.nodes.len() * size_of::<Node<T>>()
-            + r.operands.len() * size_of::<Operand<T>>()
+        let used = r.ends.len() * size_of::<u32>()
+            + r.args.len() * (size_of::<T>() + size_of::<u32>())
             + r.blocks.len() * size_of::<Block>()
             + r.block_args.len() * size_of::<u32>()
             + r.matrices.len() * size_of::<StoredMatrix>()
             + r.matrix_entries.len() * size_of::<T::Real>();
-        let reserved = r.nodes.capacity() * size_of::<Node<T>>()
-            + r.operands.capacity() * size_of::<Operand<T>>()
+        let reserved = r.ends.capacity() * size_of::<u32>()
+            + r.partials.capacity() * size_of::<T>()
+            + r.args.capacity() * size_of::<u32>()
             + r.blocks.capacity() * size_of::<Block>()
             + r.block_args.capacity() * size_of::<u32>()
             + r.matrices.capacity() * size_of::<StoredMatrix>()
             + r.matrix_entries.capacity() * size_of::<T::Real>()
             + r.adjoints.capacity() * size_of::<T>();
         TapeStats {
-            nodes: r.nodes.len(),
-            operands: r.operands.len(),
+            nodes: r.ends.len(),
+            operands: r.args.len(),
             matrix_entries: r.matrix_entries.len(),
             bytes: used,
             capacity_bytes: reserved,
@@ -177,10 +182,7 @@ impl<T: Scalar> Tape<T> {
     /// A new independent variable (an input node) with the given value.
     #[inline]
     pub fn var(&self, value: T) -> Var<'_, T> {
-        let mut r = self.rec.borrow_mut();
-        let end = to_index(r.operands.len());
-        let index = to_index(r.nodes.len());
-        r.nodes.push(Node { value, end });
+        let index = self.rec.borrow_mut().close_node();
         Var::on_tape(value, index, self)
     }
 
@@ -191,36 +193,20 @@ impl<T: Scalar> Tape<T> {
 
     /// Records `f(x)` with local partial `d = ∂f/∂x`.
     #[inline(always)]
-    pub(super) fn push_unary(&self, value: T, x: u32, d: T) -> u32 {
+    pub(super) fn push_unary(&self, x: u32, d: T) -> u32 {
         let mut r = self.rec.borrow_mut();
-        r.operands.push(Operand {
-            partial: d,
-            index: x,
-        });
-        let end = to_index(r.operands.len());
-        let index = to_index(r.nodes.len());
-        r.nodes.push(Node { value, end });
-        index
+        r.partials.push(d);
+        r.args.push(x);
+        r.close_node()
     }
 
     /// Records `f(x, y)` with local partials `dx`, `dy`.
     #[inline(always)]
-    pub(super) fn push_binary(&self, value: T, x: u32, dx: T, y: u32, dy: T) -> u32 {
+    pub(super) fn push_binary(&self, x: u32, dx: T, y: u32, dy: T) -> u32 {
         let mut r = self.rec.borrow_mut();
-        r.operands.extend_from_slice(&[
-            Operand {
-                partial: dx,
-                index: x,
-            },
-            Operand {
-                partial: dy,
-                index: y,
-            },
-        ]);
-        let end = to_index(r.operands.len());
-        let index = to_index(r.nodes.len());
-        r.nodes.push(Node { value, end });
-        index
+        r.partials.extend_from_slice(&[dx, dy]);
+        r.args.extend_from_slice(&[x, y]);
+        r.close_node()
     }
 
     /// Checks that `v` belongs to this tape (or is a constant) and returns its node index.
@@ -242,7 +228,7 @@ impl<T: Scalar> Tape<T> {
     /// [`ReverseError::ForeignVar`] if a seed belongs to another tape.
     pub fn reverse(&self, seeds: &[(Var<'_, T>, T)]) -> Result<(), ReverseError> {
         let mut r = self.rec.borrow_mut();
-        let n = r.nodes.len();
+        let n = r.ends.len();
         r.adjoints.clear();
         r.adjoints.resize(n, T::zero());
         for (v, w) in seeds {
@@ -281,19 +267,17 @@ impl<T: Scalar> Tape<T> {
         Ok(())
     }
 
-    /// The node's value and its operands as `(operand index, ∂node/∂operand)`, composite
-    /// matrix–vector outputs included (one entry per matrix column). For listings and teaching.
-    pub fn node(&self, i: usize) -> Option<(T, Vec<(usize, T)>)> {
+    /// The operands of node `i` as `(operand index, ∂node/∂operand)`, composite matrix–vector
+    /// outputs included (one entry per matrix column); empty for an input. For listings and
+    /// teaching (values are kept in the [`Var`]s, not on the tape, to keep it small).
+    pub fn node(&self, i: usize) -> Option<Vec<(usize, T)>> {
         let r = self.rec.borrow();
-        let node = r.nodes.get(i)?;
-        let start = if i == 0 {
-            0
-        } else {
-            r.nodes[i - 1].end as usize
-        };
-        let mut ops: Vec<(usize, T)> = r.operands[start..node.end as usize]
+        let end = *r.ends.get(i)? as usize;
+        let start = if i == 0 { 0 } else { r.ends[i - 1] as usize };
+        let mut ops: Vec<(usize, T)> = r.args[start..end]
             .iter()
-            .map(|o| (o.index as usize, o.partial))
+            .zip(&r.partials[start..end])
+            .map(|(&j, &d)| (j as usize, d))
             .collect();
         if let Some((b, row)) = block_of(&r, i) {
             let m = &r.matrices[b.matrix];
@@ -307,7 +291,7 @@ impl<T: Scalar> Tape<T> {
                 ops.push((r.block_args[b.args_at + k] as usize, T::from_real(a)));
             }
         }
-        Some((node.value, ops))
+        Some(ops)
     }
 }
 
@@ -342,22 +326,23 @@ pub(super) fn check_len(
 /// each block as a transposed matrix–vector product.
 fn sweep<T: Scalar>(r: &mut Records<T>) {
     let Records {
-        nodes,
-        operands,
+        ends,
+        partials,
+        args,
         blocks,
         block_args,
         matrices,
         matrix_entries,
         adjoints,
     } = r;
-    let mut hi = nodes.len();
+    let mut hi = ends.len();
     for b in blocks.iter().rev() {
         let m = &matrices[b.matrix];
         let first = b.first as usize;
         let outputs = if b.transpose { m.cols } else { m.rows };
-        sweep_scalar(nodes, operands, adjoints, first + outputs, hi);
+        sweep_scalar(ends, partials, args, adjoints, first + outputs, hi);
         let a = &matrix_entries[m.at..m.at + m.rows * m.cols];
-        let args = &block_args[b.args_at..];
+        let xs = &block_args[b.args_at..];
         for i in 0..m.rows {
             let row = &a[i * m.cols..(i + 1) * m.cols];
             if b.transpose {
@@ -366,52 +351,49 @@ fn sweep<T: Scalar>(r: &mut Records<T>) {
                 for (j, &aij) in row.iter().enumerate() {
                     acc += adjoints[first + j].scale(aij);
                 }
-                adjoints[args[i] as usize] += acc;
+                adjoints[xs[i] as usize] += acc;
             } else {
                 // y = A x: x̄ⱼ += Aᵢⱼ ȳᵢ.
                 let yb = adjoints[first + i];
                 for (j, &aij) in row.iter().enumerate() {
-                    adjoints[args[j] as usize] += yb.scale(aij);
+                    adjoints[xs[j] as usize] += yb.scale(aij);
                 }
             }
         }
         hi = first;
     }
-    sweep_scalar(nodes, operands, adjoints, 0, hi);
+    sweep_scalar(ends, partials, args, adjoints, 0, hi);
 }
 
 /// The scalar part of the sweep over nodes `lo .. hi`, last first.
 #[inline]
 fn sweep_scalar<T: Scalar>(
-    nodes: &[Node<T>],
-    operands: &[Operand<T>],
+    ends: &[u32],
+    partials: &[T],
+    args: &[u32],
     adjoints: &mut [T],
     lo: usize,
     hi: usize,
 ) {
-    let mut end = if hi == 0 {
-        0
-    } else {
-        nodes[hi - 1].end as usize
-    };
+    let mut end = if hi == 0 { 0 } else { ends[hi - 1] as usize };
     for i in (lo..hi).rev() {
-        let start = if i == 0 { 0 } else { nodes[i - 1].end as usize };
+        let start = if i == 0 { 0 } else { ends[i - 1] as usize };
         let a = adjoints[i];
-        for op in &operands[start..end] {
-            adjoints[op.index as usize] += op.partial * a;
+        for (&j, &d) in args[start..end].iter().zip(&partials[start..end]) {
+            adjoints[j as usize] += d * a;
         }
         end = start;
     }
 }
 
 impl<T: Scalar> fmt::Display for Tape<T> {
-    /// One line per node: `v3 = 5  ← v1·2 + v2·1` (operand index and local partial).
+    /// One line per node: `v3 ← v1·2 + v2·1` (operand index · local partial).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for i in 0..self.len() {
-            let Some((value, ops)) = self.node(i) else {
+            let Some(ops) = self.node(i) else {
                 break;
             };
-            write!(f, "v{i:<3} = {value:<12}")?;
+            write!(f, "v{i:<3}")?;
             if ops.is_empty() {
                 writeln!(f, "  input")?;
             } else {

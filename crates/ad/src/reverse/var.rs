@@ -103,7 +103,7 @@ impl<'t, T: Scalar> Forward for Var<'t, T> {
     #[inline(always)]
     fn chain(&self, f: T, df: T) -> Self {
         match self.tape {
-            Some(t) => Self::on_tape(f, t.push_unary(f, self.index, df), t),
+            Some(t) => Self::on_tape(f, t.push_unary(self.index, df), t),
             None => Self::constant(f),
         }
     }
@@ -112,10 +112,10 @@ impl<'t, T: Scalar> Forward for Var<'t, T> {
         match (self.tape, other.tape) {
             (Some(a), Some(b)) => {
                 let t = same_tape(a, b);
-                Self::on_tape(f, t.push_binary(f, self.index, dfx, other.index, dfy), t)
+                Self::on_tape(f, t.push_binary(self.index, dfx, other.index, dfy), t)
             }
-            (Some(t), None) => Self::on_tape(f, t.push_unary(f, self.index, dfx), t),
-            (None, Some(t)) => Self::on_tape(f, t.push_unary(f, other.index, dfy), t),
+            (Some(t), None) => Self::on_tape(f, t.push_unary(self.index, dfx), t),
+            (None, Some(t)) => Self::on_tape(f, t.push_unary(other.index, dfy), t),
             (None, None) => Self::constant(f),
         }
     }
