@@ -72,7 +72,9 @@ fn grad_custom(tape: &mut Tape<f64>, x: &[f64], g: &mut [f64]) -> f64 {
 }
 
 fn point(n: usize) -> Vec<f64> {
-    (0..n).map(|i| 0.5 + 0.3 * ((i as f64) * 0.7).sin()).collect()
+    (0..n)
+        .map(|i| 0.5 + 0.3 * ((i as f64) * 0.7).sin())
+        .collect()
 }
 
 fn bench(c: &mut Criterion) {
@@ -133,7 +135,10 @@ fn seconds_per_call(mut f: impl FnMut()) -> f64 {
 /// gradient agrees with ours.
 fn ratios() {
     println!("\nratio = gradient time / f64 evaluation time");
-    println!("{:>8} {:>12} {:>12} {:>12} {:>10} {:>14}", "n", "f64 (ns)", "tape_scalar", "tape_custom", "echidna", "reverse_crate");
+    println!(
+        "{:>8} {:>12} {:>12} {:>12} {:>10} {:>14}",
+        "n", "f64 (ns)", "tape_scalar", "tape_custom", "echidna", "reverse_crate"
+    );
     for n in SIZES {
         let x = point(n);
         let mut g = vec![0.0; n];
@@ -141,9 +146,16 @@ fn ratios() {
         grad_tape(&mut tape, &x, &mut g);
         let reference = g.clone();
         grad_custom(&mut tape, &x, &mut g);
-        let close = |a: &[f64]| a.iter().zip(&reference).all(|(p, q)| (p - q).abs() <= 1e-12 * (1.0 + q.abs()));
+        let close = |a: &[f64]| {
+            a.iter()
+                .zip(&reference)
+                .all(|(p, q)| (p - q).abs() <= 1e-12 * (1.0 + q.abs()))
+        };
         assert!(close(&g), "custom-node gradient differs");
-        assert!(close(&echidna::grad(|v| rosenbrock_echidna(v), &x)), "echidna differs");
+        assert!(
+            close(&echidna::grad(|v| rosenbrock_echidna(v), &x)),
+            "echidna differs"
+        );
         let base = seconds_per_call(|| {
             black_box(rosenbrock(black_box(&x)));
         });

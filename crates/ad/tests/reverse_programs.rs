@@ -81,7 +81,11 @@ fn forward_hvp(code: &[Instr], x: &[f64], v: &[f64]) -> Vec<f64> {
 /// the order of rounding in the accumulation, which is relative to the size of the terms.
 fn rel_err(a: &[f64], b: &[f64]) -> f64 {
     let scale = b.iter().fold(1.0_f64, |m, x| m.max(x.abs()));
-    a.iter().zip(b).map(|(p, q)| (p - q).abs()).fold(0.0, f64::max) / scale
+    a.iter()
+        .zip(b)
+        .map(|(p, q)| (p - q).abs())
+        .fold(0.0, f64::max)
+        / scale
 }
 
 fn programs() -> impl Strategy<Value = (Vec<Instr>, Vec<f64>, Vec<f64>)> {

@@ -7,7 +7,11 @@ use ndarray::Array2;
 use num_traits::Float;
 
 /// d f(x, y)/d(x, y) by reverse mode.
-fn rev2(f: impl for<'t> Fn(Var<'t, f64>, Var<'t, f64>) -> Var<'t, f64>, x: f64, y: f64) -> [f64; 2] {
+fn rev2(
+    f: impl for<'t> Fn(Var<'t, f64>, Var<'t, f64>) -> Var<'t, f64>,
+    x: f64,
+    y: f64,
+) -> [f64; 2] {
     let tape = Tape::new();
     let (a, b) = (tape.var(x), tape.var(y));
     tape.reverse(&[(f(a, b), 1.0)]).unwrap();
@@ -28,7 +32,11 @@ macro_rules! same_as_forward {
         fn $name() {
             let r = rev2(|$a, $b| $body, $x, $y);
             let f = fwd2(|$a, $b| $body, $x, $y);
-            assert_eq!(r.map(f64::to_bits), f.map(f64::to_bits), "reverse {r:?} forward {f:?}");
+            assert_eq!(
+                r.map(f64::to_bits),
+                f.map(f64::to_bits),
+                "reverse {r:?} forward {f:?}"
+            );
         }
     };
 }
@@ -110,12 +118,17 @@ fn cleared_tape_reuses_its_memory() {
     assert_eq!(tape.memory(), first, "same program, same memory, no growth");
     // Closed form at i: 400 xᵢ(xᵢ² − xᵢ₊₁) + 2(xᵢ − 1) + 200(xᵢ − xᵢ₋₁²).
     let i = 7;
-    let expect = 400.0 * x[i] * (x[i] * x[i] - x[i + 1]) + 2.0 * (x[i] - 1.0)
+    let expect = 400.0 * x[i] * (x[i] * x[i] - x[i + 1])
+        + 2.0 * (x[i] - 1.0)
         + 200.0 * (x[i] - x[i - 1] * x[i - 1]);
     assert!((g[i] - expect).abs() <= 1e-12 * expect.abs().max(1.0));
     assert_eq!(
         reverse::gradient_on(&mut tape, |v| rosenbrock(v), &x, &mut g[..3]),
-        Err(ReverseError::LengthMismatch { what: "gradient output", expected: 200, found: 3 })
+        Err(ReverseError::LengthMismatch {
+            what: "gradient output",
+            expected: 200,
+            found: 3
+        })
     );
 }
 
@@ -152,11 +165,17 @@ fn composite_nodes_match_scalar_programs() {
         let z = t.matvec_t(&am, &wc).unwrap(); // constants: no node
         assert!(z.iter().all(|v| v.index().is_none()));
         let zv: Vec<f64> = z.iter().map(Var::primal).collect();
-        let s = t.dot(&y, &w).unwrap() + t.dot(&x, &zv).unwrap() + t.sum(&x) + t.dot_vars(&x, &x).unwrap();
+        let s = t.dot(&y, &w).unwrap()
+            + t.dot(&x, &zv).unwrap()
+            + t.sum(&x)
+            + t.dot_vars(&x, &x).unwrap();
         let ax = t.axpy(x[0], &x, &x).unwrap();
         let out = s + t.sum(&ax);
         t.reverse(&[(out, 1.0)]).unwrap();
-        (out.primal(), x.iter().map(|v| t.adjoint(*v)).collect::<Vec<_>>())
+        (
+            out.primal(),
+            x.iter().map(|v| t.adjoint(*v)).collect::<Vec<_>>(),
+        )
     };
     let tape = Tape::new();
     let (v1, g1) = compact(&tape);
@@ -164,7 +183,10 @@ fn composite_nodes_match_scalar_programs() {
     let (v2, g2) = reverse::gradient(|x| scalar_program(&a, &w, x), &xv);
     assert!((v1 - v2).abs() <= 1e-13 * v2.abs());
     for (p, q) in g1.iter().zip(&g2) {
-        assert!((p - q).abs() <= 1e-13 * q.abs().max(1.0), "{g1:?} vs {g2:?}");
+        assert!(
+            (p - q).abs() <= 1e-13 * q.abs().max(1.0),
+            "{g1:?} vs {g2:?}"
+        );
     }
     // 4 inputs + 3 matvec outputs + dot, dot, sum, dot_vars + 4 axpy + sum + 4 additions.
     assert_eq!(stats.nodes, 4 + 3 + 4 + 4 + 1 + 4);
@@ -183,7 +205,10 @@ fn matrix_is_stored_once_per_view() {
     }
     assert_eq!(tape.memory().matrix_entries, 30);
     let m = tape.matrix(a.view());
-    assert!(matches!(tape.matvec(&m, &x[..2]), Err(ReverseError::LengthMismatch { .. })));
+    assert!(matches!(
+        tape.matvec(&m, &x[..2]),
+        Err(ReverseError::LengthMismatch { .. })
+    ));
 }
 
 #[test]

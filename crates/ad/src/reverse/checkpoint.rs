@@ -100,7 +100,7 @@ where
         values: x0.to_vec(),
         variable: vec![true; x0.len()],
     };
-    let mut peak = tape.memory();
+    let mut peak = TapeStats::default();
     // Forward pass: record and drop every segment but the last, keeping its start state.
     for j in 0..segments - 1 {
         let (k0, k1) = bounds(j);

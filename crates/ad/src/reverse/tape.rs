@@ -66,7 +66,7 @@ pub struct Tape<T: Scalar> {
 }
 
 /// The memory a tape holds: counts of what it recorded and the bytes they occupy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TapeStats {
     /// Recorded nodes (inputs, scalar operations, composite outputs).
     pub nodes: usize,
