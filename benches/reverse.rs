@@ -93,7 +93,7 @@ fn bench(c: &mut Criterion) {
             b.iter(|| grad_custom(&mut tape, black_box(x), &mut g))
         });
         group.bench_with_input(BenchmarkId::new("echidna", n), &x, |b, x| {
-            b.iter(|| echidna::grad(|v| rosenbrock_echidna(v), black_box(x)))
+            b.iter(|| echidna::grad(rosenbrock_echidna, black_box(x)))
         });
         let rtape = reverse::Tape::new();
         group.bench_with_input(BenchmarkId::new("reverse_crate", n), &x, |b, x| {
@@ -153,7 +153,7 @@ fn ratios() {
         };
         assert!(close(&g), "custom-node gradient differs");
         assert!(
-            close(&echidna::grad(|v| rosenbrock_echidna(v), &x)),
+            close(&echidna::grad(rosenbrock_echidna, &x)),
             "echidna differs"
         );
         let base = seconds_per_call(|| {
@@ -166,7 +166,7 @@ fn ratios() {
             grad_custom(&mut tape, black_box(&x), &mut g);
         });
         let ech = seconds_per_call(|| {
-            black_box(echidna::grad(|v| rosenbrock_echidna(v), black_box(&x)));
+            black_box(echidna::grad(rosenbrock_echidna, black_box(&x)));
         });
         let rtape = reverse::Tape::new();
         let rev = seconds_per_call(|| {

@@ -191,6 +191,9 @@ fn seconds<R>(mut f: impl FnMut() -> R) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
+/// One reverse method, run on a reused tape.
+type Run<'a> = dyn Fn(&mut Tape<f64>) -> UnrolledVjp<f64> + 'a;
+
 /// Prints time (as a multiple of the f64 solve), the hypergradient and the peak tape memory of
 /// each method, and checks they agree.
 fn table(p: &Lasso) {
@@ -216,7 +219,7 @@ fn table(p: &Lasso) {
         0,
         0
     );
-    let runs: [(&str, &dyn Fn(&mut Tape<f64>) -> UnrolledVjp<f64>); 4] = [
+    let runs: [(&str, &Run); 4] = [
         ("reverse full, composite", &|t| {
             p.reverse(&Composite(p), t, Checkpoints::Full)
         }),
