@@ -17,12 +17,12 @@ fn f<S: Scalar>(x: &[S]) -> Vec<S> {
 /// The adjoint sweep printed line by line: v̄ starts at the output weights, then each node
 /// (last first) pushes v̄ᵢ·∂vᵢ/∂vⱼ to its operands vⱼ.
 fn sweep_by_hand(tape: &Tape<f64>, outputs: &[usize], weights: [f64; 2]) -> Vec<f64> {
-    let mut adj = vec![0.0; tape.len()];
+    let mut adj = vec![0.0; tape.len() + 1];
     for (o, w) in outputs.iter().zip(weights) {
         adj[*o] += w;
         println!("  v̄{o} = {w}");
     }
-    for i in (0..tape.len()).rev() {
+    for i in (1..=tape.len()).rev() {
         for (j, d) in tape.node(i).expect("recorded node") {
             adj[j] += adj[i] * d;
             println!(
@@ -31,27 +31,27 @@ fn sweep_by_hand(tape: &Tape<f64>, outputs: &[usize], weights: [f64; 2]) -> Vec<
             );
         }
     }
-    adj[..3].to_vec()
+    adj[1..4].to_vec()
 }
 
 fn main() {
     let x = [1.0, 2.0, 3.0];
     let tape = Tape::new();
     let xs = tape.vars(&x);
-    let v3 = xs[0] * xs[1];
-    let v4 = xs[2].exp();
-    let y1 = v3 + v4;
-    let v6 = xs[2].ln();
-    let y2 = v3 - v6;
+    let v4 = xs[0] * xs[1];
+    let v5 = xs[2].exp();
+    let y1 = v4 + v5;
+    let v7 = xs[2].ln();
+    let y2 = v4 - v7;
     let named: [(&str, Var<f64>); 8] = [
         ("x1 (input)", xs[0]),
         ("x2 (input)", xs[1]),
         ("x3 (input)", xs[2]),
-        ("v3 = x1 · x2", v3),
-        ("v4 = exp(x3)", v4),
-        ("y1 = v3 + v4", y1),
-        ("v6 = ln(x3)", v6),
-        ("y2 = v3 − v6", y2),
+        ("x1 · x2", v4),
+        ("exp(x3)", v5),
+        ("y1 = v4 + v5", y1),
+        ("ln(x3)", v7),
+        ("y2 = v4 − v7", y2),
     ];
     println!("The tape (node, operation, value, operands with local partials):");
     for (name, v) in named {

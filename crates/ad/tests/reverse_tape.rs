@@ -72,7 +72,7 @@ fn constants_need_no_tape() {
     let tape = Tape::new();
     let x = tape.var(1.0);
     let y = c * x;
-    assert_eq!(y.index(), Some(1));
+    assert_eq!(y.index(), Some(2)); // node 0 is the tape's sink, x is node 1
     tape.reverse(&[(y, 1.0)]).unwrap();
     assert_eq!(tape.adjoint(x), 2.5);
     assert_eq!(tape.adjoint(c), 0.0);
@@ -252,5 +252,5 @@ fn listing_shows_operands_and_partials() {
     let x = tape.vars(&[2.0, 3.0]);
     let _ = x[0] * x[1];
     let listing = tape.to_string();
-    assert!(listing.contains("v2    ← v0·3 + v1·2"), "{listing}");
+    assert!(listing.contains("v3    ← v1·3 + v2·2"), "{listing}");
 }

@@ -5,7 +5,7 @@
 //! O(number of scalar multiplications), and a matrix is copied onto the tape once, not once per
 //! output partial.
 
-use super::tape::{check_len, to_index, Block, StoredMatrix, Tape};
+use super::tape::{check_len, to_index, Composite, Node, Special, StoredMatrix, Tape, SINK};
 use super::var::same_tape;
 use super::{ReverseError, Var};
 use crate::Scalar;
@@ -35,18 +35,42 @@ impl<T: Scalar> Tape<T> {
     /// If an operand belongs to another tape (a programming error, as for binary operations).
     fn record<'t>(&'t self, value: T, terms: impl Iterator<Item = (Var<'t, T>, T)>) -> Var<'t, T> {
         let mut r = self.rec.borrow_mut();
-        let before = r.args.len();
+        let start = r.wide_args.len();
+        // The first two operands stay in a scalar node unless a third one comes.
+        let mut node = Node {
+            partials: [T::zero(); 2],
+            args: [SINK; 2],
+        };
+        let mut count = 0;
         for (v, d) in terms {
-            if let Some(t) = v.tape {
-                same_tape(t, self);
-                r.partials.push(d);
-                r.args.push(v.index);
+            let Some(t) = v.tape else { continue };
+            same_tape(t, self);
+            if count < 2 {
+                node.partials[count] = d;
+                node.args[count] = v.index;
+            } else {
+                if count == 2 {
+                    r.wide_partials.extend_from_slice(&node.partials);
+                    r.wide_args.extend_from_slice(&node.args);
+                }
+                r.wide_partials.push(d);
+                r.wide_args.push(v.index);
             }
+            count += 1;
         }
-        if r.args.len() == before {
-            return Var::constant(value);
-        }
-        let index = r.close_node();
+        let index = match count {
+            0 => return Var::constant(value),
+            1 | 2 => r.push(node),
+            _ => {
+                let first = r.push_leaf();
+                let end = r.wide_args.len();
+                r.specials.push(Special {
+                    first,
+                    kind: Composite::Wide { start, end },
+                });
+                first
+            }
+        };
         Var::on_tape(value, index, self)
     }
 
@@ -247,15 +271,17 @@ impl<T: Scalar> Tape<T> {
         let mut r = self.rec.borrow_mut();
         let args_at = r.block_args.len();
         r.block_args.extend_from_slice(&args);
-        let first = to_index(r.ends.len());
+        let first = to_index(r.nodes.len());
         for _ in 0..values.len() {
-            r.close_node();
+            r.push_leaf();
         }
-        r.blocks.push(Block {
+        r.specials.push(Special {
             first,
-            matrix: a.id,
-            transpose,
-            args_at,
+            kind: Composite::MatVec {
+                matrix: a.id,
+                transpose,
+                args_at,
+            },
         });
         Ok(values
             .into_iter()

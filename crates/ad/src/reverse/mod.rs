@@ -32,6 +32,7 @@
 mod checkpoint;
 mod composite;
 mod drivers;
+mod sweep;
 mod tape;
 mod var;
 

@@ -5,6 +5,17 @@ use crate::Scalar;
 use std::cell::RefCell;
 use std::fmt;
 
+/// A scalar node: two operand slots (index, local partial). A unary node or an input fills the
+/// unused slots with the sink node 0 and partial 0, so the sweep runs without branches.
+#[derive(Clone, Copy)]
+pub(super) struct Node<T> {
+    pub(super) partials: [T; 2],
+    pub(super) args: [u32; 2],
+}
+
+/// The sink: node 0 of every tape, the target of unused operand slots; never read.
+pub(super) const SINK: u32 = 0;
+
 /// A matrix copied once onto the tape (row-major), shared by every product that uses it.
 pub(super) struct StoredMatrix {
     pub(super) at: usize,
@@ -14,41 +25,48 @@ pub(super) struct StoredMatrix {
     pub(super) cols: usize,
 }
 
-/// A composite matrix–vector node: outputs `first .. first + len` are `A·x` (or `Aᵀ·x`), whose
-/// operands `x` are listed in [`Records::block_args`] from `args_at`. Its output nodes have empty
-/// operand ranges; the sweep applies `x̄ += Aᵀȳ` (or `A ȳ`) when it reaches `first`.
-pub(super) struct Block {
+/// A node with more than two operands, or a block of nodes, recorded outside the scalar array
+/// (whose entries for these nodes point to the sink). The sweep handles it when it reaches it.
+pub(super) enum Composite {
+    /// One node with operands `wide_args[start..end]`, partials `wide_partials[start..end]`.
+    Wide { start: usize, end: usize },
+    /// Outputs `A·x` (or `Aᵀ·x`) of a stored matrix, `x` listed in `block_args` from `args_at`.
+    MatVec {
+        matrix: usize,
+        transpose: bool,
+        args_at: usize,
+    },
+}
+
+/// A composite node and its first output node.
+pub(super) struct Special {
     pub(super) first: u32,
-    pub(super) matrix: usize,
-    pub(super) transpose: bool,
-    pub(super) args_at: usize,
+    pub(super) kind: Composite,
 }
 
 /// Everything a tape records; behind a `RefCell` so that recording needs only `&Tape`.
 pub(super) struct Records<T: Scalar> {
-    /// Per node, the end of its operand range in `partials`/`args` (the range starts where the
-    /// previous node's ends; input nodes have an empty range).
-    pub(super) ends: Vec<u32>,
-    /// Per operand, the local partial ∂node/∂operand.
-    pub(super) partials: Vec<T>,
-    /// Per operand, the operand's node index.
-    pub(super) args: Vec<u32>,
-    pub(super) blocks: Vec<Block>,
+    pub(super) nodes: Vec<Node<T>>,
+    /// Composite nodes, in recording order.
+    pub(super) specials: Vec<Special>,
+    pub(super) wide_partials: Vec<T>,
+    pub(super) wide_args: Vec<u32>,
     pub(super) block_args: Vec<u32>,
     pub(super) matrices: Vec<StoredMatrix>,
     pub(super) matrix_entries: Vec<T::Real>,
     pub(super) adjoints: Vec<T>,
 }
 
-/// A Wengert list: every operation on a [`Var`] of this tape appends one node holding its value
-/// and the local partials with respect to its operands; [`Tape::reverse`] then propagates
-/// adjoints `v̄ᵢ = Σ_{j: i ∈ operands(j)} v̄ⱼ · ∂vⱼ/∂vᵢ` from the outputs back to the inputs.
+/// A Wengert list: every operation on a [`Var`] of this tape appends one node holding the local
+/// partials with respect to its operands; [`Tape::reverse`] then propagates adjoints
+/// `v̄ᵢ = Σ_{j: i ∈ operands(j)} v̄ⱼ · ∂vⱼ/∂vᵢ` from the outputs back to the inputs.
 ///
-/// Storage is flat (Adept-style): per node the end of its operand range (`u32`), per operand its
-/// partial and `u32` node index (12 bytes for `f64`), plus composite matrix blocks. Values live in
-/// the [`Var`]s only. Nothing is
-/// allocated per node, and [`Tape::clear`] keeps the capacity, so a loop that differentiates
-/// many times allocates only on its first pass.
+/// Storage is flat (Adept-style): one fixed-size record per scalar node (two partials and two
+/// `u32` operand indices, 24 bytes for `f64`), pushed in one write and swept without branches;
+/// composite nodes ([`Tape::dot`], [`Tape::matvec`], …) live in side arrays. Values live in the
+/// [`Var`]s only. Nothing is allocated per node, and [`Tape::clear`] keeps the capacity, so a
+/// loop that differentiates many times allocates only on its first pass. Node 0 is reserved (a
+/// sink for unused operand slots): recorded nodes are numbered from 1.
 ///
 /// A tape is `!Sync` (interior mutability through a `RefCell`): use one tape per thread.
 ///
@@ -70,8 +88,8 @@ pub struct Tape<T: Scalar> {
 pub struct TapeStats {
     /// Recorded nodes (inputs, scalar operations, composite outputs).
     pub nodes: usize,
-    /// Stored (partial, operand index) pairs.
-    pub operands: usize,
+    /// Operands stored by composite nodes with more than two operands.
+    pub wide_operands: usize,
     /// Entries of matrices stored for matrix–vector blocks.
     pub matrix_entries: usize,
     /// Bytes in use by the recorded program (excluding the adjoint work array).
@@ -83,20 +101,38 @@ pub struct TapeStats {
 /// Converts a length to a `u32` index.
 ///
 /// # Panics
-/// If the tape holds more than 2³² − 1 entries (a resource limit, like `Vec`'s capacity overflow).
+/// If the tape holds more than 2³² − 1 nodes (a resource limit, like `Vec`'s capacity overflow).
 #[inline(always)]
 pub(super) fn to_index(n: usize) -> u32 {
-    u32::try_from(n).expect("hypergrad tape: more than 2^32 - 1 nodes or operands recorded")
+    match u32::try_from(n) {
+        Ok(i) => i,
+        Err(_) => too_many_nodes(),
+    }
+}
+
+/// The panic of [`to_index`], out of line so that the recording fast path stays small.
+#[cold]
+#[inline(never)]
+fn too_many_nodes() -> ! {
+    panic!("hypergrad tape: more than 2^32 - 1 nodes recorded")
 }
 
 impl<T: Scalar> Records<T> {
-    /// Ends the node whose operands were just pushed; returns its index.
+    /// Appends a scalar node; returns its index.
     #[inline(always)]
-    pub(super) fn close_node(&mut self) -> u32 {
-        let end = to_index(self.args.len());
-        let index = to_index(self.ends.len());
-        self.ends.push(end);
+    pub(super) fn push(&mut self, node: Node<T>) -> u32 {
+        let index = to_index(self.nodes.len());
+        self.nodes.push(node);
         index
+    }
+
+    /// Appends a node whose operands are recorded elsewhere (input or composite output).
+    #[inline(always)]
+    pub(super) fn push_leaf(&mut self) -> u32 {
+        self.push(Node {
+            partials: [T::zero(); 2],
+            args: [SINK; 2],
+        })
     }
 }
 
@@ -109,22 +145,24 @@ impl<T: Scalar> Default for Tape<T> {
 impl<T: Scalar> Tape<T> {
     /// An empty tape.
     pub fn new() -> Self {
-        Self::with_capacity(0, 0)
+        Self::with_capacity(0)
     }
 
-    /// An empty tape with room for `nodes` nodes and `operands` operands.
-    pub fn with_capacity(nodes: usize, operands: usize) -> Self {
+    /// An empty tape with room for `nodes` scalar nodes.
+    pub fn with_capacity(nodes: usize) -> Self {
+        let mut rec = Records {
+            nodes: Vec::with_capacity(nodes + 1),
+            specials: Vec::new(),
+            wide_partials: Vec::new(),
+            wide_args: Vec::new(),
+            block_args: Vec::new(),
+            matrices: Vec::new(),
+            matrix_entries: Vec::new(),
+            adjoints: Vec::with_capacity(nodes + 1),
+        };
+        rec.push_leaf();
         Self {
-            rec: RefCell::new(Records {
-                ends: Vec::with_capacity(nodes),
-                partials: Vec::with_capacity(operands),
-                args: Vec::with_capacity(operands),
-                blocks: Vec::new(),
-                block_args: Vec::new(),
-                matrices: Vec::new(),
-                matrix_entries: Vec::new(),
-                adjoints: Vec::with_capacity(nodes),
-            }),
+            rec: RefCell::new(rec),
         }
     }
 
@@ -132,19 +170,19 @@ impl<T: Scalar> Tape<T> {
     /// that no [`Var`] of the previous recording is still alive.
     pub fn clear(&mut self) {
         let r = self.rec.get_mut();
-        r.ends.clear();
-        r.partials.clear();
-        r.args.clear();
-        r.blocks.clear();
+        r.nodes.truncate(1);
+        r.specials.clear();
+        r.wide_partials.clear();
+        r.wide_args.clear();
         r.block_args.clear();
         r.matrices.clear();
         r.matrix_entries.clear();
         r.adjoints.clear();
     }
 
-    /// The number of recorded nodes.
+    /// The number of recorded nodes (numbered `1 ..= len`).
     pub fn len(&self) -> usize {
-        self.rec.borrow().ends.len()
+        self.rec.borrow().nodes.len() - 1
     }
 
     /// Whether nothing is recorded.
@@ -156,61 +194,73 @@ impl<T: Scalar> Tape<T> {
     pub fn memory(&self) -> TapeStats {
         use std::mem::size_of;
         let r = self.rec.borrow();
-        let used = r.ends.len() * size_of::<u32>()
-            + r.args.len() * (size_of::<T>() + size_of::<u32>())
-            + r.blocks.len() * size_of::<Block>()
-            + r.block_args.len() * size_of::<u32>()
-            + r.matrices.len() * size_of::<StoredMatrix>()
-            + r.matrix_entries.len() * size_of::<T::Real>();
-        let reserved = r.ends.capacity() * size_of::<u32>()
-            + r.partials.capacity() * size_of::<T>()
-            + r.args.capacity() * size_of::<u32>()
-            + r.blocks.capacity() * size_of::<Block>()
-            + r.block_args.capacity() * size_of::<u32>()
-            + r.matrices.capacity() * size_of::<StoredMatrix>()
-            + r.matrix_entries.capacity() * size_of::<T::Real>()
-            + r.adjoints.capacity() * size_of::<T>();
+        let bytes = |n: usize, m: usize, b: usize, a: usize, s: usize, e: usize| {
+            n * size_of::<Node<T>>()
+                + m * (size_of::<T>() + size_of::<u32>())
+                + b * size_of::<u32>()
+                + a * size_of::<StoredMatrix>()
+                + s * size_of::<Special>()
+                + e * size_of::<T::Real>()
+        };
         TapeStats {
-            nodes: r.ends.len(),
-            operands: r.args.len(),
+            nodes: r.nodes.len() - 1,
+            wide_operands: r.wide_args.len(),
             matrix_entries: r.matrix_entries.len(),
-            bytes: used,
-            capacity_bytes: reserved,
+            bytes: bytes(
+                r.nodes.len(),
+                r.wide_args.len(),
+                r.block_args.len(),
+                r.matrices.len(),
+                r.specials.len(),
+                r.matrix_entries.len(),
+            ),
+            capacity_bytes: bytes(
+                r.nodes.capacity(),
+                r.wide_args.capacity().max(r.wide_partials.capacity()),
+                r.block_args.capacity(),
+                r.matrices.capacity(),
+                r.specials.capacity(),
+                r.matrix_entries.capacity(),
+            ) + r.adjoints.capacity() * size_of::<T>(),
         }
     }
 
     /// A new independent variable (an input node) with the given value.
     #[inline]
     pub fn var(&self, value: T) -> Var<'_, T> {
-        let index = self.rec.borrow_mut().close_node();
+        let index = self.rec.borrow_mut().push_leaf();
         Var::on_tape(value, index, self)
     }
 
     /// One input node per value, in order.
     pub fn vars(&self, values: &[T]) -> Vec<Var<'_, T>> {
-        values.iter().map(|&v| self.var(v)).collect()
+        let mut r = self.rec.borrow_mut();
+        values
+            .iter()
+            .map(|&v| Var::on_tape(v, r.push_leaf(), self))
+            .collect()
     }
 
     /// Records `f(x)` with local partial `d = ∂f/∂x`.
     #[inline(always)]
     pub(super) fn push_unary(&self, x: u32, d: T) -> u32 {
-        let mut r = self.rec.borrow_mut();
-        r.partials.push(d);
-        r.args.push(x);
-        r.close_node()
+        self.rec.borrow_mut().push(Node {
+            partials: [d, T::zero()],
+            args: [x, SINK],
+        })
     }
 
     /// Records `f(x, y)` with local partials `dx`, `dy`.
     #[inline(always)]
     pub(super) fn push_binary(&self, x: u32, dx: T, y: u32, dy: T) -> u32 {
-        let mut r = self.rec.borrow_mut();
-        r.partials.extend_from_slice(&[dx, dy]);
-        r.args.extend_from_slice(&[x, y]);
-        r.close_node()
+        self.rec.borrow_mut().push(Node {
+            partials: [dx, dy],
+            args: [x, y],
+        })
     }
 
     /// Checks that `v` belongs to this tape (or is a constant) and returns its node index.
-    fn own_index(&self, v: &Var<'_, T>) -> Result<Option<u32>, ReverseError> {
+    pub(super) fn own_index(&self, v: &Var<'_, T>) -> Result<Option<u32>, ReverseError> {
         match v.tape {
             None => Ok(None),
             Some(t) if std::ptr::eq(t, self) => Ok(Some(v.index)),
@@ -228,7 +278,7 @@ impl<T: Scalar> Tape<T> {
     /// [`ReverseError::ForeignVar`] if a seed belongs to another tape.
     pub fn reverse(&self, seeds: &[(Var<'_, T>, T)]) -> Result<(), ReverseError> {
         let mut r = self.rec.borrow_mut();
-        let n = r.ends.len();
+        let n = r.nodes.len();
         r.adjoints.clear();
         r.adjoints.resize(n, T::zero());
         for (v, w) in seeds {
@@ -236,7 +286,7 @@ impl<T: Scalar> Tape<T> {
                 r.adjoints[i as usize] += *w;
             }
         }
-        sweep(&mut r);
+        super::sweep::sweep(&mut r);
         Ok(())
     }
 
@@ -261,48 +311,15 @@ impl<T: Scalar> Tape<T> {
     /// [`ReverseError::LengthMismatch`] if `out` and `inputs` differ in length.
     pub fn adjoints_into(&self, inputs: &[Var<'_, T>], out: &mut [T]) -> Result<(), ReverseError> {
         check_len("adjoint output", inputs.len(), out.len())?;
+        let r = self.rec.borrow();
         for (o, x) in out.iter_mut().zip(inputs) {
-            *o = self.adjoint(*x);
+            *o = match self.own_index(x) {
+                Ok(Some(i)) => r.adjoints.get(i as usize).copied().unwrap_or_else(T::zero),
+                _ => T::zero(),
+            };
         }
         Ok(())
     }
-
-    /// The operands of node `i` as `(operand index, ∂node/∂operand)`, composite matrix–vector
-    /// outputs included (one entry per matrix column); empty for an input. For listings and
-    /// teaching (values are kept in the [`Var`]s, not on the tape, to keep it small).
-    pub fn node(&self, i: usize) -> Option<Vec<(usize, T)>> {
-        let r = self.rec.borrow();
-        let end = *r.ends.get(i)? as usize;
-        let start = if i == 0 { 0 } else { r.ends[i - 1] as usize };
-        let mut ops: Vec<(usize, T)> = r.args[start..end]
-            .iter()
-            .zip(&r.partials[start..end])
-            .map(|(&j, &d)| (j as usize, d))
-            .collect();
-        if let Some((b, row)) = block_of(&r, i) {
-            let m = &r.matrices[b.matrix];
-            let len = if b.transpose { m.rows } else { m.cols };
-            for k in 0..len {
-                let a = if b.transpose {
-                    r.matrix_entries[m.at + k * m.cols + row]
-                } else {
-                    r.matrix_entries[m.at + row * m.cols + k]
-                };
-                ops.push((r.block_args[b.args_at + k] as usize, T::from_real(a)));
-            }
-        }
-        Some(ops)
-    }
-}
-
-/// The block whose outputs contain node `i`, and the row of `i` in it.
-fn block_of<T: Scalar>(r: &Records<T>, i: usize) -> Option<(&Block, usize)> {
-    let k = r.blocks.partition_point(|b| b.first as usize <= i);
-    let b = r.blocks.get(k.checked_sub(1)?)?;
-    let m = &r.matrices[b.matrix];
-    let len = if b.transpose { m.cols } else { m.rows };
-    let row = i - b.first as usize;
-    (row < len).then_some((b, row))
 }
 
 /// `Err(LengthMismatch)` unless `found == expected`.
@@ -319,89 +336,6 @@ pub(super) fn check_len(
             expected,
             found,
         })
-    }
-}
-
-/// Propagates adjoints over the whole tape: scalar nodes between blocks in one tight loop,
-/// each block as a transposed matrix–vector product.
-fn sweep<T: Scalar>(r: &mut Records<T>) {
-    let Records {
-        ends,
-        partials,
-        args,
-        blocks,
-        block_args,
-        matrices,
-        matrix_entries,
-        adjoints,
-    } = r;
-    let mut hi = ends.len();
-    for b in blocks.iter().rev() {
-        let m = &matrices[b.matrix];
-        let first = b.first as usize;
-        let outputs = if b.transpose { m.cols } else { m.rows };
-        sweep_scalar(ends, partials, args, adjoints, first + outputs, hi);
-        let a = &matrix_entries[m.at..m.at + m.rows * m.cols];
-        let xs = &block_args[b.args_at..];
-        for i in 0..m.rows {
-            let row = &a[i * m.cols..(i + 1) * m.cols];
-            if b.transpose {
-                // y = Aᵀx: x̄ᵢ += Σⱼ Aᵢⱼ ȳⱼ.
-                let mut acc = T::zero();
-                for (j, &aij) in row.iter().enumerate() {
-                    acc += adjoints[first + j].scale(aij);
-                }
-                adjoints[xs[i] as usize] += acc;
-            } else {
-                // y = A x: x̄ⱼ += Aᵢⱼ ȳᵢ.
-                let yb = adjoints[first + i];
-                for (j, &aij) in row.iter().enumerate() {
-                    adjoints[xs[j] as usize] += yb.scale(aij);
-                }
-            }
-        }
-        hi = first;
-    }
-    sweep_scalar(ends, partials, args, adjoints, 0, hi);
-}
-
-/// The scalar part of the sweep over nodes `lo .. hi`, last first.
-#[inline]
-fn sweep_scalar<T: Scalar>(
-    ends: &[u32],
-    partials: &[T],
-    args: &[u32],
-    adjoints: &mut [T],
-    lo: usize,
-    hi: usize,
-) {
-    let mut end = if hi == 0 { 0 } else { ends[hi - 1] as usize };
-    for i in (lo..hi).rev() {
-        let start = if i == 0 { 0 } else { ends[i - 1] as usize };
-        let a = adjoints[i];
-        for (&j, &d) in args[start..end].iter().zip(&partials[start..end]) {
-            adjoints[j as usize] += d * a;
-        }
-        end = start;
-    }
-}
-
-impl<T: Scalar> fmt::Display for Tape<T> {
-    /// One line per node: `v3 ← v1·2 + v2·1` (operand index · local partial).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for i in 0..self.len() {
-            let Some(ops) = self.node(i) else {
-                break;
-            };
-            write!(f, "v{i:<3}")?;
-            if ops.is_empty() {
-                writeln!(f, "  input")?;
-            } else {
-                let terms: Vec<String> = ops.iter().map(|(j, d)| format!("v{j}·{d}")).collect();
-                writeln!(f, "  ← {}", terms.join(" + "))?;
-            }
-        }
-        Ok(())
     }
 }
 

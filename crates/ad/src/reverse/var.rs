@@ -87,11 +87,17 @@ impl<'t, T: Scalar> Var<'t, T> {
 /// If they are on two different tapes: a programming error, not bad data.
 #[inline(always)]
 pub(super) fn same_tape<'t, T: Scalar>(a: &'t Tape<T>, b: &'t Tape<T>) -> &'t Tape<T> {
-    assert!(
-        std::ptr::eq(a, b),
-        "hypergrad: an operation mixes variables of two different tapes"
-    );
+    if !std::ptr::eq(a, b) {
+        mixed_tapes();
+    }
     a
+}
+
+/// The panic of [`same_tape`], out of line so that the recording fast path stays small.
+#[cold]
+#[inline(never)]
+fn mixed_tapes() -> ! {
+    panic!("hypergrad: an operation mixes variables of two different tapes")
 }
 
 impl<'t, T: Scalar> Forward for Var<'t, T> {
