@@ -242,7 +242,12 @@ impl<T: Scalar> Tape<T> {
     }
 
     /// Records `f(x)` with local partial `d = ∂f/∂x`.
-    #[inline(always)]
+    ///
+    /// Out of line on purpose: it keeps each operator of `Var` small enough to be inlined into
+    /// user code (the operators come from the forward macro with a plain `#[inline]`); measured
+    /// 45× vs 51× an `f64` evaluation on Rosenbrock (33× if the operators are `inline(always)`
+    /// and this is inlined too).
+    #[inline(never)]
     pub(super) fn push_unary(&self, x: u32, d: T) -> u32 {
         self.rec.borrow_mut().push(Node {
             partials: [d, T::zero()],
@@ -250,8 +255,8 @@ impl<T: Scalar> Tape<T> {
         })
     }
 
-    /// Records `f(x, y)` with local partials `dx`, `dy`.
-    #[inline(always)]
+    /// Records `f(x, y)` with local partials `dx`, `dy` (out of line: see [`Tape::push_unary`]).
+    #[inline(never)]
     pub(super) fn push_binary(&self, x: u32, dx: T, y: u32, dy: T) -> u32 {
         self.rec.borrow_mut().push(Node {
             partials: [dx, dy],
