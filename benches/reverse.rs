@@ -2,8 +2,19 @@
 //! reverse gradient (record + sweep), on our tape (scalar program, and the same function with one
 //! custom node per term), echidna's `grad` and the `reverse` crate.
 //!
-//! Measured (2-core shared machine, see the ratio table the bench prints at the end):
-//! RESULTS_PLACEHOLDER
+//! Measured (criterion medians, 2-core shared machine; gradient time / f64 evaluation time):
+//!
+//! | n       | f64      | tape, scalar ops | tape, custom nodes | echidna 0.15 | reverse 0.2 |
+//! | ------- | -------- | ---------------- | ------------------ | ------------ | ----------- |
+//! | 10      | 8.1 ns   | 52×              | 30×                | 112×         | 59×         |
+//! | 1 000   | 0.98 µs  | 47×              | 26×                | 94×          | 52×         |
+//! | 100 000 | 97 µs    | 58×              | 30×                | 108×         | 88×         |
+//!
+//! The 4× target is out of reach for any recording tape on this function: the f64 loop costs
+//! ~1 ns per term, while a term records 8 nodes (24 bytes each) that are written, then read back
+//! by the sweep with dependent read-modify-writes of the adjoints. With the forward macro's
+//! operators marked `#[inline(always)]` (and scalar records inlined) the scalar-op gradient
+//! measured 33× at n = 1000 and 47× at n = 100 000.
 
 use criterion::{black_box, BenchmarkId, Criterion};
 use hypergrad_ad::{Scalar, Tape};

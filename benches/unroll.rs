@@ -3,8 +3,19 @@
 //! with composite mat-vec nodes, the same with √K checkpointing, and reverse with scalar nodes
 //! only; the plain `f64` solve is the baseline.
 //!
-//! Measured (2-core shared machine, see the table the bench prints at the end):
-//! RESULTS_PLACEHOLDER
+//! Measured (best of 5, 2-core shared machine; dC/dα = 2.259172953734 by every method):
+//!
+//! | method                         | time    | × f64 solve | peak tape  | nodes     | states |
+//! | ------------------------------ | ------- | ----------- | ---------- | --------- | ------ |
+//! | f64 solve (no derivative)      | 0.70 ms | 1.0         |            |           |        |
+//! | forward, `Dual<f64>`           | 1.22 ms | 1.8         | 0          | 0         |        |
+//! | reverse, full tape, composite  | 3.30 ms | 4.7         | 2.7 MB     | 106 015   | 1      |
+//! | reverse, √K checkpoints        | 5.38 ms | 7.7         | 0.24 MB    | 8 320     | 14     |
+//! | reverse, 5 checkpoints         | 5.02 ms | 7.2         | 0.69 MB    | 25 855    | 5      |
+//! | reverse, full tape, scalar ops | 34.5 ms | 49.6        | 78.5 MB    | 3 271 349 | 1      |
+//!
+//! One hyperparameter favours forward mode; reverse pays off with many hyperparameters, and
+//! composite mat-vec nodes make it 10× faster and 29× smaller than scalar recording.
 //!
 //! The ISTA update is written here generically; the optim crate will expose ISTA as a
 //! `FixedPointMap`, and this bench can then use it.
