@@ -25,6 +25,18 @@
 //! module's chain-rule primitives and gets every rule from the same macro (see
 //! [`crate::forward`]).
 //!
+//! ## What the tape stores
+//! One 24-byte record per scalar operation (two partials, two `u32` operand indices; unused slots
+//! point to a sink node 0), composite nodes in side arrays (a matrix is stored once and shared
+//! by every product with it), and no values (they live in the `Var`s). [`Tape::memory`] reports
+//! nodes and bytes; [`Tape::clear`] keeps the capacity for the next recording. Custom primitives
+//! ([`Tape::custom`]) are recorded from their value and local partials.
+//!
+//! ## Loops
+//! [`reverse_unrolled`] reverses `x_{k+1} = T(x_k, θ)` ([`Recurrence`]) with a full tape or with
+//! checkpoints ([`Checkpoints`]: `⌈√K⌉`-step segments or a budget of stored states), and gives
+//! bit for bit the same gradient either way.
+//!
 //! ## Element type
 //! `Tape<Dual<f64>>` runs forward over reverse: the adjoints' tangents are Hessian–vector
 //! products ([`hvp`]).
