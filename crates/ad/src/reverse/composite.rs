@@ -33,6 +33,7 @@ impl<T: Scalar> Tape<T> {
     ///
     /// # Panics
     /// If an operand belongs to another tape (a programming error, as for binary operations).
+    #[inline]
     fn record<'t>(&'t self, value: T, terms: impl Iterator<Item = (Var<'t, T>, T)>) -> Var<'t, T> {
         let mut r = self.rec.borrow_mut();
         let start = r.wide_args.len();
@@ -90,6 +91,7 @@ impl<T: Scalar> Tape<T> {
     ///
     /// # Errors
     /// [`ReverseError::LengthMismatch`] if `partials` and `inputs` differ in length.
+    #[inline]
     pub fn custom<'t>(
         &'t self,
         inputs: &[Var<'t, T>],

@@ -310,6 +310,26 @@ impl<T: Scalar> Tape<T> {
         }
     }
 
+    /// `∂y/∂xᵢ` for each input: one sweep seeded with `ȳ = 1`.
+    ///
+    /// ```
+    /// use hypergrad_ad::Tape;
+    ///
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.vars(&[2.0, 5.0]);
+    /// let y = x[0] * x[1] - x[1];
+    /// assert_eq!(tape.gradient(y, &x).unwrap(), vec![5.0, 1.0]);
+    /// ```
+    ///
+    /// # Errors
+    /// [`ReverseError::ForeignVar`] if `y` belongs to another tape.
+    pub fn gradient(&self, y: Var<'_, T>, inputs: &[Var<'_, T>]) -> Result<Vec<T>, ReverseError> {
+        self.reverse(&[(y, T::one())])?;
+        let mut out = vec![T::zero(); inputs.len()];
+        self.adjoints_into(inputs, &mut out)?;
+        Ok(out)
+    }
+
     /// Writes the adjoints of `inputs` into `out` (after a [`Tape::reverse`]).
     ///
     /// # Errors
