@@ -286,3 +286,17 @@ fn forward_over_reverse_through_composite_nodes() {
         assert!((adj.re - grad).abs() < 1e-14);
     }
 }
+
+#[test]
+fn a_tape_moves_to_another_thread() {
+    let mut tape = Tape::<f64>::new();
+    let g = std::thread::spawn(move || {
+        let x = tape.var(2.0);
+        let g = tape.gradient(x * x, &[x]).unwrap();
+        tape.clear();
+        g
+    })
+    .join()
+    .unwrap();
+    assert_eq!(g, vec![4.0]);
+}

@@ -17,7 +17,13 @@
 //! Mixing variables of two tapes in one operation is a programming error: it panics with a
 //! clear message (a pointer comparison per binary operation). The sweep entry points check the
 //! same thing and return [`ReverseError::ForeignVar`]. A `Tape` is `!Sync` (a `RefCell` inside)
-//! and a `Var` is `!Send`: record on one tape per thread.
+//! and a `Var` is `!Send`: record on one tape per thread. A tape with no live variable may move
+//! to another thread (`Tape<f64>: Send`). Sharing one is rejected at compile time:
+//!
+//! ```compile_fail
+//! fn shared<S: Sync>(_: &S) {}
+//! shared(&hypergrad_ad::Tape::<f64>::new());
+//! ```
 //!
 //! ## Derivative rules
 //! Identical to forward mode, kink choices included (`abs` at 0 → 0, `max`/`min` tie → `self`,
