@@ -9,7 +9,8 @@ use crate::{Dual, Scalar};
 use ndarray::Array2;
 
 /// `f(x)` and `∇f(x)` into `grad`, recording on `tape` (cleared first, its memory reused: a loop
-/// that calls this with one tape does not reallocate the tape).
+/// that calls this with one tape does not reallocate the tape; only the `n` input variables
+/// handed to `f` are collected in a fresh `Vec`).
 ///
 /// # Errors
 /// [`ReverseError::LengthMismatch`] if `grad.len() != x.len()`.
