@@ -16,6 +16,9 @@ use std::fmt;
 /// cleared while it lives. Constants (`Var::constant`, `Float::zero()`, `Scalar::from_f64`, …)
 /// carry no tape and record nothing; an operation takes the tape from whichever operand has one.
 ///
+/// Comparisons (`==`, `<`) look at values only; `Zero::is_zero` is true only for a constant
+/// zero (a recorded variable carries a derivative, like a dual number with a nonzero tangent).
+///
 /// An operation on variables of two different tapes is a programming error and panics with a
 /// clear message (checked by pointer comparison); the sweep functions return
 /// [`ReverseError::ForeignVar`](super::ReverseError::ForeignVar) instead.
