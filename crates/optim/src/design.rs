@@ -107,7 +107,10 @@ impl Design {
         match self {
             Design::Dense(x) => Column::Dense(x.column(j)),
             Design::Sparse(x) => {
-                assert!(x.is_csc(), "column kernels need a CSC matrix: build it with Design::sparse");
+                assert!(
+                    x.is_csc(),
+                    "column kernels need a CSC matrix: build it with Design::sparse"
+                );
                 let range = x.indptr().outer_inds_sz(j);
                 Column::Sparse {
                     rows: &x.indices()[range.clone()],
@@ -156,8 +159,14 @@ impl Design {
     pub fn col_axpy<S: Scalar>(&self, j: usize, a: S, out: &mut [S]) {
         match self.column(j) {
             Column::Dense(c) => match c.as_slice() {
-                Some(c) => out.iter_mut().zip(c).for_each(|(o, x)| *o += a.scale(real::<S>(*x))),
-                None => out.iter_mut().zip(c).for_each(|(o, x)| *o += a.scale(real::<S>(*x))),
+                Some(c) => out
+                    .iter_mut()
+                    .zip(c)
+                    .for_each(|(o, x)| *o += a.scale(real::<S>(*x))),
+                None => out
+                    .iter_mut()
+                    .zip(c)
+                    .for_each(|(o, x)| *o += a.scale(real::<S>(*x))),
             },
             Column::Sparse { rows, vals } => rows
                 .iter()
@@ -168,7 +177,11 @@ impl Design {
 
     /// Squared column norms `out_j = ‖X_j‖²` (`out` of length p).
     pub fn col_sq_norms(&self, out: &mut [f64]) {
-        assert_eq!(out.len(), self.n_features(), "col_sq_norms: out has the wrong length");
+        assert_eq!(
+            out.len(),
+            self.n_features(),
+            "col_sq_norms: out has the wrong length"
+        );
         for (j, o) in out.iter_mut().enumerate() {
             *o = match self.column(j) {
                 Column::Dense(c) => c.iter().map(|v| v * v).sum(),
@@ -179,8 +192,16 @@ impl Design {
 
     /// `out = X β` (`β` of length p, `out` of length n), column by column.
     pub fn matvec<S: Scalar>(&self, beta: &[S], out: &mut [S]) {
-        assert_eq!(beta.len(), self.n_features(), "matvec: beta has the wrong length");
-        assert_eq!(out.len(), self.n_samples(), "matvec: out has the wrong length");
+        assert_eq!(
+            beta.len(),
+            self.n_features(),
+            "matvec: beta has the wrong length"
+        );
+        assert_eq!(
+            out.len(),
+            self.n_samples(),
+            "matvec: out has the wrong length"
+        );
         out.iter_mut().for_each(|o| *o = S::zero());
         for (j, &b) in beta.iter().enumerate() {
             if b != S::zero() {
@@ -192,22 +213,39 @@ impl Design {
     /// `out = Xᵀ r` (`r` of length n, `out` of length p).
     pub fn rmatvec<S: Scalar>(&self, r: &[S], out: &mut [S]) {
         assert_eq!(r.len(), self.n_samples(), "rmatvec: r has the wrong length");
-        assert_eq!(out.len(), self.n_features(), "rmatvec: out has the wrong length");
+        assert_eq!(
+            out.len(),
+            self.n_features(),
+            "rmatvec: out has the wrong length"
+        );
         for (j, o) in out.iter_mut().enumerate() {
             *o = self.col_dot(j, r);
         }
     }
 
+    /// `‖Xᵀv‖∞ = max_j |X_jᵀ v|`.
+    pub fn max_abs_col_dot(&self, v: &[f64]) -> f64 {
+        (0..self.n_features())
+            .map(|j| self.col_dot(j, v).abs())
+            .fold(0.0, f64::max)
+    }
+
     /// The squared spectral norm `‖X‖₂²` (largest eigenvalue of `XᵀX`) by power iteration.
-    ///
-    /// Starts from a fixed pseudo-random vector (deterministic) and stops when the Rayleigh
-    /// quotient changes by less than 1e-12 relatively, or after 1000 iterations. Power iteration
-    /// approaches `‖X‖₂²` from below; the returned value is scaled by `1 + 1e-9` so that, once
-    /// converged, it is an upper bound usable as a Lipschitz constant.
     pub fn spectral_norm_sq(&self) -> f64 {
-        let (n, p) = (self.n_samples(), self.n_features());
+        let all: Vec<usize> = (0..self.n_features()).collect();
+        self.block_spectral_norm_sq(&all)
+    }
+
+    /// The squared spectral norm `‖X_G‖₂²` of the columns `G` by power iteration on `X_GᵀX_G`.
+    ///
+    /// Starts from a fixed pseudo-random positive vector (deterministic) and stops when the
+    /// Rayleigh quotient changes by less than 1e-12 relatively, or after 1000 iterations. Power
+    /// iteration approaches `‖X_G‖₂²` from below; the returned value is scaled by `1 + 1e-9` so
+    /// that, once converged, it is an upper bound usable as a Lipschitz constant.
+    pub fn block_spectral_norm_sq(&self, cols: &[usize]) -> f64 {
         let mut state = 0x9E37_79B9_7F4A_7C15_u64;
-        let mut v: Vec<f64> = (0..p)
+        let mut v: Vec<f64> = cols
+            .iter()
             .map(|_| {
                 state ^= state << 13;
                 state ^= state >> 7;
@@ -215,18 +253,21 @@ impl Design {
                 (state >> 11) as f64 / (1u64 << 53) as f64 + 0.5
             })
             .collect();
-        let (mut xv, mut w) = (vec![0.0; n], vec![0.0; p]);
+        let mut xv = vec![0.0; self.n_samples()];
         let mut lambda = 0.0;
         for _ in 0..1000 {
             let norm = v.iter().map(|a| a * a).sum::<f64>().sqrt();
             if norm == 0.0 {
                 return 0.0;
             }
-            v.iter_mut().for_each(|a| *a /= norm);
-            self.matvec(&v, &mut xv);
-            self.rmatvec(&xv, &mut w);
+            xv.iter_mut().for_each(|a| *a = 0.0);
+            for (&j, a) in cols.iter().zip(&v) {
+                self.col_axpy(j, a / norm, &mut xv);
+            }
+            for (&j, a) in cols.iter().zip(v.iter_mut()) {
+                *a = self.col_dot(j, &xv);
+            }
             let next: f64 = xv.iter().map(|a| a * a).sum();
-            std::mem::swap(&mut v, &mut w);
             let done = (next - lambda).abs() <= 1e-12 * next;
             lambda = next;
             if done {
@@ -244,7 +285,12 @@ mod tests {
     use ndarray::array;
 
     fn both() -> (Design, Design) {
-        let a = array![[1.0, 0.0, 2.0], [0.0, 3.0, 0.0], [4.0, 0.0, 5.0], [0.0, 0.0, -1.0]];
+        let a = array![
+            [1.0, 0.0, 2.0],
+            [0.0, 3.0, 0.0],
+            [4.0, 0.0, 5.0],
+            [0.0, 0.0, -1.0]
+        ];
         let dense = Design::dense(a.clone()).unwrap();
         let sparse = Design::sparse(CsMat::csr_from_dense(a.view(), 0.0)).unwrap();
         (dense, sparse)
@@ -252,7 +298,12 @@ mod tests {
 
     #[test]
     fn kernels_agree_with_ndarray_on_both_layouts() {
-        let a = array![[1.0, 0.0, 2.0], [0.0, 3.0, 0.0], [4.0, 0.0, 5.0], [0.0, 0.0, -1.0]];
+        let a = array![
+            [1.0, 0.0, 2.0],
+            [0.0, 3.0, 0.0],
+            [4.0, 0.0, 5.0],
+            [0.0, 0.0, -1.0]
+        ];
         let beta = [0.5, -1.0, 2.0];
         let r = [1.0, 2.0, -3.0, 0.25];
         let want_xb = a.dot(&ndarray::arr1(&beta));
@@ -279,7 +330,11 @@ mod tests {
         // d/dt (X (β + t e_1)) = X_1: the tangent of matvec is the first column.
         let (dense, sparse) = both();
         for d in [&dense, &sparse] {
-            let beta = [Dual::new(0.5, 0.0), Dual::new(-1.0, 1.0), Dual::new(2.0, 0.0)];
+            let beta = [
+                Dual::new(0.5, 0.0),
+                Dual::new(-1.0, 1.0),
+                Dual::new(2.0, 0.0),
+            ];
             let mut out = [Dual::new(0.0, 0.0); 4];
             d.matvec(&beta, &mut out);
             let tangent: Vec<f64> = out.iter().map(|o| o.eps).collect();
@@ -290,7 +345,9 @@ mod tests {
     #[test]
     fn dense_constructor_stores_column_major() {
         let (dense, _) = both();
-        let Design::Dense(x) = dense else { unreachable!() };
+        let Design::Dense(x) = dense else {
+            unreachable!()
+        };
         assert!(x.column(0).as_slice().is_some());
     }
 
