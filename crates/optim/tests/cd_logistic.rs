@@ -41,7 +41,7 @@ fn sparse_logistic_satisfies_kkt_and_closes_the_gap() {
         // moderate margins times λ_min(XᵀX/n) ≈ 0.5); gap 7e-13 ⇒ ‖β − β*‖ ≲ 6e-6 and the
         // gradient moves by ≤ ‖X‖²/(4n)·‖β − β*‖ ≲ 1e-5: the tolerance 1e-5·(1 + α).
         let g = minus_gradient(&x, &y, &sol.x);
-        assert!(subgradient_violation(&g, &sol.x, &vec![alpha; 20]) < 1e-5);
+        assert!(subgradient_violation(&g, &sol.x, &[alpha; 20]) < 1e-5);
     }
 }
 
@@ -61,7 +61,7 @@ fn dual_gap_is_nonnegative_and_vanishes_at_the_optimum() {
     }
     let sol = solver(1e-13).solve(&model, None).unwrap();
     assert!(model.duality_gap(&sol.x) <= 1e-13);
-    assert!(model.value(&sol.x) <= model.value(&vec![0.0; 10]));
+    assert!(model.value(&sol.x) <= model.value(&[0.0; 10]));
 }
 
 #[test]
