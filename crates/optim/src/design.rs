@@ -35,19 +35,29 @@ fn real<S: Scalar>(c: f64) -> S::Real {
     <S::Real as Scalar>::from_f64(c)
 }
 
-/// `Σ_i x_i v_i` with four partial sums (lets the compiler vectorize the f64 case).
+/// Independent partial sums in [`dot_slice`]: enough to hide the add latency on 2-wide SIMD.
+const LANES: usize = 8;
+
+/// `Σ_i x_i v_i` with [`LANES`] partial sums (lets the compiler vectorize the f64 case).
 #[inline]
 fn dot_slice<S: Scalar>(x: &[f64], v: &[S]) -> S {
-    let mut acc = [S::zero(); 4];
-    let (xc, vc) = (x.chunks_exact(4), v.chunks_exact(4));
+    let mut acc = [S::zero(); LANES];
+    let (xc, vc) = (x.chunks_exact(LANES), v.chunks_exact(LANES));
     let (xr, vr) = (xc.remainder(), vc.remainder());
     for (a, b) in xc.zip(vc) {
-        for k in 0..4 {
+        for k in 0..LANES {
             acc[k] += b[k].scale(real::<S>(a[k]));
         }
     }
     let tail: S = xr.iter().zip(vr).map(|(a, b)| b.scale(real::<S>(*a))).sum();
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+    let mut width = LANES;
+    while width > 1 {
+        width /= 2;
+        for k in 0..width {
+            acc[k] = acc[k] + acc[k + width];
+        }
+    }
+    acc[0] + tail
 }
 
 impl Design {
