@@ -54,7 +54,8 @@ fn dot_slice<S: Scalar>(x: &[f64], v: &[S]) -> S {
     while width > 1 {
         width /= 2;
         for k in 0..width {
-            acc[k] = acc[k] + acc[k + width];
+            let upper = acc[k + width];
+            acc[k] += upper;
         }
     }
     acc[0] + tail
