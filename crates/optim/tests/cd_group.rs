@@ -17,6 +17,7 @@ fn group_lasso_satisfies_block_kkt() {
     let model = GroupLasso::new(dense(&x), y.view(), groups.clone(), alpha).unwrap();
     let sol = solver(1e-14).solve(&model, None).unwrap();
     assert!(sol.report.converged());
+    assert_gap_bounds_suboptimality(|b| model.value(b), |b| model.duality_gap(b), &sol.x);
     let beta = Array1::from(sol.x.clone());
     let g = correlation(&x, &(&y - &x.dot(&beta)));
     let mut zero_groups = 0;

@@ -64,11 +64,13 @@ fn lasso_weighted_and_elastic_net_satisfy_kkt() {
         let weighted = WeightedLasso::new(dense(&x), y.view(), &weights).unwrap();
         let sol = solver(1e-14).solve(&weighted, None).unwrap();
         assert!(sol.report.converged());
+        assert_gap_bounds_suboptimality(|b| weighted.value(b), |b| weighted.duality_gap(b), &sol.x);
         assert!(kkt_violation(&x, &y, &sol.x, &weights, 0.0) < 1e-5);
 
         let enet = ElasticNet::new(dense(&x), y.view(), alpha, 2.0 * alpha).unwrap();
         let sol = solver(1e-14).solve(&enet, None).unwrap();
         assert!(sol.report.converged());
+        assert_gap_bounds_suboptimality(|b| enet.value(b), |b| enet.duality_gap(b), &sol.x);
         assert!(kkt_violation(&x, &y, &sol.x, &vec![alpha; p], 2.0 * alpha) < 1e-5);
     }
 }
@@ -80,8 +82,20 @@ fn lasso_with_more_features_than_samples_meets_kkt_and_gap() {
     let lasso = Lasso::new(dense(&x), y.view(), alpha).unwrap();
     let sol = solver(1e-13).solve(&lasso, None).unwrap();
     assert!(sol.report.converged());
+    let p0 = lasso.value(&[0.0; 200]);
     let gap = lasso.duality_gap(&sol.x);
-    assert!(gap >= -1e-12 && gap <= 1e-13 * lasso.value(&vec![0.0; 200]) * 1.0001);
+    assert!(gap >= -1e-12 && gap <= 1e-13 * p0 * 1.0001);
+    // The gap bounds the suboptimality at arbitrary points: P(β) − P* ≤ gap(β).
+    let optimum = lasso.value(&sol.x);
+    for scale in [0.0, 0.1, 1.0, 3.0] {
+        let beta: Vec<f64> = sol
+            .x
+            .iter()
+            .enumerate()
+            .map(|(j, b)| b * scale + (j % 7) as f64 * 0.01)
+            .collect();
+        assert!(lasso.value(&beta) - optimum <= lasso.duality_gap(&beta) + 1e-12 * p0);
+    }
     // Not strongly convex: no ‖β − β*‖ bound, but the gap bounds the objective error; the KKT
     // residual of the CD fixed point is checked at a tolerance 1e-4·α (α ≈ 0.1 here).
     assert!(kkt_violation(&x, &y, &sol.x, &vec![alpha; 200], 0.0) < 1e-4 * alpha);

@@ -111,3 +111,22 @@ pub fn subgradient_violation(g: &[f64], beta: &[f64], a: &[f64]) -> f64 {
 pub fn dense(x: &Array2<f64>) -> Design {
     Design::dense(x.clone()).unwrap()
 }
+
+/// Weak duality at perturbations of a solution: `P(β) − P* ≤ gap(β)` (with slack `1e-12·P(0)`
+/// for the error in P*, which is known to a gap of at most 1e-13·P(0) in the callers).
+pub fn assert_gap_bounds_suboptimality(
+    value: impl Fn(&[f64]) -> f64,
+    gap: impl Fn(&[f64]) -> f64,
+    solution: &[f64],
+) {
+    let p0 = value(&vec![0.0; solution.len()]);
+    let optimum = value(solution);
+    for scale in [0.0, 0.5, 1.0, 2.0] {
+        let beta: Vec<f64> = solution
+            .iter()
+            .enumerate()
+            .map(|(j, b)| b * scale + (j % 5) as f64 * 0.02)
+            .collect();
+        assert!(value(&beta) - optimum <= gap(&beta) + 1e-12 * p0);
+    }
+}
