@@ -9,7 +9,8 @@
 //! is `tol = 5e-9` there.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use hypergrad::optim::{CoordinateDescent, Design, Lasso, SolverParams};
+use hypergrad::ad::Dual;
+use hypergrad::optim::{CoordinateDescent, Design, FixedPointMap, Lasso, SolverParams};
 use ndarray::{Array1, Array2, ShapeBuilder};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -146,5 +147,31 @@ fn bench_lasso(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_lasso);
+/// One coordinate-descent sweep as a generic update (`FixedPointMap::apply`) on `f64` and on
+/// `Dual<f64>` (one tangent with respect to log α): the cost of forward-mode differentiation of
+/// the solver, as a ratio to the plain sweep.
+fn bench_generic_sweep(c: &mut Criterion) {
+    let (design, y) = dense_problem();
+    let mut lasso = Lasso::new(design, y.view(), 1.0).unwrap();
+    lasso.set_alpha(lasso.alpha_max() / 10.0).unwrap();
+    let x = solver_solution(&lasso);
+    let theta = lasso.theta();
+    let mut group = c.benchmark_group("lasso_sweep_dense_200x1000");
+    group.sample_size(10);
+    let mut out = vec![0.0; x.len()];
+    group.bench_function("f64", |b| b.iter(|| lasso.apply(&x, &theta, &mut out)));
+    let x_dual: Vec<Dual<f64>> = x.iter().map(|&v| Dual::constant(v)).collect();
+    let theta_dual = [Dual::variable(theta[0])];
+    let mut out_dual = vec![Dual::constant(0.0); x.len()];
+    group.bench_function("dual", |b| {
+        b.iter(|| lasso.apply(&x_dual, &theta_dual, &mut out_dual))
+    });
+    group.finish();
+}
+
+fn solver_solution(lasso: &Lasso) -> Vec<f64> {
+    CoordinateDescent::default().solve(lasso, None).unwrap().x
+}
+
+criterion_group!(benches, bench_lasso, bench_generic_sweep);
 criterion_main!(benches);
