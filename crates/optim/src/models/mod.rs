@@ -2,6 +2,19 @@
 //! gap, `alpha_max`, a [`CoordinateDescentModel`](crate::CoordinateDescentModel) fast path and,
 //! for the coordinate-descent models, a [`FixedPointMap`](crate::FixedPointMap) (one cyclic sweep,
 //! hyperparameters in log scale `θ = log α`).
+//!
+//! | model | objective | penalties | θ |
+//! | --- | --- | --- | --- |
+//! | [`Lasso`] | `1/(2n)‖y − Xβ‖² + α‖β‖₁` | `α > 0` | `[log α]` |
+//! | [`ElasticNet`] | `… + α₁‖β‖₁ + α₂/2 ‖β‖²` | `α₁ > 0`, `α₂ ≥ 0` | `[log α₁, log α₂]` |
+//! | [`WeightedLasso`] | `… + Σ_j α_j|β_j|` | every `α_j > 0` | `log α_j` (p) |
+//! | [`GroupLasso`] | `… + α Σ_g ‖β_g‖₂` | `α > 0` | `[log α]` |
+//! | [`SparseLogistic`] | `1/n Σ log(1 + exp(−yᵢxᵢᵀβ)) + α‖β‖₁` | `α > 0` | `[log α]` |
+//! | [`Ridge`] | `1/(2n)‖y − Xβ‖² + ½ Σ_j α_j β_j²` (closed form) | every `α_j ≥ 0` | — |
+//!
+//! `α = 0` is refused for the ℓ1 models: the duality gap that stops their solver rescales the
+//! residual into the dual ball `‖Xᵀθ‖∞ ≤ α`, empty of useful points at 0 (and the problem is
+//! then plain least squares, which [`Ridge`] with `α = 0` solves when `XᵀX` is invertible).
 
 mod cholesky;
 mod elastic_net;
