@@ -16,6 +16,8 @@ pub use design::Design;
 pub use error::OptimError;
 pub use fixed_point::FixedPointMap;
 pub use loss::{LeastSquares, Logistic};
-pub use models::{ElasticNet, GroupLasso, Lasso, Ridge, SparseLogistic, WeightedLasso};
+pub use models::{
+    ElasticNet, GroupLasso, Lasso, MultiTaskLasso, Ridge, SparseLogistic, WeightedLasso,
+};
 pub use solution::{History, Solution, SolveReport, SolverParams, StopReason};
 pub use solvers::{CoordinateDescent, CoordinateDescentModel};

@@ -4,8 +4,8 @@ mod cd_common;
 
 use cd_common::*;
 use hypergrad_optim::{
-    CoordinateDescent, Design, ElasticNet, GroupLasso, Lasso, LeastSquares, Logistic, OptimError,
-    Ridge, SolverParams, SparseLogistic, WeightedLasso,
+    CoordinateDescent, Design, ElasticNet, GroupLasso, Lasso, LeastSquares, Logistic,
+    MultiTaskLasso, OptimError, Ridge, SolverParams, SparseLogistic, WeightedLasso,
 };
 use ndarray::{array, Array2};
 
@@ -126,6 +126,27 @@ fn singular_ridge_and_bad_groups() {
     }
     let e = GroupLasso::new(dense(&x), y.view(), vec![vec![0, 1], vec![]], 0.1).unwrap_err();
     assert_eq!(e, OptimError::EmptyData { what: "group" });
+}
+
+#[test]
+fn multitask_errors() {
+    let x = array![[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]];
+    let y = array![[1.0, 0.0], [2.0, 1.0], [0.0, f64::NAN]];
+    let e = MultiTaskLasso::new(dense(&x), y.view(), 0.1).unwrap_err();
+    assert_eq!(e, OptimError::NonFinite { what: "y" });
+    let e = MultiTaskLasso::new(dense(&x), y.slice(ndarray::s![..2, ..]), 0.1).unwrap_err();
+    assert_eq!(
+        e,
+        OptimError::ShapeMismatch {
+            what: "y",
+            expected: 3,
+            got: 2
+        }
+    );
+    let e = MultiTaskLasso::new(dense(&x), Array2::zeros((3, 0)).view(), 0.1).unwrap_err();
+    assert_eq!(e, OptimError::EmptyData { what: "y" });
+    let e = MultiTaskLasso::new(dense(&x), array![[1.0], [2.0], [3.0]].view(), 0.0).unwrap_err();
+    assert!(is_invalid(e, "alpha"));
 }
 
 #[test]

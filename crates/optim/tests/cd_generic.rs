@@ -6,8 +6,8 @@ mod cd_common;
 use cd_common::*;
 use hypergrad_ad::{Dual, Scalar};
 use hypergrad_optim::{
-    CoordinateDescentModel, Design, ElasticNet, FixedPointMap, GroupLasso, Lasso, SparseLogistic,
-    WeightedLasso,
+    CoordinateDescentModel, Design, ElasticNet, FixedPointMap, GroupLasso, Lasso, MultiTaskLasso,
+    SparseLogistic, WeightedLasso,
 };
 use ndarray::Array2;
 use rand::rngs::StdRng;
@@ -64,6 +64,9 @@ fn generic_update_equals_fast_sweep_for_every_model() {
         assert_sweeps_agree(&weighted, &weighted.theta());
         let group = GroupLasso::new(design.clone(), y.view(), groups.clone(), 0.1).unwrap();
         assert_sweeps_agree(&group, &group.theta());
+        let targets = ndarray::stack![ndarray::Axis(1), y, y.mapv(|v| 0.3 * v + 1.0)];
+        let multitask = MultiTaskLasso::new(design.clone(), targets.view(), 0.1).unwrap();
+        assert_sweeps_agree(&multitask, &multitask.theta());
         let logistic = SparseLogistic::new(design, labels.view(), 0.01).unwrap();
         assert_sweeps_agree(&logistic, &logistic.theta());
     }
@@ -129,6 +132,9 @@ fn forward_mode_through_sweeps_matches_finite_differences() {
     let groups: Vec<Vec<usize>> = (0..4).map(|g| (3 * g..3 * g + 3).collect()).collect();
     let group = GroupLasso::new(design.clone(), y.view(), groups, 0.5).unwrap();
     assert_tangent_matches_fd(&group, &group.theta(), 4);
+    let targets = ndarray::stack![ndarray::Axis(1), y, y.mapv(|v| 0.3 * v + 1.0)];
+    let multitask = MultiTaskLasso::new(design.clone(), targets.view(), 0.5).unwrap();
+    assert_tangent_matches_fd(&multitask, &multitask.theta(), 4);
     let logistic = SparseLogistic::new(design, labels.view(), 0.02).unwrap();
     assert_tangent_matches_fd(&logistic, &logistic.theta(), 4);
 }

@@ -3,7 +3,7 @@
 mod cd_common;
 
 use cd_common::*;
-use hypergrad_optim::{Design, GroupLasso, Lasso, LeastSquares, Ridge};
+use hypergrad_optim::{Design, GroupLasso, Lasso, LeastSquares, MultiTaskLasso, Ridge};
 use ndarray::Array1;
 
 #[test]
@@ -97,4 +97,82 @@ fn ridge_matches_the_orthogonal_closed_form_and_zeroes_the_gradient() {
     for (a, b) in beta.iter().zip(&beta_sparse) {
         assert!((a - b).abs() < 1e-12);
     }
+}
+
+/// Rows `B_j` of the row-major flattened coefficients.
+fn rows(beta: &[f64], tasks: usize) -> Vec<Vec<f64>> {
+    beta.chunks_exact(tasks).map(<[f64]>::to_vec).collect()
+}
+
+#[test]
+fn multitask_lasso_satisfies_row_kkt_and_one_task_is_the_lasso() {
+    let (x, y1) = gaussian_problem(80, 20, 4, 57);
+    let (_, y2) = gaussian_problem(80, 20, 6, 58);
+    let y = ndarray::stack![ndarray::Axis(1), y1, y1.mapv(|v| 0.5 * v) + &y2 * 0.1];
+    let model = MultiTaskLasso::new(dense(&x), y.view(), 1.0).unwrap();
+    let alpha = model.alpha_max() / 10.0;
+    let model = MultiTaskLasso::new(dense(&x), y.view(), alpha).unwrap();
+    let sol = solver(1e-14).solve(&model, None).unwrap();
+    assert!(sol.report.converged());
+    assert_gap_bounds_suboptimality(|b| model.value(b), |b| model.duality_gap(b), &sol.x);
+    let b = ndarray::Array2::from_shape_vec((20, 2), sol.x.clone()).unwrap();
+    let r = &y - &x.dot(&b);
+    let g = x.t().dot(&r) / 80.0;
+    let mut zero_rows = 0;
+    for (j, row) in rows(&sol.x, 2).iter().enumerate() {
+        let norm = row.iter().map(|v| v * v).sum::<f64>().sqrt();
+        let gj = g.row(j);
+        if norm == 0.0 {
+            zero_rows += 1;
+            // Same 1e-5 margin as the Lasso KKT tests (strongly convex, gap 1e-14·P(0)).
+            assert!(gj.dot(&gj).sqrt() <= alpha + 1e-5);
+        } else {
+            for (a, bv) in gj.iter().zip(row) {
+                assert!((a - alpha * bv / norm).abs() < 1e-5);
+            }
+        }
+    }
+    assert!(
+        zero_rows > 0 && zero_rows < 20,
+        "{zero_rows} zero rows: test is vacuous"
+    );
+
+    // T = 1: the row norm is |β_j|, the multitask Lasso is the Lasso.
+    let single = y1.clone().insert_axis(ndarray::Axis(1));
+    let mt = MultiTaskLasso::new(dense(&x), single.view(), alpha).unwrap();
+    let lasso = Lasso::new(dense(&x), y1.view(), alpha).unwrap();
+    let (a, b) = (
+        solver(1e-14).solve(&mt, None).unwrap().x,
+        solver(1e-14).solve(&lasso, None).unwrap().x,
+    );
+    for (a, b) in a.iter().zip(&b) {
+        assert!((a - b).abs() < 1e-8);
+    }
+}
+
+#[test]
+fn multitask_lasso_dense_and_sparse_agree() {
+    let (csc, x, y1) = sparse_problem(70, 25, 0.2, 3, 59);
+    let y = ndarray::stack![
+        ndarray::Axis(1),
+        y1,
+        y1.mapv(|v| -v + 1.0),
+        y1.mapv(|v| v * v)
+    ];
+    let alpha = MultiTaskLasso::new(dense(&x), y.view(), 1.0)
+        .unwrap()
+        .alpha_max()
+        / 20.0;
+    let d = MultiTaskLasso::new(dense(&x), y.view(), alpha).unwrap();
+    let s = MultiTaskLasso::new(Design::sparse(csc).unwrap(), y.view(), alpha).unwrap();
+    let (a, b) = (
+        solver(1e-14).solve(&d, None).unwrap().x,
+        solver(1e-14).solve(&s, None).unwrap().x,
+    );
+    let diff = a
+        .iter()
+        .zip(&b)
+        .map(|(u, v)| (u - v).abs())
+        .fold(0.0, f64::max);
+    assert!(diff < 1e-8, "{diff}");
 }

@@ -9,6 +9,7 @@
 //! | [`ElasticNet`] | `… + α₁‖β‖₁ + α₂/2 ‖β‖²` | `α₁ > 0`, `α₂ ≥ 0` | `[log α₁, log α₂]` |
 //! | [`WeightedLasso`] | `… + Σ_j α_j|β_j|` | every `α_j > 0` | `log α_j` (p) |
 //! | [`GroupLasso`] | `… + α Σ_g ‖β_g‖₂` | `α > 0` | `[log α]` |
+//! | [`MultiTaskLasso`] | `1/(2n)‖Y − XB‖_F² + α Σ_j ‖B_j‖₂` | `α > 0` | `[log α]` |
 //! | [`SparseLogistic`] | `1/n Σ log(1 + exp(−yᵢxᵢᵀβ)) + α‖β‖₁` | `α > 0` | `[log α]` |
 //! | [`Ridge`] | `1/(2n)‖y − Xβ‖² + ½ Σ_j α_j β_j²` (closed form) | every `α_j ≥ 0` | — |
 //!
@@ -21,6 +22,7 @@ mod elastic_net;
 mod group_lasso;
 mod l1l2;
 mod lasso;
+mod multitask_lasso;
 mod ridge;
 mod sparse_logistic;
 mod weighted_lasso;
@@ -28,6 +30,7 @@ mod weighted_lasso;
 pub use elastic_net::ElasticNet;
 pub use group_lasso::GroupLasso;
 pub use lasso::Lasso;
+pub use multitask_lasso::MultiTaskLasso;
 pub use ridge::Ridge;
 pub use sparse_logistic::SparseLogistic;
 pub use weighted_lasso::WeightedLasso;
