@@ -11,7 +11,7 @@
 
 use crate::loss::sigmoid;
 use crate::Design;
-use hypergrad_ad::nonsmooth::soft_threshold;
+use hypergrad_ad::nonsmooth::{block_soft_threshold, soft_threshold};
 use hypergrad_ad::Scalar;
 
 #[inline(always)]
@@ -105,21 +105,6 @@ pub(crate) fn sweep_logistic_l1<S: Scalar>(
         beta[j] = new;
     }
     step
-}
-
-/// Block soft-thresholding, the prox of `τ‖·‖₂`: `out = x · max(1 − τ/‖x‖, 0)`.
-///
-/// Branches on primal values; the zero block is selected when `‖x‖ ≤ τ` (derivative 0), so
-/// `‖x‖` is never differentiated at 0. To be replaced by
-/// `hypergrad_ad::nonsmooth::block_soft_threshold` when it lands.
-fn block_soft_threshold<S: Scalar>(x: &[S], tau: S, out: &mut [S]) {
-    let norm = x.iter().map(|&v| v * v).sum::<S>().sqrt();
-    if norm.value() <= tau.value() {
-        out.iter_mut().for_each(|o| *o = S::zero());
-    } else {
-        let shrink = S::one() - tau / norm;
-        out.iter_mut().zip(x).for_each(|(o, &v)| *o = v * shrink);
-    }
 }
 
 /// A block sweep for the group Lasso `1/(2n)‖y − Xβ‖² + α Σ_g ‖β_g‖₂`, maintaining the
