@@ -31,7 +31,7 @@ enum Column<'a> {
 
 /// `c` as the underlying real of `S`.
 #[inline(always)]
-fn real<S: Scalar>(c: f64) -> S::Real {
+pub(crate) fn real<S: Scalar>(c: f64) -> S::Real {
     <S::Real as Scalar>::from_f64(c)
 }
 

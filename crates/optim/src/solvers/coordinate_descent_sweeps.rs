@@ -10,14 +10,10 @@
 //! Each sweep returns `Σ_j (β_j⁺ − β_j)²` (primal values), the squared step length.
 
 use crate::loss::sigmoid;
+use crate::design::real;
 use crate::Design;
 use hypergrad_ad::nonsmooth::{block_soft_threshold, soft_threshold};
 use hypergrad_ad::Scalar;
-
-#[inline(always)]
-fn real<S: Scalar>(c: f64) -> S::Real {
-    <S::Real as Scalar>::from_f64(c)
-}
 
 /// Moves coordinate j from `old` to `new`, updating the linear state `state ← state + sign·X_j Δ`
 /// (`sign = −1` for a residual `y − Xβ`, `+1` for a linear predictor `Xβ`); returns `Δ²`.
