@@ -9,8 +9,8 @@
 //!
 //! Each sweep returns `Σ_j (β_j⁺ − β_j)²` (primal values), the squared step length.
 
-use crate::loss::sigmoid;
 use crate::design::real;
+use crate::loss::sigmoid;
 use crate::Design;
 use hypergrad_ad::nonsmooth::{block_soft_threshold, soft_threshold};
 use hypergrad_ad::Scalar;
