@@ -1,0 +1,78 @@
+//! Block soft-thresholding, the prox of `τ‖·‖₂` on one group: the building block of the ℓ2,1
+//! norm `Σ_g ‖x_g‖₂` (group Lasso, multitask Lasso).
+//!
+//! `bst(x, τ) = x·max(1 − τ/‖x‖₂, 0)`. On the active region `‖x‖ > τ` its Jacobian is
+//! `∂bst/∂x = (1 − τ/‖x‖)·I + τ·x xᵀ/‖x‖³` (symmetric, so the JVP in `x` is also the VJP) and
+//! `∂bst/∂τ = −x/‖x‖`; on `‖x‖ < τ` both are 0.
+
+use super::{check_len, check_nonneg, Kink};
+use crate::Scalar;
+
+/// Block soft-thresholding `out = x·max(1 − τ/‖x‖₂, 0)`, the prox of `τ‖·‖₂`, for `τ ≥ 0`.
+///
+/// At the kink `‖x‖ = τ` the zero branch is selected (Jacobian 0, the limit from inside the
+/// ball); a zero group gives a zero output with zero Jacobian.
+///
+/// ```
+/// use hypergrad_ad::nonsmooth::block_soft_threshold;
+/// let mut out = [0.0; 2];
+/// block_soft_threshold(&[3.0, 4.0], 2.5, &mut out);
+/// assert_eq!(out, [1.5, 2.0]);
+/// ```
+///
+/// # Panics
+/// If `out.len() != x.len()` or `τ < 0`.
+pub fn block_soft_threshold<S: Scalar>(x: &[S], tau: S, out: &mut [S]) {
+    block_soft_threshold_with(x, tau, Kink::Inactive, out);
+}
+
+/// [`block_soft_threshold`] with an explicit selection at the kink `‖x‖ = τ > 0`:
+/// [`Kink::Active`] differentiates the shrinking branch `x(1 − τ/‖x‖)` there (Jacobian
+/// `x xᵀ/τ²` in `x`, `−x/τ` in `τ`, the limit from outside the ball). At `x = 0` the zero branch
+/// is always taken (the shrinking branch is undefined there).
+///
+/// # Panics
+/// If `out.len() != x.len()` or `τ < 0`.
+pub fn block_soft_threshold_with<S: Scalar>(x: &[S], tau: S, kink: Kink, out: &mut [S]) {
+    check_len("block_soft_threshold", "out", out.len(), x.len());
+    check_nonneg("block_soft_threshold", "tau", tau.to_f64_value());
+    let norm = x.iter().map(|&v| v * v).sum::<S>().sqrt();
+    let (n, t) = (norm.to_f64_value(), tau.to_f64_value());
+    if is_active(n, t, kink) {
+        let factor = S::one() - tau * norm.recip();
+        for (o, &xi) in out.iter_mut().zip(x) {
+            *o = xi * factor;
+        }
+    } else {
+        out.fill(S::zero());
+    }
+}
+
+/// Whether the shrinking branch is selected at `‖x‖ = n`.
+fn is_active(n: f64, tau: f64, kink: Kink) -> bool {
+    match kink {
+        Kink::Inactive => n > tau,
+        Kink::Active => n >= tau && n > 0.0,
+    }
+}
+
+/// The Jacobian of [`block_soft_threshold`] applied to tangents `(dx, dτ)`: on `‖x‖ > τ`,
+/// `out = (1 − τ/‖x‖)·dx + x·(τ·xᵀdx/‖x‖³ − dτ/‖x‖)`, else 0.
+///
+/// # Panics
+/// If `dx` or `out` differ in length from `x`.
+pub fn block_soft_threshold_jvp(x: &[f64], tau: f64, dx: &[f64], dtau: f64, out: &mut [f64]) {
+    check_len("block_soft_threshold_jvp", "dx", dx.len(), x.len());
+    check_len("block_soft_threshold_jvp", "out", out.len(), x.len());
+    let n = x.iter().map(|v| v * v).sum::<f64>().sqrt();
+    if !is_active(n, tau, Kink::Inactive) {
+        out.fill(0.0);
+        return;
+    }
+    let xdx: f64 = x.iter().zip(dx).map(|(a, b)| a * b).sum();
+    let factor = 1.0 - tau / n;
+    let radial = tau * xdx / (n * n * n) - dtau / n;
+    for ((o, &xi), &dxi) in out.iter_mut().zip(x).zip(dx) {
+        *o = factor * dxi + xi * radial;
+    }
+}
