@@ -689,8 +689,8 @@ impl Primitive for Vector {
             Vector::Box => vec![cat(&x, &[-0.5, 1.0]), cat(&x, &[0.0, 0.0])],
             Vector::Nonneg => vec![x.to_vec()],
             Vector::L2Ball => vec![cat(&[3.0, 4.0, 0.0, 0.0, 0.0], &[5.0])],
-            // Ties in the support and at the threshold: θ = 0.5 for (1.5, 1.5, 0.5, 0.5, −1).
-            Vector::Simplex => vec![vec![1.5, 1.5, 0.5, 0.5, -1.0], vec![0.2; N]],
+            // Ties in the support and at the threshold: θ = 1 for (1.5, 1.5, 1, 1, −1).
+            Vector::Simplex => vec![vec![1.5, 1.5, 1.0, 1.0, -1.0], vec![0.2; N]],
             // ‖x‖₁ = 4: on the sphere; and θ = 0.5 with ties at the threshold.
             Vector::L1Ball | Vector::Linf => {
                 vec![cat(&x, &[4.0]), cat(&[1.5, -1.5, 0.5, -0.5, 0.0], &[2.0])]
