@@ -331,3 +331,22 @@ fn length_mismatch_panics() {
 fn negative_parameter_panics() {
     prox_tv1d(&[1.0, 2.0], -1.0, &mut [0.0; 2]);
 }
+
+proptest! {
+    /// The block Jacobian matrix and column agree with the JVP on every unit tangent.
+    #[test]
+    fn block_jacobian_matrix_matches_jvp(x in vector(), tau in param()) {
+        let n = x.len();
+        let (jx, jtau) = block_soft_threshold_jacobian(&x, tau);
+        let mut col = vec![0.0; n];
+        for j in 0..=n {
+            let mut dx = vec![0.0; n];
+            let dtau = if j == n { 1.0 } else { dx[j] = 1.0; 0.0 };
+            block_soft_threshold_jvp(&x, tau, &dx, dtau, &mut col);
+            for i in 0..n {
+                let expected = if j == n { jtau[i] } else { jx[[i, j]] };
+                prop_assert!((col[i] - expected).abs() <= TOL * (1.0 + expected.abs()));
+            }
+        }
+    }
+}

@@ -7,6 +7,7 @@
 
 use super::{check_len, check_nonneg, Kink};
 use crate::Scalar;
+use ndarray::Array2;
 
 /// Block soft-thresholding `out = x·max(1 − τ/‖x‖₂, 0)`, the prox of `τ‖·‖₂`, for `τ ≥ 0`.
 ///
@@ -75,4 +76,31 @@ pub fn block_soft_threshold_jvp(x: &[f64], tau: f64, dx: &[f64], dtau: f64, out:
     for ((o, &xi), &dxi) in out.iter_mut().zip(x).zip(dx) {
         *o = factor * dxi + xi * radial;
     }
+}
+
+/// The Jacobian of [`block_soft_threshold`] as a matrix and a column: `(∂bst/∂x, ∂bst/∂τ)` with
+/// `∂bst/∂x = (1 − τ/‖x‖)·I + τ·x xᵀ/‖x‖³` and `∂bst/∂τ = −x/‖x‖` on `‖x‖ > τ`, zero otherwise.
+///
+/// ```
+/// use hypergrad_ad::nonsmooth::block_soft_threshold_jacobian;
+/// let (jx, jtau) = block_soft_threshold_jacobian(&[3.0, 4.0], 2.5);
+/// assert!((jx[[0, 1]] - 2.5 * 12.0 / 125.0).abs() < 1e-15);
+/// assert_eq!(jtau, vec![-0.6, -0.8]);
+/// ```
+pub fn block_soft_threshold_jacobian(x: &[f64], tau: f64) -> (Array2<f64>, Vec<f64>) {
+    let n = x.len();
+    let mut jx = Array2::zeros((n, n));
+    let mut jtau = vec![0.0; n];
+    let norm = x.iter().map(|v| v * v).sum::<f64>().sqrt();
+    if is_active(norm, tau, Kink::Inactive) {
+        let (factor, c) = (1.0 - tau / norm, tau / (norm * norm * norm));
+        for i in 0..n {
+            for j in 0..n {
+                jx[[i, j]] = c * x[i] * x[j];
+            }
+            jx[[i, i]] += factor;
+            jtau[i] = -x[i] / norm;
+        }
+    }
+    (jx, jtau)
 }

@@ -34,7 +34,10 @@ pub mod simplex;
 pub mod soft_threshold;
 pub mod tv;
 
-pub use block::{block_soft_threshold, block_soft_threshold_jvp, block_soft_threshold_with};
+pub use block::{
+    block_soft_threshold, block_soft_threshold_jacobian, block_soft_threshold_jvp,
+    block_soft_threshold_with,
+};
 pub use elementary::{
     abs, abs_jacobian, clamp, clamp_jacobian, max, max_jacobian, min, min_jacobian, relu,
     relu_jacobian,
