@@ -130,7 +130,12 @@ impl Primitive for Vector {
             ],
             Vector::Box => vec![cat(&x, &[-0.5, 1.0]), cat(&x, &[0.0, 0.0])],
             Vector::Nonneg => vec![x.to_vec()],
-            Vector::L2Ball => vec![cat(&[3.0, 4.0, 0.0, 0.0, 0.0], &[5.0])],
+            // The sphere; the origin (no √ at 0 may reach a reverse sweep).
+            Vector::L2Ball => vec![
+                cat(&[3.0, 4.0, 0.0, 0.0, 0.0], &[5.0]),
+                cat(&[0.0; N], &[1.0]),
+                cat(&[0.0; N], &[0.0]),
+            ],
             // Ties in the support and at the threshold: θ = 1 for (1.5, 1.5, 1, 1, −1).
             Vector::Simplex => vec![vec![1.5, 1.5, 1.0, 1.0, -1.0], vec![0.2; N]],
             // ‖x‖₁ = 4: on the sphere; and θ = 0.5 with ties at the threshold.

@@ -8,7 +8,7 @@
 //! impl and one line in `modes!`.
 
 pub use hypergrad_ad::nonsmooth::*;
-pub use hypergrad_ad::{Dual, DualVec, Scalar};
+pub use hypergrad_ad::{Dual, DualVec, Scalar, Tape, Var};
 
 /// A primitive `f: ℝ^{n_in} → ℝ^{n_out}` on a flat input (point, then parameters).
 pub trait Primitive {
@@ -46,7 +46,7 @@ pub type Jac = (Vec<f64>, Vec<Vec<f64>>);
 /// An AD mode: computes values and the full Jacobian of a primitive at a point.
 pub trait Mode {
     const NAME: &'static str;
-    /// Forward modes share one rule set and must agree bit for bit; others to rounding.
+    /// Forward modes share one rule set and must agree bit for bit; reverse to rounding.
     const EXACT: bool;
     fn jacobian<P: Primitive>(p: &P, x: &[f64]) -> Jac;
 }
@@ -141,6 +141,27 @@ impl Mode for DualVecMode {
     }
 }
 
+/// Reverse mode: one recording on a [`Tape`], then one sweep per output (a Jacobian row).
+pub struct VarMode;
+impl Mode for VarMode {
+    const NAME: &'static str = "Var<f64> (reverse)";
+    const EXACT: bool = false;
+    fn jacobian<P: Primitive>(p: &P, x: &[f64]) -> Jac {
+        let tape = Tape::<f64>::new();
+        let xs = tape.vars(x);
+        let mut out = vec![Var::constant(0.0); p.n_out()];
+        p.eval(&xs, &mut out);
+        let mut jac = vec![vec![0.0; p.n_out()]; p.n_in()];
+        for (r, y) in out.iter().enumerate() {
+            let row = tape.gradient(*y, &xs).expect("variables of this tape");
+            for (col, g) in jac.iter_mut().zip(row) {
+                col[r] = g;
+            }
+        }
+        (out.iter().map(Var::primal).collect(), jac)
+    }
+}
+
 /// `[$check::<Mode>(..), …]` over every AD mode: adding a scalar type is one line here.
 macro_rules! modes {
     ($check:ident, $p:expr, $x:expr, $reference:expr) => {
@@ -149,6 +170,7 @@ macro_rules! modes {
             $check::<DualVecMode, _>($p, $x, $reference),
             $check::<Inner, _>($p, $x, $reference),
             $check::<Outer, _>($p, $x, $reference),
+            $check::<VarMode, _>($p, $x, $reference),
         ]
     };
 }
