@@ -7,6 +7,7 @@
 
 use super::{check_len, check_nonneg, Kink};
 use crate::Scalar;
+use ndarray::Array2;
 
 /// Block soft-thresholding `out = x·max(1 − τ/‖x‖₂, 0)`, the prox of `τ‖·‖₂`, for `τ ≥ 0`.
 ///
@@ -36,16 +37,29 @@ pub fn block_soft_threshold<S: Scalar>(x: &[S], tau: S, out: &mut [S]) {
 pub fn block_soft_threshold_with<S: Scalar>(x: &[S], tau: S, kink: Kink, out: &mut [S]) {
     check_len("block_soft_threshold", "out", out.len(), x.len());
     check_nonneg("block_soft_threshold", "tau", tau.to_f64_value());
-    let norm = x.iter().map(|&v| v * v).sum::<S>().sqrt();
-    let (n, t) = (norm.to_f64_value(), tau.to_f64_value());
-    if is_active(n, t, kink) {
-        let factor = S::one() - tau * norm.recip();
+    if is_active(primal_norm(x), tau.to_f64_value(), kink) {
+        // The generic norm is formed only here, where it is positive: a recorded √ at 0 (infinite
+        // partial) would put 0·∞ = NaN into a reverse sweep even on the unused branch.
+        let factor = S::one() - tau * generic_norm(x).recip();
         for (o, &xi) in out.iter_mut().zip(x) {
             *o = xi * factor;
         }
     } else {
         out.fill(S::zero());
     }
+}
+
+/// `‖x‖₂` on the primal values, for branching (the same operations as [`generic_norm`]).
+pub(crate) fn primal_norm<S: Scalar>(x: &[S]) -> f64 {
+    x.iter()
+        .map(|v| v.to_f64_value().powi(2))
+        .sum::<f64>()
+        .sqrt()
+}
+
+/// `‖x‖₂` in the scalar type; call it only where `‖x‖ > 0` (see [`block_soft_threshold_with`]).
+pub(crate) fn generic_norm<S: Scalar>(x: &[S]) -> S {
+    x.iter().map(|&v| v * v).sum::<S>().sqrt()
 }
 
 /// Whether the shrinking branch is selected at `‖x‖ = n`.
@@ -64,7 +78,7 @@ fn is_active(n: f64, tau: f64, kink: Kink) -> bool {
 pub fn block_soft_threshold_jvp(x: &[f64], tau: f64, dx: &[f64], dtau: f64, out: &mut [f64]) {
     check_len("block_soft_threshold_jvp", "dx", dx.len(), x.len());
     check_len("block_soft_threshold_jvp", "out", out.len(), x.len());
-    let n = x.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let n = primal_norm(x);
     if !is_active(n, tau, Kink::Inactive) {
         out.fill(0.0);
         return;
@@ -75,4 +89,31 @@ pub fn block_soft_threshold_jvp(x: &[f64], tau: f64, dx: &[f64], dtau: f64, out:
     for ((o, &xi), &dxi) in out.iter_mut().zip(x).zip(dx) {
         *o = factor * dxi + xi * radial;
     }
+}
+
+/// The Jacobian of [`block_soft_threshold`] as a matrix and a column: `(∂bst/∂x, ∂bst/∂τ)` with
+/// `∂bst/∂x = (1 − τ/‖x‖)·I + τ·x xᵀ/‖x‖³` and `∂bst/∂τ = −x/‖x‖` on `‖x‖ > τ`, zero otherwise.
+///
+/// ```
+/// use hypergrad_ad::nonsmooth::block_soft_threshold_jacobian;
+/// let (jx, jtau) = block_soft_threshold_jacobian(&[3.0, 4.0], 2.5);
+/// assert!((jx[[0, 1]] - 2.5 * 12.0 / 125.0).abs() < 1e-15);
+/// assert_eq!(jtau, vec![-0.6, -0.8]);
+/// ```
+pub fn block_soft_threshold_jacobian(x: &[f64], tau: f64) -> (Array2<f64>, Vec<f64>) {
+    let n = x.len();
+    let mut jx = Array2::zeros((n, n));
+    let mut jtau = vec![0.0; n];
+    let norm = primal_norm(x);
+    if is_active(norm, tau, Kink::Inactive) {
+        let (factor, c) = (1.0 - tau / norm, tau / (norm * norm * norm));
+        for i in 0..n {
+            for j in 0..n {
+                jx[[i, j]] = c * x[i] * x[j];
+            }
+            jx[[i, i]] += factor;
+            jtau[i] = -x[i] / norm;
+        }
+    }
+    (jx, jtau)
 }

@@ -116,7 +116,7 @@ pub fn min_jacobian(a: f64, b: f64) -> (f64, f64) {
 
 /// `clamp(x, lo, hi) = min(max(x, lo), hi)`, the projection of `x` onto `[lo, hi]`, differentiable
 /// in the bounds too. On the boundary (`x = lo` or `x = hi`) the interior branch `x` is selected:
-/// partials `(1, 0, 0)`. This matches [`soft_threshold`](super::soft_threshold)'s zero branch
+/// partials `(1, 0, 0)`. This matches [`soft_threshold`](fn@super::soft_threshold)'s zero branch
 /// through the Moreau identity `st(x, τ) + clamp(x, −τ, τ) = x`.
 ///
 /// # Panics

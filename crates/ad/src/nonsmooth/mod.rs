@@ -25,7 +25,9 @@
 //! The primitives are inner-loop kernels on trusted slices. A length mismatch between slices or an
 //! invalid parameter (negative threshold or radius, empty box) is a programmer error: it panics
 //! via `assert!`/`assert_eq!` with a message naming the function (see each `# Panics` section).
-//! Validate user input at the API boundary, where a typed error can be returned.
+//! The scalar thresholds (`soft_threshold`, `elastic_net_prox`) sit in the innermost loops and do
+//! not check `τ ≥ 0`. Validate user input at the API boundary, where a typed error can be
+//! returned. NaN inputs propagate to NaN outputs; they are never turned into zeros.
 
 pub mod block;
 pub mod elementary;
@@ -34,7 +36,10 @@ pub mod simplex;
 pub mod soft_threshold;
 pub mod tv;
 
-pub use block::{block_soft_threshold, block_soft_threshold_jvp, block_soft_threshold_with};
+pub use block::{
+    block_soft_threshold, block_soft_threshold_jacobian, block_soft_threshold_jvp,
+    block_soft_threshold_with,
+};
 pub use elementary::{
     abs, abs_jacobian, clamp, clamp_jacobian, max, max_jacobian, min, min_jacobian, relu,
     relu_jacobian,

@@ -6,6 +6,7 @@
 //! `prox_f(x) + P_C(x) = x` (`f = τ‖·‖₁`, `C = [−τ, τ]ⁿ`; `f = τ‖·‖₂`, `C = τB₂`), so that the
 //! selected Jacobians of both sides also sum to the identity.
 
+use super::block::{generic_norm, primal_norm};
 use super::elementary::{clamp, clamp_jacobian};
 use super::{check_len, check_nonneg};
 use crate::Scalar;
@@ -81,11 +82,11 @@ pub fn project_nonneg_jvp(x: &[f64], dx: &[f64], out: &mut [f64]) {
 pub fn project_l2_ball<S: Scalar>(x: &[S], radius: S, out: &mut [S]) {
     check_len("project_l2_ball", "out", out.len(), x.len());
     check_nonneg("project_l2_ball", "radius", radius.to_f64_value());
-    let norm = x.iter().map(|&v| v * v).sum::<S>().sqrt();
-    if norm.to_f64_value() <= radius.to_f64_value() {
+    if primal_norm(x) <= radius.to_f64_value() {
         out.copy_from_slice(x);
     } else {
-        let factor = radius * norm.recip();
+        // ‖x‖ > r ≥ 0 here: the generic norm is formed only where √ is differentiable.
+        let factor = radius * generic_norm(x).recip();
         for (o, &xi) in out.iter_mut().zip(x) {
             *o = xi * factor;
         }
@@ -100,7 +101,7 @@ pub fn project_l2_ball<S: Scalar>(x: &[S], radius: S, out: &mut [S]) {
 pub fn project_l2_ball_jvp(x: &[f64], radius: f64, dx: &[f64], dradius: f64, out: &mut [f64]) {
     check_len("project_l2_ball_jvp", "dx", dx.len(), x.len());
     check_len("project_l2_ball_jvp", "out", out.len(), x.len());
-    let n = x.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let n = primal_norm(x);
     if n <= radius {
         out.copy_from_slice(dx);
         return;

@@ -13,7 +13,8 @@ use crate::Scalar;
 ///
 /// Derivatives: `∂st/∂x = 1{|x| > τ}`, `∂st/∂τ = −sign(x)·1{|x| > τ}`. At the kink `|x| = τ`
 /// the zero branch is selected (both derivatives 0), an element of the Clarke Jacobian.
-/// A NaN in `x` or `τ` gives NaN.
+/// A NaN in `x` or `τ` gives NaN. `τ ≥ 0` is not checked in the scalar forms (they sit in the
+/// innermost loops); the slice forms check it once per call.
 ///
 /// ```
 /// use hypergrad_ad::{nonsmooth::soft_threshold, Dual};
