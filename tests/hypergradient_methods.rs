@@ -9,8 +9,8 @@
 //! support) misses it by orders of magnitude.
 
 use hypergrad::bilevel::{
-    hypergradient, Criterion, HeldOutLogistic, HeldOutMse, InnerProblem, LinearSolver, Method,
-    Options, Warning,
+    hypergradient, Checkpoints, Criterion, HeldOutLogistic, HeldOutMse, InnerProblem, LinearSolver,
+    Method, Options, Warning,
 };
 use hypergrad::optim::{Design, ElasticNet, Lasso, SparseLogistic, WeightedLasso};
 use ndarray::{Array1, Array2};
@@ -18,8 +18,16 @@ use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
 use sprs::CsMat;
 
-const METHODS: [Method; 6] = [
+const METHODS: [Method; 8] = [
     Method::ForwardUnrolled,
+    Method::ReverseUnrolled {
+        truncate: None,
+        checkpoints: Checkpoints::Full,
+    },
+    Method::ReverseUnrolled {
+        truncate: None,
+        checkpoints: Checkpoints::Uniform,
+    },
     Method::Fpad,
     Method::ImplicitForward,
     Method::Implicit {
@@ -205,4 +213,47 @@ fn bad_inputs_are_typed_errors() {
         ..opts
     };
     assert!(hypergradient(&mut lasso, &val, &[0.0], &Method::Fpad, &bad).is_err());
+}
+
+#[test]
+fn reverse_unrolling_stores_order_sqrt_k_states() {
+    let (x, y) = data(60, 30, 1, false);
+    let (xv, yv) = data(40, 30, 2, false);
+    let mut lasso = Lasso::new(design(&x, false), y.view(), 1.0).unwrap();
+    let theta = [(lasso.alpha_max() / 50.0).ln()];
+    let val = HeldOutMse::new(design(&xv, false), yv.view()).unwrap();
+    let opts = options();
+    let full = Method::ReverseUnrolled {
+        truncate: None,
+        checkpoints: Checkpoints::Full,
+    };
+    let uniform = Method::ReverseUnrolled {
+        truncate: None,
+        checkpoints: Checkpoints::Uniform,
+    };
+    let a = hypergradient(&mut lasso, &val, &theta, &full, &opts).unwrap();
+    let b = hypergradient(&mut lasso, &val, &theta, &uniform, &opts).unwrap();
+    let k = a.diagnostics.inner.iterations;
+    assert!(k >= 16, "too few iterations ({k}) to tell √K from K");
+    let (ta, tb) = (a.diagnostics.tape.unwrap(), b.diagnostics.tape.unwrap());
+    let root = (k as f64).sqrt().ceil() as usize;
+    assert!(
+        tb.stored_states <= root + 1,
+        "{} states for K = {k}",
+        tb.stored_states
+    );
+    assert!(
+        tb.peak.nodes * (root - 1) <= ta.peak.nodes * 2,
+        "{:?} vs {:?}",
+        tb.peak,
+        ta.peak
+    );
+    assert_eq!(a.grad, b.grad, "checkpointing must not change the gradient");
+    // Truncated backpropagation through the last step only is a different (biased) estimate.
+    let one = Method::ReverseUnrolled {
+        truncate: Some(1),
+        checkpoints: Checkpoints::Full,
+    };
+    let t = hypergradient(&mut lasso, &val, &theta, &one, &opts).unwrap();
+    assert!((t.grad[0] - a.grad[0]).abs() > 1e-6 * a.grad[0].abs());
 }

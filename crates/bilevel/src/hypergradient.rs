@@ -2,7 +2,9 @@
 
 use crate::jvp::Jvp;
 use crate::krylov::bicgstab;
+use crate::reverse_unrolled::hypergradient_reverse_unrolled;
 use crate::{BilevelError, Criterion, InnerProblem, LinearSolver, Method, Options};
+use hypergrad_ad::reverse::TapeStats;
 use hypergrad_ad::Dual;
 use hypergrad_optim::SolveReport;
 
@@ -38,8 +40,19 @@ pub struct Diagnostics {
     pub support_size: Option<usize>,
     /// `min_{j ∉ S} (α_j − |∇_j f(x*)|)`, for models with a support.
     pub margin: Option<f64>,
+    /// Tape memory, for reverse unrolling.
+    pub tape: Option<TapeUse>,
     /// Failed conditions; empty when the theory's assumptions were checked and hold.
     pub warnings: Vec<Warning>,
+}
+
+/// The memory reverse unrolling used.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TapeUse {
+    /// States stored at segment starts (O(√K) with uniform checkpoints).
+    pub stored_states: usize,
+    /// The largest tape recorded at once.
+    pub peak: TapeStats,
 }
 
 /// The value `h(θ) = C(x*(θ), θ)`, its gradient in θ (log scale), the inner solution and
@@ -112,6 +125,42 @@ pub fn hypergradient_warm<P: InnerProblem, C: Criterion>(
     if let Some(margin) = margin.filter(|m| *m <= 0.0) {
         warnings.push(Warning::Degenerate { margin });
     }
+    if let Method::ReverseUnrolled {
+        truncate,
+        checkpoints,
+    } = *method
+    {
+        let start = warm_x.map_or_else(|| vec![0.0; p], <[f64]>::to_vec);
+        let steps = solution.report.iterations;
+        let r = hypergradient_reverse_unrolled(
+            problem,
+            criterion,
+            &start,
+            theta,
+            steps,
+            truncate,
+            checkpoints,
+        )?;
+        warm.x = Some(solution.x);
+        warm.jacobian = None;
+        return Ok(Hypergradient {
+            value: r.value,
+            grad: r.grad,
+            x: r.x,
+            diagnostics: Diagnostics {
+                inner: solution.report,
+                jacobian_iterations: 0,
+                linear_residual: None,
+                support_size: support.map(|s| s.len()),
+                margin,
+                tape: Some(TapeUse {
+                    stored_states: r.stored_states,
+                    peak: r.peak_tape,
+                }),
+                warnings,
+            },
+        });
+    }
     let mut jvp = Jvp::at(&solution.x, theta);
     let mut jacobian_iterations = 0;
     let mut linear_residual = None;
@@ -124,7 +173,8 @@ pub fn hypergradient_warm<P: InnerProblem, C: Criterion>(
             .and_then(|j| j.get(lane))
             .filter(|c| c.len() == p);
         let column = match method {
-            Method::ForwardUnrolled => {
+            // (reverse unrolling returned above; it unrolls the same iterations)
+            Method::ForwardUnrolled | Method::ReverseUnrolled { .. } => {
                 let start = warm_x.map_or_else(|| vec![0.0; p], <[f64]>::to_vec);
                 let (last, column) =
                     forward_unrolled(problem, &start, theta, lane, solution.report.iterations);
@@ -191,6 +241,7 @@ pub fn hypergradient_warm<P: InnerProblem, C: Criterion>(
             linear_residual,
             support_size: support.map(|s| s.len()),
             margin,
+            tape: None,
             warnings,
         },
     })

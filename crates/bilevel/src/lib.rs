@@ -27,11 +27,12 @@ mod inner;
 mod jvp;
 mod krylov;
 mod method;
+mod reverse_unrolled;
 
 pub use criterion::{Criterion, HeldOutLogistic, HeldOutMse};
 pub use error::BilevelError;
 pub use hypergradient::{
-    hypergradient, hypergradient_warm, Diagnostics, Hypergradient, WarmStart, Warning,
+    hypergradient, hypergradient_warm, Diagnostics, Hypergradient, TapeUse, WarmStart, Warning,
 };
 pub use inner::InnerProblem;
-pub use method::{LinearSolver, Method, Options};
+pub use method::{Checkpoints, LinearSolver, Method, Options};

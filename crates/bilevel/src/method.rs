@@ -1,5 +1,7 @@
 //! [`Method`]: how the derivative of `x*(θ)` is computed; [`Options`]: tolerances and caps.
 
+pub use hypergrad_ad::reverse::Checkpoints;
+
 /// The linear solver of [`Method::Implicit`] for `(I − ∂ₓT) J = ∂_θT` at the fixed point.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LinearSolver {
@@ -15,6 +17,16 @@ pub enum Method {
     /// Forward mode through the iterations `x_{k+1} = T(x_k, θ)` from the warm start, one dual
     /// pass per hyperparameter, until the primal residual meets the inner tolerance.
     ForwardUnrolled,
+    /// Reverse mode through the same iterations on a tape: one sweep gives every
+    /// hyperparameter's derivative. `truncate = Some(k)` differentiates only the last `k` steps
+    /// (truncated backpropagation); `checkpoints` bounds the memory (O(√K) states with
+    /// [`Checkpoints::Uniform`]).
+    ReverseUnrolled {
+        /// Differentiate only the last `k` iterations.
+        truncate: Option<usize>,
+        /// Which states to store.
+        checkpoints: Checkpoints,
+    },
     /// Implicit differentiation: solve `(I − ∂ₓT(x*)) J = ∂_θT(x*)` restricted to the support
     /// of `x*` when the problem has one.
     Implicit {
@@ -42,6 +54,7 @@ impl Method {
     pub fn name(&self) -> &'static str {
         match self {
             Method::ForwardUnrolled => "forward",
+            Method::ReverseUnrolled { .. } => "reverse",
             Method::Implicit { .. } => "implicit",
             Method::ImplicitForward => "implicit-forward",
             Method::Fpad => "fpad",
