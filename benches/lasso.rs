@@ -11,58 +11,13 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use hypergrad::ad::Dual;
 use hypergrad::optim::{CoordinateDescent, Design, FixedPointMap, Lasso, SolverParams};
-use ndarray::{Array1, Array2, ShapeBuilder};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
-use rand_distr::StandardNormal;
-use sprs::TriMat;
+use ndarray::Array1;
 use std::io::Write;
 
+mod common;
+use common::{dense_problem, sparse_problem};
+
 const TOL: f64 = 1e-8;
-
-/// β* with 20 non-zeros ±(1..=20) spread over the features.
-fn true_coefficients(p: usize) -> Vec<f64> {
-    let mut beta = vec![0.0; p];
-    for k in 0..20 {
-        beta[k * p / 20] = (k as f64 + 1.0) * if k % 2 == 0 { 1.0 } else { -1.0 };
-    }
-    beta
-}
-
-/// `y = Xβ* + 0.1·ε` for a design given as a matvec closure.
-fn targets(n: usize, xb: Vec<f64>, rng: &mut StdRng) -> Array1<f64> {
-    (0..n)
-        .map(|i| xb[i] + 0.1 * rng.sample::<f64, _>(StandardNormal))
-        .collect()
-}
-
-fn dense_problem() -> (Design, Array1<f64>) {
-    let (n, p) = (200, 1000);
-    let mut rng = StdRng::seed_from_u64(2024);
-    let mut x = Array2::<f64>::zeros((n, p).f());
-    x.iter_mut().for_each(|v| *v = rng.sample(StandardNormal));
-    let design = Design::dense(x).unwrap();
-    let mut xb = vec![0.0; n];
-    design.matvec(&true_coefficients(p), &mut xb);
-    let y = targets(n, xb, &mut rng);
-    (design, y)
-}
-
-fn sparse_problem() -> (Design, Array1<f64>) {
-    let (n, p, per_column) = (5000, 20000, 25); // 25/5000 = 0.5 % density
-    let mut rng = StdRng::seed_from_u64(2025);
-    let mut tri = TriMat::with_capacity((n, p), p * per_column);
-    for j in 0..p {
-        for i in rand::seq::index::sample(&mut rng, n, per_column) {
-            tri.add_triplet(i, j, rng.sample::<f64, _>(StandardNormal));
-        }
-    }
-    let design = Design::sparse(tri.to_csc()).unwrap();
-    let mut xb = vec![0.0; n];
-    design.matvec(&true_coefficients(p), &mut xb);
-    let y = targets(n, xb, &mut rng);
-    (design, y)
-}
 
 fn write_raw<T: Copy>(path: &std::path::Path, values: &[T], to_bytes: impl Fn(T) -> [u8; 8]) {
     let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
@@ -115,8 +70,8 @@ fn bench_lasso(c: &mut Criterion) {
         record_history: false,
     });
     let problems = [
-        ("dense_200x1000", dense_problem()),
-        ("sparse_5000x20000", sparse_problem()),
+        ("dense_200x1000", dense_problem(200, 1000, 2024)),
+        ("sparse_5000x20000", sparse_problem(5000, 20000, 25, 2025)), // 0.5 % density
     ];
     let mut group = c.benchmark_group("lasso");
     group.sample_size(10);
@@ -151,7 +106,7 @@ fn bench_lasso(c: &mut Criterion) {
 /// `Dual<f64>` (one tangent with respect to log α): the cost of forward-mode differentiation of
 /// the solver, as a ratio to the plain sweep.
 fn bench_generic_sweep(c: &mut Criterion) {
-    let (design, y) = dense_problem();
+    let (design, y) = dense_problem(200, 1000, 2024);
     let mut lasso = Lasso::new(design, y.view(), 1.0).unwrap();
     lasso.set_alpha(lasso.alpha_max() / 10.0).unwrap();
     let x = solver_solution(&lasso);
