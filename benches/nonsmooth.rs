@@ -1,23 +1,28 @@
 //! Non-smooth primitives on `n = 1000` inputs, every row a ratio against the `f64` evaluation of
 //! the same primitive: one forward JVP (`Dual<f64>`: value and tangent), four JVPs at once
-//! (`DualVec<f64, 4>`), and the hand-written `f64` generalized derivative (`*_jvp`, tangent only).
+//! (`DualVec<f64, 4>`), the hand-written `f64` generalized derivative (`*_jvp`, tangent only),
+//! and reverse mode (`Var<f64>`: record on a reused tape, one sweep for a VJP).
 //!
-//! Measured (criterion medians, `--warm-up-time 1 --measurement-time 2`, shared 2-core machine):
+//! Measured (criterion medians of one run, `--warm-up-time 1 --measurement-time 2`, shared
+//! 2-core machine; across runs the f64 baselines moved by up to 1.8×, so read the ratios):
 //!
-//! | primitive | f64 | Dual | DualVec<4> | `*_jvp` (f64) |
-//! | --- | --- | --- | --- | --- |
-//! | soft_threshold_slice | 877 ns | 990 ns (1.13×) | 1.16 µs (1.32×) | 834 ns (0.95×) |
-//! | block_soft_threshold | 689 ns | 1.15 µs (1.67×) | 2.64 µs (3.8×) | 1.30 µs (1.88×) |
-//! | project_simplex | 18.0 µs | 16.7 µs (0.93×) | 17.8 µs (0.99×) | 16.2 µs (0.90×) |
-//! | prox_tv1d | 13.4 µs | 13.8 µs (1.03×) | 14.4 µs (1.07×) | 12.8 µs (0.96×) |
+//! | primitive | f64 | Dual | DualVec<4> | `*_jvp` (f64) | Var: record + VJP |
+//! | --- | --- | --- | --- | --- | --- |
+//! | soft_threshold_slice | 852 ns | 920 ns (1.08×) | 1.13 µs (1.33×) | 811 ns (0.95×) | 13.5 µs (15.8×) |
+//! | block_soft_threshold | 1.22 µs | 1.70 µs (1.40×) | 3.86 µs (3.2×) | 1.39 µs (1.14×) | 35.0 µs (28.6×) |
+//! | project_simplex | 15.4 µs | 19.8 µs (1.29×) | 18.7 µs (1.22×) | 15.1 µs (0.98×) | 27.2 µs (1.77×) |
+//! | prox_tv1d | 13.0 µs | 13.4 µs (1.03×) | 14.7 µs (1.13×) | 18.4 µs (1.42×) | 41.2 µs (3.2×) |
 //!
 //! The simplex projection and the TV prox are dominated by the primal combinatorics (sort,
 //! segment search on `f64`), which every mode shares; the generic recomputation on the support or
-//! the segments costs little, so AD is nearly free there (ratios < 1 are measurement noise).
+//! the segments costs little, so AD is nearly free there (ratios below 1, or the TV `*_jvp`
+//! above the Dual pass, are measurement noise). The tape pays one node per scalar operation of
+//! the generic code (e.g. `Σ xᵢ²` and the scaling in the block prox); composite tape nodes for
+//! these primitives would remove most of that.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use hypergrad_ad::nonsmooth::*;
-use hypergrad_ad::{Dual, DualVec, Scalar};
+use hypergrad_ad::{Dual, DualVec, Scalar, Tape, Var};
 
 const N: usize = 1000;
 
@@ -93,6 +98,18 @@ fn bench<P: Primitive>(c: &mut Criterion) {
     g.bench_function("DualVec4", |b| b.iter(|| P::eval(black_box(&xv), &mut ov)));
     g.bench_function("jvp_f64", |b| {
         b.iter(|| P::jvp(black_box(&x), &dx, &mut out))
+    });
+    let mut tape = Tape::<f64>::with_capacity(8 * N);
+    g.bench_function("Var_vjp", |b| {
+        b.iter(|| {
+            tape.clear();
+            let xs = tape.vars(black_box(&x));
+            let mut ov = vec![Var::constant(0.0); N];
+            P::eval(&xs, &mut ov);
+            let seeds: Vec<_> = ov.iter().zip(&dx).map(|(&y, &w)| (y, w)).collect();
+            tape.reverse(&seeds).expect("variables of this tape");
+            tape.adjoint(xs[0])
+        })
     });
     g.finish();
 }
