@@ -72,15 +72,13 @@ fn main() -> ExitCode {
     );
 
     // Three Dual passes: pass j seeds eⱼ and yields column j.
-    let mut by_dual = [[0.0; 3]; 2];
-    for j in 0..3 {
+    let columns = [0, 1, 2].map(|j| {
         let xs: Vec<Dual<f64>> = (0..3)
             .map(|i| Dual::new(x[i], if i == j { 1.0 } else { 0.0 }))
             .collect();
-        for (i, yi) in f(&xs).iter().enumerate() {
-            by_dual[i][j] = yi.eps;
-        }
-    }
+        f(&xs).iter().map(|yi| yi.eps).collect::<Vec<_>>()
+    });
+    let by_dual = [0, 1].map(|i| columns.clone().map(|c| c[i]));
     // One DualVec<_, 3> pass: lane j carries eⱼ, so every column comes out at once.
     let xs: Vec<DualVec<f64, 3>> = (0..3).map(|i| DualVec::variable(x[i], i)).collect();
     let ys = f(&xs);
