@@ -391,3 +391,19 @@ fn comparisons_use_the_primal_only() {
         3.0
     );
 }
+
+#[test]
+fn primal_of_div_and_mul_add_is_the_underlying_floats() {
+    // x / y is one correctly rounded division (not x · (1/y)), and mul_add is fused (one
+    // rounding), so a program's value does not change when it is differentiated.
+    for (x, y, z) in [(0.1_f64, 0.3, -0.03), (5.0, 3.0, -2.5), (1e-3, 3e5, 1.0)] {
+        let (dx, dy, dz) = (Dual::new(x, 1.0), Dual::new(y, 0.5), Dual::new(z, 2.0));
+        assert_eq!((dx / dy).re.to_bits(), (x / y).to_bits());
+        let m = dx.mul_add(dy, dz);
+        assert_eq!(m.re.to_bits(), x.mul_add(y, z).to_bits());
+        assert_eq!(m.eps, 1.0 * y + x * 0.5 + 2.0);
+    }
+    // The cases distinguish the one-rounding results from the two-rounding ones.
+    assert_ne!(5.0_f64 / 3.0, 5.0 * (1.0_f64 / 3.0));
+    assert_ne!(0.1_f64 * 0.3 - 0.03, 0.1_f64.mul_add(0.3, -0.03));
+}

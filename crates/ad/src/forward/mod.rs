@@ -79,11 +79,11 @@ macro_rules! forward_number {
         }
         impl<$($gen)*> ::std::ops::Div for $ty {
             type Output = Self;
-            /// `d(x/y) = dx/y − x·dy/y²`.
+            /// `d(x/y) = dx/y − x·dy/y²`; the primal is the correctly rounded `x / y`.
             #[inline(always)]
             fn div(self, o: Self) -> Self {
                 let inv = <T as num_traits::One>::one() / o.re();
-                let f = self.re() * inv;
+                let f = self.re() / o.re();
                 self.chain2(&o, f, inv, -f * inv)
             }
         }
@@ -303,9 +303,12 @@ macro_rules! forward_number {
             fn abs_sub(self, o: Self) -> Self {
                 (self - o).max(Self::constant(T::zero()))
             }
-            /// `a·b + c`: partials `b`, `a`, 1.
+            /// `x·a + b` with the primal fused as the underlying float does (one rounding):
+            /// partials `a`, `x`, 1.
             fn mul_add(self, a: Self, b: Self) -> Self {
-                self * a + b
+                let one = T::one();
+                let product = self.chain2(&a, T::zero(), a.re(), self.re());
+                product.chain2(&b, self.re().mul_add(a.re(), b.re()), one, one)
             }
             /// `d(1/x) = −dx/x²`.
             fn recip(self) -> Self {
