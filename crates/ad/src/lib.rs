@@ -20,11 +20,15 @@
 //! assert!((y.eps - (2.0_f64.sin() + 2.0 * 2.0_f64.cos())).abs() < 1e-15);
 //! ```
 
+pub mod error;
 pub mod forward;
 pub mod nonsmooth;
 pub mod reverse;
 mod scalar;
 
+pub use error::AdError;
 pub use forward::{Dual, DualVec};
+/// Re-exported so user code can call `x.sin()` on a concrete AD number without naming num-traits.
+pub use num_traits::Float;
 pub use reverse::{Tape, Var};
 pub use scalar::Scalar;

@@ -13,11 +13,14 @@
 //!   (IEEE 0·∞); `cbrt` likewise. `ln`, `log2`, `log10` of a negative number: NaN primal, tangent
 //!   `dx/x` (finite), so the NaN of the value is not hidden.
 //! - `hypot` at (0, 0): 0. `powf(x, y)` at `x = 0`: the ∂/∂y term `xʸ ln x` is taken as its limit 0.
-//!   `powi(x, 0)`: tangent 0, also at `x = 0`.
+//!   `powi(x, 0)`: tangent 0, also at `x = 0`. In `powf`, the partial of an operand with zero
+//!   tangent is skipped, so `(−2)^2` with a constant exponent has the finite tangent `−4·dx`.
 
+mod drivers;
 mod dual;
 mod dual_vec;
 
+pub use drivers::{derivative, gradient, hessian, hvp, jacobian, jvp, CHUNK};
 pub use dual::Dual;
 pub use dual_vec::DualVec;
 
@@ -46,14 +49,14 @@ macro_rules! forward_number {
     ([$($gen:tt)*] $ty:ty) => {
         impl<$($gen)*> ::std::ops::Neg for $ty {
             type Output = Self;
-            #[inline]
+            #[inline(always)]
             fn neg(self) -> Self {
                 self.chain(-self.re(), -<T as num_traits::One>::one())
             }
         }
         impl<$($gen)*> ::std::ops::Add for $ty {
             type Output = Self;
-            #[inline]
+            #[inline(always)]
             fn add(self, o: Self) -> Self {
                 let one = <T as num_traits::One>::one();
                 self.chain2(&o, self.re() + o.re(), one, one)
@@ -61,7 +64,7 @@ macro_rules! forward_number {
         }
         impl<$($gen)*> ::std::ops::Sub for $ty {
             type Output = Self;
-            #[inline]
+            #[inline(always)]
             fn sub(self, o: Self) -> Self {
                 let one = <T as num_traits::One>::one();
                 self.chain2(&o, self.re() - o.re(), one, -one)
@@ -69,70 +72,70 @@ macro_rules! forward_number {
         }
         impl<$($gen)*> ::std::ops::Mul for $ty {
             type Output = Self;
-            #[inline]
+            #[inline(always)]
             fn mul(self, o: Self) -> Self {
                 self.chain2(&o, self.re() * o.re(), o.re(), self.re())
             }
         }
         impl<$($gen)*> ::std::ops::Div for $ty {
             type Output = Self;
-            /// `d(x/y) = dx/y − x·dy/y²`.
-            #[inline]
+            /// `d(x/y) = dx/y − x·dy/y²`; the primal is the correctly rounded `x / y`.
+            #[inline(always)]
             fn div(self, o: Self) -> Self {
                 let inv = <T as num_traits::One>::one() / o.re();
-                let f = self.re() * inv;
+                let f = self.re() / o.re();
                 self.chain2(&o, f, inv, -f * inv)
             }
         }
         impl<$($gen)*> ::std::ops::Rem for $ty {
             type Output = Self;
             /// `x % y = x − trunc(x/y)·y`: partials 1 and −trunc(x/y).
-            #[inline]
+            #[inline(always)]
             fn rem(self, o: Self) -> Self {
                 let q = (self.re() / o.re()).trunc();
                 self.chain2(&o, self.re() % o.re(), <T as num_traits::One>::one(), -q)
             }
         }
         impl<$($gen)*> ::std::ops::AddAssign for $ty {
-            #[inline]
+            #[inline(always)]
             fn add_assign(&mut self, o: Self) {
                 *self = *self + o;
             }
         }
         impl<$($gen)*> ::std::ops::SubAssign for $ty {
-            #[inline]
+            #[inline(always)]
             fn sub_assign(&mut self, o: Self) {
                 *self = *self - o;
             }
         }
         impl<$($gen)*> ::std::ops::MulAssign for $ty {
-            #[inline]
+            #[inline(always)]
             fn mul_assign(&mut self, o: Self) {
                 *self = *self * o;
             }
         }
         impl<$($gen)*> ::std::ops::DivAssign for $ty {
-            #[inline]
+            #[inline(always)]
             fn div_assign(&mut self, o: Self) {
                 *self = *self / o;
             }
         }
         impl<$($gen)*> ::std::ops::RemAssign for $ty {
-            #[inline]
+            #[inline(always)]
             fn rem_assign(&mut self, o: Self) {
                 *self = *self % o;
             }
         }
         impl<$($gen)*> PartialEq for $ty {
             /// Compares primal values only, as branching code expects.
-            #[inline]
+            #[inline(always)]
             fn eq(&self, o: &Self) -> bool {
                 self.re() == o.re()
             }
         }
         impl<$($gen)*> PartialOrd for $ty {
             /// Orders by primal value only.
-            #[inline]
+            #[inline(always)]
             fn partial_cmp(&self, o: &Self) -> Option<::std::cmp::Ordering> {
                 self.re().partial_cmp(&o.re())
             }
@@ -199,23 +202,23 @@ macro_rules! forward_number {
         }
         impl<$($gen)*> $crate::Scalar for $ty {
             type Real = T::Real;
-            #[inline]
+            #[inline(always)]
             fn value(&self) -> T::Real {
                 self.re().value()
             }
-            #[inline]
+            #[inline(always)]
             fn from_real(x: T::Real) -> Self {
                 Self::constant(T::from_real(x))
             }
-            #[inline]
+            #[inline(always)]
             fn from_f64(x: f64) -> Self {
                 Self::constant(T::from_f64(x))
             }
-            #[inline]
+            #[inline(always)]
             fn to_f64_value(&self) -> f64 {
                 self.re().to_f64_value()
             }
-            #[inline]
+            #[inline(always)]
             fn scale(self, c: T::Real) -> Self {
                 self.scale_parts(c)
             }
@@ -300,9 +303,12 @@ macro_rules! forward_number {
             fn abs_sub(self, o: Self) -> Self {
                 (self - o).max(Self::constant(T::zero()))
             }
-            /// `a·b + c`: partials `b`, `a`, 1.
+            /// `x·a + b` with the primal fused as the underlying float does (one rounding):
+            /// partials `a`, `x`, 1.
             fn mul_add(self, a: Self, b: Self) -> Self {
-                self * a + b
+                let one = T::one();
+                let product = self.chain2(&a, T::zero(), a.re(), self.re());
+                product.chain2(&b, self.re().mul_add(a.re(), b.re()), one, one)
             }
             /// `d(1/x) = −dx/x²`.
             fn recip(self) -> Self {
@@ -320,12 +326,23 @@ macro_rules! forward_number {
                 self.chain(x.powi(n), d)
             }
             /// `d(xʸ) = y·xʸ⁻¹ dx + xʸ ln x dy`, with `xʸ ln x` taken as 0 where `xʸ = 0`.
+            ///
+            /// A partial whose operand has a zero tangent is skipped, not multiplied by 0: a
+            /// constant exponent on a negative base (`(−2)²`, where `ln x` is NaN) and a
+            /// constant base 0 with a variable exponent (where `y·xʸ⁻¹` may be ∞) keep a finite
+            /// tangent.
             fn powf(self, y: Self) -> Self {
                 let (x, yv) = (self.re(), y.re());
                 let f = x.powf(yv);
-                let dx = if yv.is_zero() { T::zero() } else { yv * x.powf(yv - T::one()) };
-                let dy = if f.is_zero() { T::zero() } else { f * x.ln() };
-                self.chain2(&y, f, dx, dy)
+                let dx = || if yv.is_zero() { T::zero() } else { yv * x.powf(yv - T::one()) };
+                let dy = || if f.is_zero() { T::zero() } else { f * x.ln() };
+                if y.tangent_is_zero() {
+                    self.chain(f, dx())
+                } else if self.tangent_is_zero() {
+                    y.chain(f, dy())
+                } else {
+                    self.chain2(&y, f, dx(), dy())
+                }
             }
             /// `d√x = dx / (2√x)`.
             fn sqrt(self) -> Self {
@@ -474,56 +491,56 @@ macro_rules! forward_number {
     (@mixed [$($gen:tt)*] $ty:ty, $f:ty) => {
         impl<$($gen)*> ::std::ops::Add<$f> for $ty where T: $crate::Scalar<Real = $f> {
             type Output = Self;
-            #[inline]
+            #[inline(always)]
             fn add(self, c: $f) -> Self {
                 self + Self::from_real(c)
             }
         }
         impl<$($gen)*> ::std::ops::Sub<$f> for $ty where T: $crate::Scalar<Real = $f> {
             type Output = Self;
-            #[inline]
+            #[inline(always)]
             fn sub(self, c: $f) -> Self {
                 self - Self::from_real(c)
             }
         }
         impl<$($gen)*> ::std::ops::Mul<$f> for $ty where T: $crate::Scalar<Real = $f> {
             type Output = Self;
-            #[inline]
+            #[inline(always)]
             fn mul(self, c: $f) -> Self {
                 self.scale_parts(c)
             }
         }
         impl<$($gen)*> ::std::ops::Div<$f> for $ty where T: $crate::Scalar<Real = $f> {
             type Output = Self;
-            #[inline]
+            #[inline(always)]
             fn div(self, c: $f) -> Self {
                 self.scale_parts(1.0 / c)
             }
         }
         impl<$($gen)*> ::std::ops::Add<$ty> for $f where T: $crate::Scalar<Real = $f> {
             type Output = $ty;
-            #[inline]
+            #[inline(always)]
             fn add(self, x: $ty) -> $ty {
                 x + self
             }
         }
         impl<$($gen)*> ::std::ops::Sub<$ty> for $f where T: $crate::Scalar<Real = $f> {
             type Output = $ty;
-            #[inline]
+            #[inline(always)]
             fn sub(self, x: $ty) -> $ty {
                 <$ty as $crate::Scalar>::from_real(self) - x
             }
         }
         impl<$($gen)*> ::std::ops::Mul<$ty> for $f where T: $crate::Scalar<Real = $f> {
             type Output = $ty;
-            #[inline]
+            #[inline(always)]
             fn mul(self, x: $ty) -> $ty {
                 x.scale_parts(self)
             }
         }
         impl<$($gen)*> ::std::ops::Div<$ty> for $f where T: $crate::Scalar<Real = $f> {
             type Output = $ty;
-            #[inline]
+            #[inline(always)]
             fn div(self, x: $ty) -> $ty {
                 <$ty as $crate::Scalar>::from_real(self) / x
             }

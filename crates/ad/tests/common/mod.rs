@@ -1,0 +1,3 @@
+//! Shared helpers for the integration tests of `hypergrad-ad`.
+
+pub mod program;
