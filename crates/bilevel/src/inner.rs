@@ -2,8 +2,8 @@
 
 use crate::BilevelError;
 use hypergrad_optim::{
-    CoordinateDescent, CoordinateDescentModel, ElasticNet, FixedPointMap, Lasso, Solution,
-    SolverParams, SparseLogistic, WeightedLasso,
+    CoordinateDescent, CoordinateDescentModel, ElasticNet, FixedPointMap, Lasso, Ridge, Solution,
+    SolveReport, SolverParams, SparseLogistic, StopReason, WeightedLasso,
 };
 
 /// An inner problem `x*(θ)`: the update `T` of its solver ([`FixedPointMap`], which every
@@ -32,6 +32,69 @@ pub trait InnerProblem: FixedPointMap {
     /// `None` where the notion does not apply.
     fn non_degeneracy_margin(&self, _x: &[f64], _theta: &[f64]) -> Option<f64> {
         None
+    }
+}
+
+/// Solves `x = T(x, θ)` by iterating the map in `f64` from `warm_start` (or 0) until the step
+/// `‖x_{k+1} − x_k‖ ≤ tol·max(1, ‖x_{k+1}‖)` or `max_iter` applications (reported as
+/// [`StopReason::MaxIterations`]); a non-finite iterate stops with [`StopReason::Diverged`].
+/// The natural `solve` of a user's own [`InnerProblem`] whose `T` is a contraction.
+pub fn iterate_to_fixed_point<M: FixedPointMap>(
+    map: &M,
+    theta: &[f64],
+    warm_start: Option<&[f64]>,
+    tol: f64,
+    max_iter: usize,
+) -> Solution {
+    let p = map.dim_x();
+    let mut x = warm_start.map_or_else(|| vec![0.0; p], <[f64]>::to_vec);
+    let mut next = vec![0.0; p];
+    let (mut stop, mut iterations, mut residual) = (StopReason::MaxIterations, 0, f64::INFINITY);
+    while iterations < max_iter {
+        map.apply(&x, theta, &mut next);
+        iterations += 1;
+        residual = x
+            .iter()
+            .zip(&next)
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum::<f64>()
+            .sqrt();
+        std::mem::swap(&mut x, &mut next);
+        if !residual.is_finite() {
+            stop = StopReason::Diverged;
+            break;
+        }
+        let scale = x.iter().map(|v| v * v).sum::<f64>().sqrt().max(1.0);
+        if residual <= tol * scale {
+            stop = StopReason::Converged;
+            break;
+        }
+    }
+    let report = SolveReport {
+        iterations,
+        residual,
+        duality_gap: None,
+        objective: f64::NAN,
+        stop,
+        history: None,
+    };
+    Solution { x, report }
+}
+
+/// Ridge is smooth: no support; solved by Gauss–Seidel sweeps (its [`FixedPointMap`]) so that
+/// the unrolled methods differentiate the same iterations.
+impl InnerProblem for Ridge {
+    fn solve(
+        &mut self,
+        theta: &[f64],
+        warm_start: Option<&[f64]>,
+        tol: f64,
+        max_iter: usize,
+    ) -> Result<Solution, BilevelError> {
+        self.set_theta(theta)?;
+        let mut solution = iterate_to_fixed_point(self, theta, warm_start, tol, max_iter);
+        solution.report.objective = self.value(&solution.x);
+        Ok(solution)
     }
 }
 

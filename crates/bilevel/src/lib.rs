@@ -34,5 +34,5 @@ pub use error::BilevelError;
 pub use hypergradient::{
     hypergradient, hypergradient_warm, Diagnostics, Hypergradient, TapeUse, WarmStart, Warning,
 };
-pub use inner::InnerProblem;
+pub use inner::{iterate_to_fixed_point, InnerProblem};
 pub use method::{Checkpoints, LinearSolver, Method, Options};

@@ -2,7 +2,9 @@
 
 use super::check_penalty;
 use super::cholesky::cholesky_solve;
-use crate::{Design, LeastSquares, OptimError};
+use crate::solvers::sweep_l1l2;
+use crate::{Design, FixedPointMap, LeastSquares, OptimError};
+use hypergrad_ad::Scalar;
 use ndarray::ArrayView1;
 
 /// Ridge regression `P(β) = 1/(2n)‖y − Xβ‖² + ½ Σ_j α_j β_j²` with a scalar (`α_j = α`) or
@@ -11,6 +13,11 @@ use ndarray::ArrayView1;
 /// The minimizer solves `(XᵀX/n + diag(α)) β = Xᵀy/n`, done by a dense Cholesky factorization:
 /// `O(np² + p³)` time, `O(p²)` memory, meant for p up to a few thousand. With `α = 0` and `XᵀX`
 /// singular, [`Ridge::solve`] reports the system as not positive definite.
+///
+/// As a [`FixedPointMap`] one application is one Gauss–Seidel (cyclic coordinate) sweep,
+/// `β_j ← (L_j β_j + X_jᵀr/n) / (L_j + α_j)` with `L_j = ‖X_j‖²/n`, and `θ = log α`: one entry
+/// for a scalar penalty ([`Ridge::new`]), p entries for per-feature penalties
+/// ([`Ridge::with_feature_penalties`]).
 ///
 /// ```
 /// use hypergrad_optim::{Design, Ridge};
@@ -25,6 +32,8 @@ use ndarray::ArrayView1;
 pub struct Ridge {
     loss: LeastSquares,
     alphas: Vec<f64>,
+    per_feature: bool,
+    lipschitz: Vec<f64>,
 }
 
 impl Ridge {
@@ -32,7 +41,9 @@ impl Ridge {
     pub fn new(design: Design, y: ArrayView1<'_, f64>, alpha: f64) -> Result<Self, OptimError> {
         let loss = LeastSquares::new(design, y)?;
         let p = loss.n_features();
-        Self::with_feature_penalties(loss, &vec![alpha; p])
+        let mut ridge = Self::with_feature_penalties(loss, &vec![alpha; p])?;
+        ridge.per_feature = false;
+        Ok(ridge)
     }
 
     /// One penalty per feature (p of them, each finite and `≥ 0`).
@@ -47,10 +58,34 @@ impl Ridge {
         alphas
             .iter()
             .try_for_each(|&a| check_penalty("alpha", a, true))?;
+        let mut lipschitz = vec![0.0; loss.n_features()];
+        loss.coordinate_lipschitz(&mut lipschitz);
         Ok(Self {
             loss,
             alphas: alphas.to_vec(),
+            per_feature: true,
+            lipschitz,
         })
+    }
+
+    /// Sets the penalties from `θ = log α` (one entry, or one per feature, as constructed).
+    pub fn set_theta(&mut self, theta: &[f64]) -> Result<(), OptimError> {
+        if theta.len() != self.dim_theta() {
+            return Err(OptimError::ShapeMismatch {
+                what: "theta",
+                expected: self.dim_theta(),
+                got: theta.len(),
+            });
+        }
+        let p = self.alphas.len();
+        let alphas: Vec<f64> = (0..p)
+            .map(|j| theta[j.min(theta.len() - 1)].exp())
+            .collect();
+        alphas
+            .iter()
+            .try_for_each(|&a| check_penalty("alpha", a, true))?;
+        self.alphas = alphas;
+        Ok(())
     }
 
     /// The penalties `α_j`.
@@ -100,5 +135,33 @@ impl Ridge {
             reason: "XᵀX/n + diag(α) is not positive definite: increase α",
         })?;
         Ok(beta)
+    }
+}
+
+impl FixedPointMap for Ridge {
+    fn dim_x(&self) -> usize {
+        self.loss.n_features()
+    }
+    fn dim_theta(&self) -> usize {
+        if self.per_feature {
+            self.loss.n_features()
+        } else {
+            1
+        }
+    }
+    fn apply<S: Scalar>(&self, x: &[S], theta: &[S], out: &mut [S]) {
+        out.copy_from_slice(x);
+        let mut r = vec![S::zero(); self.loss.n_samples()];
+        self.loss.residual(out, &mut r);
+        let last = theta.len() - 1;
+        sweep_l1l2(
+            self.loss.design(),
+            &self.lipschitz,
+            |_| S::zero(),
+            |j| theta[j.min(last)].exp(),
+            false,
+            out,
+            &mut r,
+        );
     }
 }

@@ -39,13 +39,13 @@ fn move_coordinate<S: Scalar>(
 /// elastic net), maintaining the residual `r = y − Xβ`.
 ///
 /// With `L_j = ‖X_j‖²/n`, the exact minimizer along coordinate j is
-/// `β_j ← st(L_j β_j + X_jᵀr/n, l1(j)) / (L_j + l2)`. A zero column (`L_j = 0`, `l2 = 0`) has
+/// `β_j ← st(L_j β_j + X_jᵀr/n, l1(j)) / (L_j + l2(j))`. A zero column (`L_j = 0`, `l2 = 0`) has
 /// every `β_j` with `l1(j)|β_j|` minimal at 0, which is taken.
 pub(crate) fn sweep_l1l2<S: Scalar>(
     design: &Design,
     lipschitz: &[f64],
     l1: impl Fn(usize) -> S,
-    l2: S,
+    l2: impl Fn(usize) -> S,
     skip_unchanged: bool,
     beta: &mut [S],
     residual: &mut [S],
@@ -58,7 +58,7 @@ pub(crate) fn sweep_l1l2<S: Scalar>(
             S::zero()
         } else {
             let z = old.scale(real::<S>(lj)) + design.col_dot(j, residual).scale(real::<S>(inv_n));
-            soft_threshold(z, l1(j)) / (l2 + S::from_f64(lj))
+            soft_threshold(z, l1(j)) / (l2(j) + S::from_f64(lj))
         };
         step += move_coordinate(design, j, old, new, -1.0, skip_unchanged, residual);
         beta[j] = new;
