@@ -6,7 +6,9 @@
 //! differentiating the solver.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use hypergrad::bilevel::{hypergradient, Checkpoints, HeldOutMse, LinearSolver, Method, Options};
+use hypergrad::bilevel::{
+    hypergradient, Checkpoints, FpadMode, HeldOutMse, LinearSolver, Method, Options,
+};
 use hypergrad::optim::{CoordinateDescent, Lasso, SolverParams};
 
 mod common;
@@ -17,7 +19,9 @@ const METHODS: [Method; 6] = [
     Method::Implicit {
         linear_solver: LinearSolver::Bicgstab,
     },
-    Method::Fpad,
+    Method::Fpad {
+        mode: FpadMode::Forward,
+    },
     Method::ForwardUnrolled,
     Method::ReverseUnrolled {
         truncate: None,

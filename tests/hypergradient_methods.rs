@@ -9,8 +9,8 @@
 //! support) misses it by orders of magnitude.
 
 use hypergrad::bilevel::{
-    hypergradient, Checkpoints, Criterion, HeldOutLogistic, HeldOutMse, InnerProblem, LinearSolver,
-    Method, Options, Warning,
+    hypergradient, Checkpoints, Criterion, FpadMode, HeldOutLogistic, HeldOutMse, InnerProblem,
+    LinearSolver, Method, Options, Warning,
 };
 use hypergrad::optim::{Design, ElasticNet, Lasso, SparseLogistic, WeightedLasso};
 use ndarray::{Array1, Array2};
@@ -18,7 +18,7 @@ use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
 use sprs::CsMat;
 
-const METHODS: [Method; 8] = [
+const METHODS: [Method; 9] = [
     Method::ForwardUnrolled,
     Method::ReverseUnrolled {
         truncate: None,
@@ -28,7 +28,12 @@ const METHODS: [Method; 8] = [
         truncate: None,
         checkpoints: Checkpoints::Uniform,
     },
-    Method::Fpad,
+    Method::Fpad {
+        mode: FpadMode::Forward,
+    },
+    Method::Fpad {
+        mode: FpadMode::Reverse,
+    },
     Method::ImplicitForward,
     Method::Implicit {
         linear_solver: LinearSolver::Bicgstab,
@@ -77,8 +82,16 @@ fn design(x: &Array2<f64>, sparse: bool) -> Design {
 /// Checks every method against central differences of h and reports the gradients.
 fn check_all<P: InnerProblem + Clone, C: Criterion>(problem: &P, criterion: &C, theta: &[f64]) {
     let opts = options();
-    let reference =
-        hypergradient(&mut problem.clone(), criterion, theta, &Method::Fpad, &opts).unwrap();
+    let reference = hypergradient(
+        &mut problem.clone(),
+        criterion,
+        theta,
+        &Method::Fpad {
+            mode: FpadMode::Forward,
+        },
+        &opts,
+    )
+    .unwrap();
     assert!(
         reference.diagnostics.margin.unwrap() > 0.0,
         "degenerate test point"
@@ -203,16 +216,52 @@ fn bad_inputs_are_typed_errors() {
     let mut lasso = Lasso::new(design(&x, false), y.view(), 1.0).unwrap();
     let val = HeldOutMse::new(design(&x, false), y.view()).unwrap();
     let opts = options();
-    assert!(hypergradient(&mut lasso, &val, &[0.0, 1.0], &Method::Fpad, &opts).is_err());
-    assert!(hypergradient(&mut lasso, &val, &[f64::NAN], &Method::Fpad, &opts).is_err());
+    assert!(hypergradient(
+        &mut lasso,
+        &val,
+        &[0.0, 1.0],
+        &Method::Fpad {
+            mode: FpadMode::Forward
+        },
+        &opts
+    )
+    .is_err());
+    assert!(hypergradient(
+        &mut lasso,
+        &val,
+        &[f64::NAN],
+        &Method::Fpad {
+            mode: FpadMode::Forward
+        },
+        &opts
+    )
+    .is_err());
     let (x3, y3) = data(20, 3, 9, false);
     let val3 = HeldOutMse::new(design(&x3, false), y3.view()).unwrap();
-    assert!(hypergradient(&mut lasso, &val3, &[0.0], &Method::Fpad, &opts).is_err());
+    assert!(hypergradient(
+        &mut lasso,
+        &val3,
+        &[0.0],
+        &Method::Fpad {
+            mode: FpadMode::Forward
+        },
+        &opts
+    )
+    .is_err());
     let bad = Options {
         jacobian_tol: 0.0,
         ..opts
     };
-    assert!(hypergradient(&mut lasso, &val, &[0.0], &Method::Fpad, &bad).is_err());
+    assert!(hypergradient(
+        &mut lasso,
+        &val,
+        &[0.0],
+        &Method::Fpad {
+            mode: FpadMode::Forward
+        },
+        &bad
+    )
+    .is_err());
 }
 
 #[test]

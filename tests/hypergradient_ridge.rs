@@ -7,7 +7,7 @@
 //! this well-conditioned problem, so every method's error is ≲ 1e-11 relative.
 
 use hypergrad::bilevel::{
-    hypergradient, BilevelError, Checkpoints, HeldOutMse, LinearSolver, Method, Options,
+    hypergradient, BilevelError, Checkpoints, FpadMode, HeldOutMse, LinearSolver, Method, Options,
 };
 use hypergrad::optim::{Design, LeastSquares, Ridge};
 use ndarray::{Array1, Array2};
@@ -74,7 +74,12 @@ fn methods() -> Vec<Method> {
             truncate: None,
             checkpoints: Checkpoints::Uniform,
         },
-        Method::Fpad,
+        Method::Fpad {
+            mode: FpadMode::Forward,
+        },
+        Method::Fpad {
+            mode: FpadMode::Reverse,
+        },
         Method::Implicit {
             linear_solver: LinearSolver::Bicgstab,
         },

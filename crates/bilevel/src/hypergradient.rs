@@ -1,9 +1,11 @@
 //! The entry point [`hypergradient`] and its result [`Hypergradient`].
 
+use crate::adjoint::{adjoint_hypergradient, AtFixedPoint};
 use crate::jvp::Jvp;
 use crate::krylov::bicgstab;
+use crate::linalg::{distance, norm};
 use crate::reverse_unrolled::hypergradient_reverse_unrolled;
-use crate::{BilevelError, Criterion, InnerProblem, LinearSolver, Method, Options};
+use crate::{BilevelError, Criterion, FpadMode, InnerProblem, LinearSolver, Method, Options};
 use hypergrad_ad::reverse::TapeStats;
 use hypergrad_ad::Dual;
 use hypergrad_optim::SolveReport;
@@ -75,8 +77,10 @@ pub struct Hypergradient {
 pub struct WarmStart {
     /// The previous inner solution.
     pub x: Option<Vec<f64>>,
-    /// The previous Jacobian columns `∂x*/∂θ_i`.
+    /// The previous Jacobian columns `∂x*/∂θ_i` (forward forms).
     pub jacobian: Option<Vec<Vec<f64>>>,
+    /// The previous adjoint vector `v` (adjoint forms).
+    pub adjoint: Option<Vec<f64>>,
 }
 
 /// Computes `h(θ) = C(x*(θ), θ)` and `∇h(θ)` by `method`, from a cold start.
@@ -102,7 +106,7 @@ pub fn hypergradient<P: InnerProblem, C: Criterion>(
     )
 }
 
-/// [`hypergradient`] warm-started from `warm` (previous solution and Jacobian), which is
+/// [`hypergradient`] warm-started from `warm` (previous solution, Jacobian or adjoint), which is
 /// updated for the next call.
 pub fn hypergradient_warm<P: InnerProblem, C: Criterion>(
     problem: &mut P,
@@ -115,22 +119,48 @@ pub fn hypergradient_warm<P: InnerProblem, C: Criterion>(
     check_inputs(problem, criterion, theta, options)?;
     let (p, m) = (problem.dim_x(), theta.len());
     let warm_x = warm.x.as_deref().filter(|x| x.len() == p);
+    let start = warm_x.map_or_else(|| vec![0.0; p], <[f64]>::to_vec);
     let solution = problem.solve(theta, warm_x, options.inner_tol, options.inner_max_iter)?;
-    let mut warnings = Vec::new();
-    if !solution.report.converged() {
-        warnings.push(Warning::InnerNotConverged);
-    }
     let support = problem.support(&solution.x);
     let margin = problem.non_degeneracy_margin(&solution.x, theta);
-    if let Some(margin) = margin.filter(|m| *m <= 0.0) {
-        warnings.push(Warning::Degenerate { margin });
+    let mut diagnostics = Diagnostics {
+        inner: solution.report.clone(),
+        jacobian_iterations: 0,
+        linear_residual: None,
+        support_size: support.as_ref().map(Vec::len),
+        margin,
+        tape: None,
+        warnings: Vec::new(),
+    };
+    if !solution.report.converged() {
+        diagnostics.warnings.push(Warning::InnerNotConverged);
     }
-    if let Method::ReverseUnrolled {
+    if let Some(margin) = margin.filter(|m| *m <= 0.0) {
+        diagnostics.warnings.push(Warning::Degenerate { margin });
+    }
+    let mask = match (method, &support) {
+        (Method::ImplicitForward, None) => {
+            return Err(BilevelError::Unsupported {
+                method: method.name(),
+                needs: "the support of the solution",
+            })
+        }
+        (Method::ImplicitForward | Method::Implicit { .. }, Some(s)) => Some(support_mask(p, s)),
+        _ => None,
+    };
+    let adjoint_solver = match *method {
+        Method::Fpad {
+            mode: FpadMode::Reverse,
+        } => Some(LinearSolver::Neumann),
+        Method::Implicit { linear_solver } if m > 1 => Some(linear_solver),
+        _ => None,
+    };
+    let mut x = solution.x.clone();
+    let grad = if let Method::ReverseUnrolled {
         truncate,
         checkpoints,
     } = *method
     {
-        let start = warm_x.map_or_else(|| vec![0.0; p], <[f64]>::to_vec);
         let steps = solution.report.iterations;
         let r = hypergradient_reverse_unrolled(
             problem,
@@ -141,109 +171,100 @@ pub fn hypergradient_warm<P: InnerProblem, C: Criterion>(
             truncate,
             checkpoints,
         )?;
-        warm.x = Some(solution.x);
-        warm.jacobian = None;
-        return Ok(Hypergradient {
-            value: r.value,
-            grad: r.grad,
-            x: r.x,
-            diagnostics: Diagnostics {
-                inner: solution.report,
-                jacobian_iterations: 0,
-                linear_residual: None,
-                support_size: support.map(|s| s.len()),
-                margin,
-                tape: Some(TapeUse {
-                    stored_states: r.stored_states,
-                    peak: r.peak_tape,
-                }),
-                warnings,
-            },
+        diagnostics.tape = Some(TapeUse {
+            stored_states: r.stored_states,
+            peak: r.peak_tape,
         });
+        x = r.x;
+        r.grad
+    } else if let Some(solver) = adjoint_solver {
+        let previous = warm.adjoint.as_deref().filter(|v| v.len() == p);
+        let r = adjoint_hypergradient(
+            problem,
+            criterion,
+            &AtFixedPoint {
+                x: &solution.x,
+                theta,
+                mask: mask.as_deref(),
+            },
+            solver,
+            previous,
+            options,
+        );
+        diagnostics.jacobian_iterations = r.iterations;
+        diagnostics.linear_residual = Some(r.residual);
+        warm.adjoint = Some(r.adjoint);
+        r.grad
+    } else {
+        let mut jvp = Jvp::at(&solution.x, theta);
+        let mut columns = Vec::with_capacity(m);
+        for lane in 0..m {
+            let column = match method {
+                Method::ForwardUnrolled | Method::ReverseUnrolled { .. } => {
+                    let (last, column) =
+                        forward_unrolled(problem, &start, theta, lane, solution.report.iterations);
+                    x = last;
+                    column
+                }
+                Method::OneStep | Method::JacobianFree => {
+                    let mut column = vec![0.0; p];
+                    jvp.apply(problem, &vec![0.0; p], lane, 1.0, &mut column);
+                    column
+                }
+                Method::Fpad { .. } | Method::ImplicitForward | Method::Implicit { .. } => {
+                    let previous = match method {
+                        Method::ImplicitForward => warm
+                            .jacobian
+                            .as_ref()
+                            .and_then(|j| j.get(lane))
+                            .filter(|c| c.len() == p)
+                            .cloned(),
+                        _ => None,
+                    };
+                    let system = FixedPointSystem {
+                        x: &solution.x,
+                        lane,
+                        mask: mask.as_deref(),
+                    };
+                    let (column, iterations, residual) = match method {
+                        Method::Implicit {
+                            linear_solver: LinearSolver::Bicgstab,
+                        } => system.solve_krylov(problem, &mut jvp, options),
+                        _ => system.iterate(problem, &mut jvp, previous, options),
+                    };
+                    diagnostics.jacobian_iterations += iterations;
+                    let worst = diagnostics
+                        .linear_residual
+                        .map_or(residual, |r: f64| r.max(residual));
+                    diagnostics.linear_residual = Some(worst);
+                    column
+                }
+            };
+            columns.push(column);
+        }
+        let grad = columns
+            .iter()
+            .enumerate()
+            .map(|(lane, column)| directional_derivative(criterion, &x, column, theta, lane))
+            .collect();
+        warm.jacobian = Some(columns);
+        grad
+    };
+    if let Some(residual) = diagnostics
+        .linear_residual
+        .filter(|r| r.is_nan() || *r > options.jacobian_tol)
+    {
+        diagnostics
+            .warnings
+            .push(Warning::JacobianNotConverged { residual });
     }
-    let mut jvp = Jvp::at(&solution.x, theta);
-    let mut jacobian_iterations = 0;
-    let mut linear_residual = None;
-    let mut x = solution.x.clone();
-    let mut columns = Vec::with_capacity(m);
-    for lane in 0..m {
-        let warm_column = warm
-            .jacobian
-            .as_ref()
-            .and_then(|j| j.get(lane))
-            .filter(|c| c.len() == p);
-        let column = match method {
-            // (reverse unrolling returned above; it unrolls the same iterations)
-            Method::ForwardUnrolled | Method::ReverseUnrolled { .. } => {
-                let start = warm_x.map_or_else(|| vec![0.0; p], <[f64]>::to_vec);
-                let (last, column) =
-                    forward_unrolled(problem, &start, theta, lane, solution.report.iterations);
-                x = last;
-                column
-            }
-            Method::OneStep | Method::JacobianFree => {
-                let mut column = vec![0.0; p];
-                jvp.apply(problem, &vec![0.0; p], lane, 1.0, &mut column);
-                column
-            }
-            Method::Fpad | Method::ImplicitForward | Method::Implicit { .. } => {
-                let mask = match (method, &support) {
-                    (Method::Fpad, _) => None,
-                    (Method::ImplicitForward, None) => {
-                        return Err(BilevelError::Unsupported {
-                            method: method.name(),
-                            needs: "the support of the solution",
-                        })
-                    }
-                    (_, s) => s.as_ref().map(|s| support_mask(p, s)),
-                };
-                let start = match method {
-                    Method::ImplicitForward => warm_column.cloned(),
-                    _ => None,
-                };
-                let system = FixedPointSystem {
-                    x: &solution.x,
-                    lane,
-                    mask: mask.as_deref(),
-                };
-                let (column, iterations, residual) = match method {
-                    Method::Implicit {
-                        linear_solver: LinearSolver::Bicgstab,
-                    } => system.solve_krylov(problem, &mut jvp, options),
-                    _ => system.iterate(problem, &mut jvp, start, options),
-                };
-                jacobian_iterations += iterations;
-                let worst = linear_residual.map_or(residual, |r: f64| r.max(residual));
-                linear_residual = Some(worst);
-                column
-            }
-        };
-        columns.push(column);
-    }
-    if let Some(residual) = linear_residual.filter(|r| r.is_nan() || *r > options.jacobian_tol) {
-        warnings.push(Warning::JacobianNotConverged { residual });
-    }
-    let grad = columns
-        .iter()
-        .enumerate()
-        .map(|(lane, column)| directional_derivative(criterion, &x, column, theta, lane))
-        .collect();
     let value = criterion.value(&x, theta);
-    warm.x = Some(solution.x.clone());
-    warm.jacobian = Some(columns);
+    warm.x = Some(solution.x);
     Ok(Hypergradient {
         value,
         grad,
         x,
-        diagnostics: Diagnostics {
-            inner: solution.report,
-            jacobian_iterations,
-            linear_residual,
-            support_size: support.map(|s| s.len()),
-            margin,
-            tape: None,
-            warnings,
-        },
+        diagnostics,
     })
 }
 
@@ -435,18 +456,6 @@ impl FixedPointSystem<'_> {
         );
         (j, report.iterations, report.relative_residual)
     }
-}
-
-fn norm(v: &[f64]) -> f64 {
-    v.iter().map(|x| x * x).sum::<f64>().sqrt()
-}
-
-fn distance(a: &[f64], b: &[f64]) -> f64 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y) * (x - y))
-        .sum::<f64>()
-        .sqrt()
 }
 
 fn relative(r: f64, scale: f64) -> f64 {

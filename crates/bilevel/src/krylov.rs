@@ -1,19 +1,13 @@
 //! BiCGSTAB, a matrix-free Krylov solver for the non-symmetric fixed-point system.
 
+use crate::linalg::{dot, norm};
+
 /// The outcome of an iterative linear solve.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct LinearReport {
     pub iterations: usize,
     /// `‖b − A x‖ / ‖b‖` (the true residual, recomputed at the end).
     pub relative_residual: f64,
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-fn norm(a: &[f64]) -> f64 {
-    dot(a, a).sqrt()
 }
 
 /// Solves `A x = b` by BiCGSTAB (van der Vorst) from the initial guess in `x`, with `A` given
@@ -80,6 +74,7 @@ pub(crate) fn bicgstab(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::linalg::dot;
 
     #[test]
     fn solves_a_nonsymmetric_system() {

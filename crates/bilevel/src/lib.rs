@@ -20,12 +20,14 @@
 //! assert!(h.diagnostics.warnings.is_empty());
 //! ```
 
+mod adjoint;
 mod criterion;
 mod error;
 mod hypergradient;
 mod inner;
 mod jvp;
 mod krylov;
+mod linalg;
 mod method;
 mod reverse_unrolled;
 
@@ -35,4 +37,4 @@ pub use hypergradient::{
     hypergradient, hypergradient_warm, Diagnostics, Hypergradient, TapeUse, WarmStart, Warning,
 };
 pub use inner::{iterate_to_fixed_point, InnerProblem};
-pub use method::{Checkpoints, LinearSolver, Method, Options};
+pub use method::{Checkpoints, FpadMode, LinearSolver, Method, Options};

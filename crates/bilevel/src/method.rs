@@ -11,6 +11,15 @@ pub enum LinearSolver {
     Neumann,
 }
 
+/// The direction of the fixed-point recursion of [`Method::Fpad`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FpadMode {
+    /// Propagate Jacobian columns `∂x/∂θ_i` (JVPs).
+    Forward,
+    /// Propagate the adjoint `∂C/∂x` (VJPs).
+    Reverse,
+}
+
 /// How the Jacobian `∂x*/∂θ` (or its product with `∇ₓC`) is computed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
@@ -28,7 +37,9 @@ pub enum Method {
         checkpoints: Checkpoints,
     },
     /// Implicit differentiation: solve `(I − ∂ₓT(x*)) J = ∂_θT(x*)` restricted to the support
-    /// of `x*` when the problem has one.
+    /// of `x*` when the problem has one. With one hyperparameter the forward form is solved;
+    /// with several, the adjoint form `(I − ∂ₓT)ᵀ v = ∇ₓC` (one system instead of one per
+    /// hyperparameter), chosen automatically.
     Implicit {
         /// The linear solver.
         linear_solver: LinearSolver,
@@ -37,9 +48,14 @@ pub enum Method {
     /// `x*` only, warm-started, until the relative residual of the linear system is below the
     /// Jacobian tolerance. Needs a support (prox-based models).
     ImplicitForward,
-    /// Fixed-point AD (Mehmood & Ochs), forward: the same recursion as implicit-forward on the
-    /// full space, `J_{k+1} = ∂ₓT(x*) J_k + ∂_θT(x*)` from `J_0 = 0`.
-    Fpad,
+    /// Fixed-point AD (Mehmood & Ochs): iterate the derivative recursion of `T` at the fixed
+    /// point on the full space, forward `J_{k+1} = ∂ₓT(x*) J_k + ∂_θT(x*)` from `J_0 = 0` (one
+    /// recursion per hyperparameter) or reverse `v_{k+1} = ∂ₓT(x*)ᵀ v_k + ∇ₓC` (one recursion
+    /// for all hyperparameters, by vector–Jacobian products on a tape).
+    Fpad {
+        /// Forward (Jacobian) or reverse (adjoint) recursion.
+        mode: FpadMode,
+    },
     /// One-step differentiation (Bolte, Pauwels, Vaiter): `J ≈ ∂_θT(x*, θ)`, the derivative of
     /// the last application of `T` only. Exact when `∂ₓT(x*) = 0` (Newton).
     OneStep,
@@ -57,7 +73,12 @@ impl Method {
             Method::ReverseUnrolled { .. } => "reverse",
             Method::Implicit { .. } => "implicit",
             Method::ImplicitForward => "implicit-forward",
-            Method::Fpad => "fpad",
+            Method::Fpad {
+                mode: FpadMode::Forward,
+            } => "fpad",
+            Method::Fpad {
+                mode: FpadMode::Reverse,
+            } => "fpad-reverse",
             Method::OneStep => "one-step",
             Method::JacobianFree => "jacobian-free",
         }

@@ -4,7 +4,7 @@
 
 use crate::{BilevelError, Criterion, InnerProblem};
 use hypergrad_ad::reverse::{reverse_unrolled, Checkpoints, Recurrence, TapeStats};
-use hypergrad_ad::{Scalar, Tape, Var};
+use hypergrad_ad::{Tape, Var};
 
 /// A [`FixedPointMap`](hypergrad_optim::FixedPointMap) seen as a recurrence on the tape.
 struct MapRecurrence<'a, P>(&'a P);
@@ -23,7 +23,6 @@ impl<P: InnerProblem> Recurrence<f64> for MapRecurrence<'_, P> {
 
 /// What one reverse-unrolled hypergradient returns.
 pub(crate) struct ReverseResult {
-    pub value: f64,
     pub grad: Vec<f64>,
     pub x: Vec<f64>,
     pub stored_states: usize,
@@ -65,7 +64,6 @@ pub(crate) fn hypergradient_reverse_unrolled<P: InnerProblem, C: Criterion>(
         reason: "a checkpoint budget must be at least 1",
     })?;
     Ok(ReverseResult {
-        value: result.loss.value(),
         grad: result.theta_bar,
         x: result.x_final,
         stored_states: result.stored_states,
