@@ -25,3 +25,4 @@ mod objective;
 pub mod regularizer;
 pub use objective::{forward_gradient, forward_hvp, Objective, GRADIENT_CHUNK};
 pub use regularizer::Regularizer;
+mod loss_objective;
