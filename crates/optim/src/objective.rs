@@ -96,13 +96,13 @@ pub fn forward_gradient<O: Objective + ?Sized, S: Scalar>(
     let mut xd: Vec<DualVec<S, GRADIENT_CHUNK>> = x.iter().map(|&v| DualVec::constant(v)).collect();
     for start in (0..x.len()).step_by(GRADIENT_CHUNK) {
         let end = (start + GRADIENT_CHUNK).min(x.len());
-        for i in start..end {
-            xd[i] = DualVec::variable(x[i], i - start);
+        for (lane, (xi, &v)) in xd[start..end].iter_mut().zip(&x[start..end]).enumerate() {
+            *xi = DualVec::variable(v, lane);
         }
         let f = objective.value(&xd, &theta_c);
         out[start..end].copy_from_slice(&f.eps[..end - start]);
-        for i in start..end {
-            xd[i] = DualVec::constant(x[i]);
+        for (xi, &v) in xd[start..end].iter_mut().zip(&x[start..end]) {
+            *xi = DualVec::constant(v);
         }
     }
 }
@@ -130,15 +130,15 @@ pub fn forward_hvp<O: Objective + ?Sized, S: Scalar>(
     let mut xd: Vec<Nested<S>> = (0..x.len()).map(|i| DualVec::constant(base(i))).collect();
     for start in (0..x.len()).step_by(GRADIENT_CHUNK) {
         let end = (start + GRADIENT_CHUNK).min(x.len());
-        for i in start..end {
-            xd[i] = DualVec::variable(base(i), i - start);
+        for (lane, xi) in xd[start..end].iter_mut().enumerate() {
+            *xi = DualVec::variable(base(start + lane), lane);
         }
         let f = objective.value(&xd, &theta_c);
-        for i in start..end {
-            out[i] = f.eps[i - start].eps;
+        for (o, e) in out[start..end].iter_mut().zip(&f.eps) {
+            *o = e.eps;
         }
-        for i in start..end {
-            xd[i] = DualVec::constant(base(i));
+        for (lane, xi) in xd[start..end].iter_mut().enumerate() {
+            *xi = DualVec::constant(base(start + lane));
         }
     }
 }

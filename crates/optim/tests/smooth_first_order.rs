@@ -97,7 +97,7 @@ fn ista_and_fista_solve_the_orthogonal_lasso_exactly() {
     let (loss, xty) = orthogonal_lasso();
     let alpha: f64 = 0.3;
     let exact: Vec<f64> = xty.iter().map(|&c| soft_threshold(c, alpha)).collect();
-    assert!(exact.iter().any(|&b| b == 0.0) && exact.iter().any(|&b| b != 0.0));
+    assert!(exact.contains(&0.0) && exact.iter().any(|&b| b != 0.0));
     let theta = [alpha.ln()];
     // L = 1; a step of 0.5 makes the iteration a genuine contraction rather than one exact step.
     let p = params(1e-12, 10_000);

@@ -80,7 +80,7 @@ pub fn cg(
         apply_a(&p, &mut ap);
         iterations += 1;
         let curvature = dot(&p, &ap);
-        if !(curvature > 0.0) || !curvature.is_finite() {
+        if !(curvature.is_finite() && curvature > 0.0) {
             stop = Some(StopReason::Diverged);
             break;
         }

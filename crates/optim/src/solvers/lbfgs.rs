@@ -81,7 +81,7 @@ impl Lbfgs {
         while stop.is_none() && progress.has_budget() {
             two_loop(&pairs, &g, &mut d);
             let mut slope = dot(&g, &d);
-            if !(slope < 0.0) {
+            if slope >= 0.0 || slope.is_nan() {
                 // Not a descent direction (rounding): restart from steepest descent.
                 pairs.clear();
                 d.iter_mut().zip(&g).for_each(|(di, gi)| *di = -gi);

@@ -55,7 +55,7 @@ pub(crate) fn cholesky_solve<S: Scalar>(a: &mut [S], n: usize, b: &mut [S]) -> b
         for k in 0..j {
             d -= a[j * n + k] * a[j * n + k];
         }
-        if !(d.to_f64_value() > 0.0) {
+        if d.to_f64_value() <= 0.0 || d.is_nan() {
             return false;
         }
         let d = d.sqrt();
@@ -123,7 +123,7 @@ impl Newton {
         while stop.is_none() && progress.has_budget() {
             let solved = self.direction(objective, &x, theta, &g, &mut d);
             let mut slope = dot(&g, &d);
-            if !solved || !(slope < 0.0) {
+            if !solved || slope >= 0.0 || slope.is_nan() {
                 d.iter_mut().zip(&g).for_each(|(di, gi)| *di = -gi);
                 slope = -gnorm * gnorm;
             }

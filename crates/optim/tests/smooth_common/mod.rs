@@ -48,8 +48,9 @@ pub fn a_solve(b: &[f64]) -> Vec<f64> {
     for k in 0..4 {
         for i in k + 1..4 {
             let l = m[i][k] / m[k][k];
-            for j in k..4 {
-                m[i][j] -= l * m[k][j];
+            let pivot_row = m[k];
+            for (mij, mkj) in m[i][k..].iter_mut().zip(&pivot_row[k..]) {
+                *mij -= l * mkj;
             }
             r[i] -= l * r[k];
         }
