@@ -291,3 +291,50 @@ fn bad_input_gets_typed_errors() {
         })
     ));
 }
+
+#[test]
+fn momentum_methods_reach_the_quadratic_minimiser_and_their_maps_match() {
+    use hypergrad_optim::solvers::{Momentum, MomentumKind};
+    let exact = a_solve(&THETA);
+    // L ≤ 5.5, μ ≥ 0.7 (Gershgorin): κ ≤ 7.9, β = (√κ − 1)/(√κ + 1) ≈ 0.47.
+    let kappa: f64 = 5.5 / 0.7;
+    let beta = (kappa.sqrt() - 1.0) / (kappa.sqrt() + 1.0);
+    for kind in [MomentumKind::HeavyBall, MomentumKind::Nesterov] {
+        let m = Momentum {
+            kind,
+            step: 1.0 / 5.5,
+            momentum: beta,
+        };
+        let sol = m
+            .solve(&Quadratic, &THETA, None, &params(1e-10, 10_000))
+            .unwrap();
+        assert!(sol.report.converged(), "{kind:?}");
+        // ‖∇f‖ ≤ 1e-10 at the returned point, μ ≥ 0.7.
+        assert!(max_abs_diff(&sol.x, &exact) < 1.5e-10, "{kind:?}");
+        // Two solver iterations from x0 vs two map applications on (x, x_prev).
+        let x0 = [0.3, -0.1, 2.0, 0.7];
+        let two = m
+            .solve(&Quadratic, &THETA, Some(&x0), &params(1e-30, 2))
+            .unwrap();
+        let mut z: Vec<f64> = x0.iter().chain(&x0).copied().collect();
+        let mut out = vec![0.0; 8];
+        for _ in 0..2 {
+            m.map(&Quadratic).apply(&z, &THETA, &mut out);
+            z.copy_from_slice(&out);
+        }
+        assert_eq!(two.x, z[..4].to_vec(), "{kind:?}");
+    }
+    let bad = Momentum {
+        kind: MomentumKind::Nesterov,
+        step: 0.1,
+        momentum: 1.0,
+    }
+    .solve(&Quadratic, &THETA, None, &params(1e-8, 10));
+    assert!(matches!(
+        bad,
+        Err(OptimError::InvalidParameter {
+            name: "momentum",
+            ..
+        })
+    ));
+}

@@ -22,3 +22,5 @@ mod newton;
 pub use newton::{Newton, NewtonStep, NewtonSystem};
 mod lbfgs;
 pub use lbfgs::Lbfgs;
+mod momentum;
+pub use momentum::{Momentum, MomentumKind, MomentumStep};
