@@ -26,3 +26,4 @@ pub mod regularizer;
 pub use objective::{forward_gradient, forward_hvp, Objective, GRADIENT_CHUNK};
 pub use regularizer::Regularizer;
 mod loss_objective;
+pub mod tv;

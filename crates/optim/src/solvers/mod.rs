@@ -24,3 +24,5 @@ mod lbfgs;
 pub use lbfgs::Lbfgs;
 mod momentum;
 pub use momentum::{Momentum, MomentumKind, MomentumStep};
+mod chambolle_pock;
+pub use chambolle_pock::{ChambollePock, ChambollePockStep, TvNorm, TvProblem};
