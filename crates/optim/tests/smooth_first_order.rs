@@ -104,13 +104,12 @@ fn ista_and_fista_solve_the_orthogonal_lasso_exactly() {
     let ista = Ista { step: 0.5 }
         .solve(&loss, &L1, &theta, None, &p)
         .unwrap();
-    let fista = Fista {
-        step: 0.5,
-        restart: true,
-    }
-    .solve(&loss, &L1, &theta, None, &p)
-    .unwrap();
-    for sol in [ista, fista] {
+    let fista = |restart| {
+        Fista { step: 0.5, restart }
+            .solve(&loss, &L1, &theta, None, &p)
+            .unwrap()
+    };
+    for sol in [ista, fista(true), fista(false)] {
         assert!(sol.report.converged());
         // Residual 1e-12 with contraction factor 1/2 gives an error ≤ 2e-12.
         assert!(
