@@ -1,14 +1,14 @@
 //! FISTA (with restart) on the dense 200×1000 Gaussian Lasso of `benches/lasso.rs` (same seed
 //! and construction), at α = α_max/10 and α_max/100, to a fixed-point residual of 1e-10; prints
-//! the iterations and the final duality gap relative to P(0), for comparison with coordinate
-//! descent.
+//! the iterations and the final duality gap ([`Lasso::duality_gap`]) relative to P(0), for
+//! comparison with coordinate descent.
 //!
 //! Run: `cargo bench --bench fista -- --warm-up-time 1 --measurement-time 2`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use hypergrad::optim::regularizer::L1;
 use hypergrad::optim::solvers::Fista;
-use hypergrad::optim::{Design, LeastSquares, SolverParams};
+use hypergrad::optim::{Design, Lasso, LeastSquares, SolverParams};
 use ndarray::{Array1, Array2, ShapeBuilder};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -31,29 +31,6 @@ fn dense_problem(n: usize, p: usize) -> LeastSquares {
         .map(|v| v + 0.1 * rng.sample::<f64, _>(StandardNormal))
         .collect();
     LeastSquares::new(design, y.view()).unwrap()
-}
-
-/// Lasso duality gap `P(β) − D(θ)` with the rescaled residual as dual point
-/// `θ = r / max(nα, ‖Xᵀr‖∞)`, `r = y − Xβ`: `P = ‖r‖²/(2n) + α‖β‖₁`,
-/// `D = ‖y‖²/(2n) − (nα²/2)‖θ − y/(nα)‖²`.
-fn duality_gap(loss: &LeastSquares, beta: &[f64], alpha: f64) -> f64 {
-    let n = loss.n_samples() as f64;
-    let mut r = vec![0.0; loss.n_samples()];
-    loss.residual(beta, &mut r);
-    let scale = (n * alpha).max(loss.design().max_abs_col_dot(&r));
-    let primal = r.iter().map(|v| v * v).sum::<f64>() / (2.0 * n)
-        + alpha * beta.iter().map(|b| b.abs()).sum::<f64>();
-    let y = loss.y();
-    let dual = y.iter().map(|v| v * v).sum::<f64>() / (2.0 * n)
-        - 0.5
-            * n
-            * alpha
-            * alpha
-            * r.iter()
-                .zip(y)
-                .map(|(ri, yi)| (ri / scale - yi / (n * alpha)).powi(2))
-                .sum::<f64>();
-    primal - dual
 }
 
 fn fista(c: &mut Criterion) {
@@ -79,7 +56,10 @@ fn fista(c: &mut Criterion) {
             sol.report.iterations,
             sol.report.stop,
             sol.report.residual,
-            duality_gap(&loss, &sol.x, alpha) / p0,
+            Lasso::from_loss(loss.clone(), alpha)
+                .unwrap()
+                .duality_gap(&sol.x)
+                / p0,
             sol.x.iter().filter(|&&b| b != 0.0).count()
         );
         group.bench_function(format!("alpha_max_over_{ratio}"), |b| {

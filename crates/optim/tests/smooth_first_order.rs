@@ -337,3 +337,35 @@ fn momentum_methods_reach_the_quadratic_minimiser_and_their_maps_match() {
         })
     ));
 }
+
+#[test]
+fn fista_agrees_with_coordinate_descent_and_closes_the_lasso_gap() {
+    use hypergrad_optim::{CoordinateDescent, Lasso};
+    let (x, y) = random_problem(25, 40, 21);
+    let ls = LeastSquares::new(x, ArrayView1::from(&y)).unwrap();
+    let alpha = ls.alpha_max() / 10.0;
+    let lasso = Lasso::from_loss(ls.clone(), alpha).unwrap();
+    let fista = Fista {
+        step: 1.0 / ls.lipschitz(),
+        restart: true,
+    }
+    .solve(&ls, &L1, &[alpha.ln()], None, &params(1e-12, 100_000))
+    .unwrap();
+    assert!(fista.report.converged());
+    // Gap of the independent dual certificate (the other engineer's code): ≤ 1e-10 · P(0).
+    let p0 = lasso.value(&vec![0.0; 40]);
+    assert!(
+        lasso.duality_gap(&fista.x) <= 1e-10 * p0,
+        "{}",
+        lasso.duality_gap(&fista.x)
+    );
+    let cd = CoordinateDescent::new(params(1e-14, 100_000))
+        .solve(&lasso, None)
+        .unwrap();
+    // n < p but the solution is unique in general position; both within ~1e-8 of it.
+    assert!(
+        max_abs_diff(&fista.x, &cd.x) < 1e-6,
+        "{}",
+        max_abs_diff(&fista.x, &cd.x)
+    );
+}
