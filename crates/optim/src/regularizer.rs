@@ -2,11 +2,25 @@
 //!
 //! Every penalty strength is `exp(θ)`, so `θ ∈ ℝ` is unconstrained for the outer problem.
 
+use crate::OptimError;
 use hypergrad_ad::nonsmooth::{
     block_soft_threshold, elastic_net_prox, project_box, soft_threshold,
 };
 use hypergrad_ad::Scalar;
 use std::ops::Range;
+
+/// `Err(ShapeMismatch)` unless `got == expected`.
+fn same_len(what: &'static str, expected: usize, got: usize) -> Result<(), OptimError> {
+    if got == expected {
+        Ok(())
+    } else {
+        Err(OptimError::ShapeMismatch {
+            what,
+            expected,
+            got,
+        })
+    }
+}
 
 /// A (possibly non-smooth) convex penalty `g(x, θ)` with a prox, generic over the scalar.
 ///
@@ -18,6 +32,11 @@ pub trait Regularizer {
     fn value<S: Scalar>(&self, x: &[S], theta: &[S]) -> S;
     /// `out = prox_{step·g(·, θ)}(x)`.
     fn prox<S: Scalar>(&self, x: &[S], step: S, theta: &[S], out: &mut [S]);
+    /// Checks that the penalty fits a variable of dimension `n` (solvers call it on entry).
+    fn validate(&self, n: usize) -> Result<(), OptimError> {
+        let _ = n;
+        Ok(())
+    }
 }
 
 /// No penalty, `g = 0`, prox the identity: turns a proximal solver into a gradient solver.
@@ -65,6 +84,9 @@ pub struct WeightedL1 {
 impl Regularizer for WeightedL1 {
     fn dim_theta(&self) -> usize {
         self.n_features
+    }
+    fn validate(&self, n: usize) -> Result<(), OptimError> {
+        same_len("weighted L1 features", n, self.n_features)
     }
     fn value<S: Scalar>(&self, x: &[S], theta: &[S]) -> S {
         x.iter().zip(theta).map(|(v, t)| t.exp() * v.abs()).sum()
@@ -124,6 +146,12 @@ impl Regularizer for RidgePenalty {
             RidgePenalty::PerFeature(p) => *p,
         }
     }
+    fn validate(&self, n: usize) -> Result<(), OptimError> {
+        match self {
+            RidgePenalty::Scalar => Ok(()),
+            RidgePenalty::PerFeature(p) => same_len("ridge features", n, *p),
+        }
+    }
     fn value<S: Scalar>(&self, x: &[S], theta: &[S]) -> S {
         let s: S = x
             .iter()
@@ -150,6 +178,21 @@ pub struct GroupL21 {
 impl Regularizer for GroupL21 {
     fn dim_theta(&self) -> usize {
         1
+    }
+    /// Groups must be non-empty, inside `0..n` and disjoint.
+    fn validate(&self, n: usize) -> Result<(), OptimError> {
+        let mut covered = vec![false; n];
+        for g in &self.groups {
+            if g.is_empty() || g.end > n || covered[g.clone()].iter().any(|&c| c) {
+                return Err(OptimError::InvalidParameter {
+                    name: "groups",
+                    value: g.end as f64,
+                    reason: "groups must be non-empty, disjoint ranges inside 0..n",
+                });
+            }
+            covered[g.clone()].iter_mut().for_each(|c| *c = true);
+        }
+        Ok(())
     }
     fn value<S: Scalar>(&self, x: &[S], theta: &[S]) -> S {
         let norms: S = self
@@ -191,6 +234,18 @@ impl BoxIndicator {
 impl Regularizer for BoxIndicator {
     fn dim_theta(&self) -> usize {
         0
+    }
+    /// The box must be non-empty: `lo ≤ hi`, neither NaN.
+    fn validate(&self, _n: usize) -> Result<(), OptimError> {
+        if self.lo <= self.hi {
+            Ok(())
+        } else {
+            Err(OptimError::InvalidParameter {
+                name: "box.lo",
+                value: self.lo,
+                reason: "must be ≤ hi (and not NaN)",
+            })
+        }
     }
     fn value<S: Scalar>(&self, x: &[S], _theta: &[S]) -> S {
         let inside = x.iter().all(|v| {
@@ -265,6 +320,29 @@ mod tests {
             &[0.0],
         );
         check_prox(&BoxIndicator { lo: -0.1, hi: 1.0 }, &x, 0.8, &[]);
+    }
+
+    #[test]
+    fn mismatched_penalties_are_rejected() {
+        assert!(WeightedL1 { n_features: 3 }.validate(4).is_err());
+        assert!(RidgePenalty::PerFeature(2).validate(2).is_ok());
+        assert!(RidgePenalty::PerFeature(2).validate(3).is_err());
+        assert!(GroupL21 {
+            groups: vec![0..2, 1..3]
+        }
+        .validate(3)
+        .is_err());
+        assert!(GroupL21 {
+            groups: vec![0..2, 2..5]
+        }
+        .validate(4)
+        .is_err());
+        assert!(GroupL21 {
+            groups: vec![0..2, 2..4]
+        }
+        .validate(4)
+        .is_ok());
+        assert!(BoxIndicator { lo: 1.0, hi: 0.0 }.validate(1).is_err());
     }
 
     #[test]

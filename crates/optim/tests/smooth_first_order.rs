@@ -274,6 +274,15 @@ fn bad_input_gets_typed_errors() {
         &p,
     );
     assert!(matches!(x0, Err(OptimError::NonFinite { what: "x0" })));
+    let weights = hypergrad_optim::regularizer::WeightedL1 { n_features: 3 };
+    let wrong = Ista { step: 0.1 }.solve(&Quadratic, &weights, &[0.0; 7], None, &p);
+    assert!(matches!(
+        wrong,
+        Err(OptimError::ShapeMismatch {
+            what: "weighted L1 features",
+            ..
+        })
+    ));
     let armijo = Armijo {
         shrink: 1.5,
         ..Armijo::default()

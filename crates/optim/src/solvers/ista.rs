@@ -59,6 +59,7 @@ impl<O: Objective, R: Regularizer> ProximalGradientStep<'_, O, R> {
         positive("step", self.step)?;
         let m = self.objective.dim_theta() + self.regularizer.dim_theta();
         check_vector("theta", theta, m)?;
+        self.regularizer.validate(self.objective.dim())?;
         initial_point(x0, self.objective.dim())
     }
 }
