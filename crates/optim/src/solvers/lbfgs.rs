@@ -1,4 +1,4 @@
-//! L-BFGS with Armijo backtracking: the two-loop recursion applies the inverse-Hessian
+//! L-BFGS with a weak Wolfe line search: the two-loop recursion applies the inverse-Hessian
 //! approximation built from the last `m` pairs `sₖ = xₖ₊₁ − xₖ`, `yₖ = ∇fₖ₊₁ − ∇fₖ`.
 //!
 //! Its update depends on the stored pairs, not on `x` alone, so it is not a map `T(x, θ)`; its
@@ -18,7 +18,8 @@ use std::collections::VecDeque;
 pub struct Lbfgs {
     /// Number of stored pairs `m` (≥ 1).
     pub memory: usize,
-    /// The line search (first trial step 1).
+    /// Sufficient-decrease constant, first trial step (1) and trial cap of the weak Wolfe
+    /// search (its `shrink` is unused: the search bisects).
     pub line_search: Armijo,
 }
 
@@ -29,6 +30,50 @@ impl Default for Lbfgs {
             line_search: Armijo::default(),
         }
     }
+}
+
+/// Curvature constant `c₂` of the weak Wolfe condition `∇f(x + t·d)ᵀd ≥ c₂·∇f(x)ᵀd`.
+const WOLFE_C2: f64 = 0.9;
+
+/// Weak Wolfe line search by bisection/expansion (Lewis–Overton): `t` is halved towards the
+/// last acceptable-decrease step while sufficient decrease fails, doubled while the curvature
+/// condition fails. The curvature condition guarantees `sᵀy > 0`, which Armijo alone does not
+/// on a non-convex `f` (there L-BFGS can stall on skipped pairs). Writes `x + t·d` into `trial`
+/// and its gradient into `g_trial`; returns `f(trial)`, or `None` after `max_backtracks + 1`
+/// trials without both conditions.
+#[allow(clippy::too_many_arguments)]
+fn wolfe_search<O: Objective>(
+    armijo: &Armijo,
+    objective: &O,
+    theta: &[f64],
+    x: &[f64],
+    d: &[f64],
+    (f0, slope): (f64, f64),
+    trial: &mut [f64],
+    g_trial: &mut [f64],
+) -> Option<f64> {
+    let (mut lo, mut hi, mut t) = (0.0, f64::INFINITY, armijo.initial);
+    for _ in 0..=armijo.max_backtracks {
+        for ((z, &xi), &di) in trial.iter_mut().zip(x).zip(d) {
+            *z = xi + t * di;
+        }
+        let ft = objective.value_f64(trial, theta);
+        if ft.is_nan() || ft > f0 + armijo.c * t * slope {
+            hi = t;
+        } else {
+            objective.gradient_f64(trial, theta, g_trial);
+            if dot(g_trial, d) >= WOLFE_C2 * slope {
+                return Some(ft);
+            }
+            lo = t;
+        }
+        t = if hi.is_finite() {
+            0.5 * (lo + hi)
+        } else {
+            2.0 * lo
+        };
+    }
+    None
 }
 
 /// `d = −H̃∇f` by the two-loop recursion, `H̃₀ = (sᵀy / yᵀy)·I` from the newest pair.
@@ -71,8 +116,7 @@ impl Lbfgs {
         let n = x.len();
         let (mut g, mut g_next) = (vec![0.0; n], vec![0.0; n]);
         let (mut d, mut next) = (vec![0.0; n], vec![0.0; n]);
-        let f = |z: &[f64]| objective.value_f64(z, theta);
-        let mut fx = f(&x);
+        let mut fx = objective.value_f64(&x, theta);
         objective.gradient_f64(&x, theta, &mut g);
         let mut gnorm = norm(&g);
         let mut pairs = VecDeque::with_capacity(self.memory);
@@ -87,14 +131,23 @@ impl Lbfgs {
                 d.iter_mut().zip(&g).for_each(|(di, gi)| *di = -gi);
                 slope = -gnorm * gnorm;
             }
-            match self.line_search.search(f, &x, &d, fx, slope, &mut next) {
-                Some((_, ft)) => fx = ft,
+            let found = wolfe_search(
+                &self.line_search,
+                objective,
+                theta,
+                &x,
+                &d,
+                (fx, slope),
+                &mut next,
+                &mut g_next,
+            );
+            match found {
+                Some(ft) => fx = ft,
                 None => {
                     stop = Some(StopReason::Diverged);
                     break;
                 }
             }
-            objective.gradient_f64(&next, theta, &mut g_next);
             let s: Vec<f64> = next.iter().zip(&x).map(|(a, b)| a - b).collect();
             let y: Vec<f64> = g_next.iter().zip(&g).map(|(a, b)| a - b).collect();
             let sy = dot(&s, &y);
