@@ -222,6 +222,14 @@ fn the_iteration_cap_is_reported() {
     assert_eq!(sol.report.stop, StopReason::MaxIterations);
     assert_eq!(sol.report.iterations, 5);
     assert!(!sol.report.converged());
+    // A step far above 2/L blows up: the iterates overflow and the run says so.
+    let blown = GradientDescent {
+        step: StepRule::Fixed(10.0),
+    }
+    .solve(&Quadratic, &THETA, None, &params(1e-8, 10_000))
+    .unwrap();
+    assert_eq!(blown.report.stop, StopReason::Diverged);
+    assert!(blown.report.iterations < 10_000);
 }
 
 #[test]
