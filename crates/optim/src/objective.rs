@@ -9,8 +9,10 @@
 //!   the direction `v` and the outer lanes unit directions: lane `i` holds `∂ᵢ(∇f·v) = (Hv)ᵢ`.
 //!
 //! Both live in the free functions [`forward_gradient`] and [`forward_hvp`], the only place to
-//! change when the reverse-mode tape lands (reverse gradient in one pass, forward-over-reverse
-//! hvp): switch the trait defaults to the reverse versions and nothing else moves.
+//! change now that the reverse-mode tape lands (`hypergrad_ad::reverse::{gradient, hvp}`:
+//! gradient in one pass, hvp at a small multiple of it, for `f64`): point the `gradient_f64` /
+//! `hvp_f64` defaults at reverse-mode versions and nothing else moves; the generic `gradient` /
+//! `hvp` stay forward (they must run on any `S`, including duals).
 //! Models with a closed form override the fast `f64` methods [`Objective::gradient_f64`] and
 //! [`Objective::hvp_f64`].
 
