@@ -21,3 +21,9 @@ pub use models::{
 };
 pub use solution::{History, Solution, SolveReport, SolverParams, StopReason};
 pub use solvers::{CoordinateDescent, CoordinateDescentModel};
+mod objective;
+pub mod regularizer;
+pub use objective::{forward_gradient, forward_hvp, Objective, GRADIENT_CHUNK};
+pub use regularizer::Regularizer;
+mod loss_objective;
+pub mod tv;
