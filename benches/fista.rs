@@ -8,33 +8,13 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use hypergrad::optim::regularizer::L1;
 use hypergrad::optim::solvers::Fista;
-use hypergrad::optim::{Design, Lasso, LeastSquares, SolverParams};
-use ndarray::{Array1, Array2, ShapeBuilder};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
-use rand_distr::StandardNormal;
+use hypergrad::optim::{Lasso, LeastSquares, SolverParams};
 
-/// `y = Xβ* + 0.1ε`, β* with 20 non-zeros ±(1..=20), X Gaussian column-major, seed 2024.
-fn dense_problem(n: usize, p: usize) -> LeastSquares {
-    let mut rng = StdRng::seed_from_u64(2024);
-    let mut x = Array2::<f64>::zeros((n, p).f());
-    x.iter_mut().for_each(|v| *v = rng.sample(StandardNormal));
-    let design = Design::dense(x).unwrap();
-    let mut beta = vec![0.0; p];
-    for k in 0..20 {
-        beta[k * p / 20] = (k as f64 + 1.0) * if k % 2 == 0 { 1.0 } else { -1.0 };
-    }
-    let mut xb = vec![0.0; n];
-    design.matvec(&beta, &mut xb);
-    let y: Array1<f64> = xb
-        .iter()
-        .map(|v| v + 0.1 * rng.sample::<f64, _>(StandardNormal))
-        .collect();
-    LeastSquares::new(design, y.view()).unwrap()
-}
+mod common;
 
 fn fista(c: &mut Criterion) {
-    let loss = dense_problem(200, 1000);
+    let (design, y) = common::dense_problem(200, 1000, 2024);
+    let loss = LeastSquares::new(design, y.view()).unwrap();
     let p0: f64 = loss.y().iter().map(|v| v * v).sum::<f64>() / (2.0 * loss.n_samples() as f64);
     let solver = Fista {
         step: 1.0 / loss.lipschitz(),

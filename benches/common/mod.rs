@@ -1,6 +1,9 @@
 //! Seeded Lasso problems shared by the benches: a dense Gaussian design and a sparse design
 //! with a fixed number of non-zeros per column, y = Xβ* + 0.1·noise with β* of 20 non-zeros.
 
+// Each bench compiles this module on its own and uses a subset of it.
+#![allow(dead_code)]
+
 use hypergrad::optim::Design;
 use ndarray::{Array1, Array2, ShapeBuilder};
 use rand::rngs::StdRng;

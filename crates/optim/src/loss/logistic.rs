@@ -5,11 +5,16 @@ use crate::{Design, OptimError};
 use hypergrad_ad::Scalar;
 use ndarray::ArrayView1;
 
-/// `log(1 + eᵘ)` without overflow: `max(u, 0) + log(1 + e^{−|u|})`.
+/// `log(1 + eᵘ)` without overflow: `u + log(1 + e^{−u})` for `u ≥ 0`, `log(1 + eᵘ)` otherwise.
+/// Both branches are the same analytic function, so every AD mode gets the true derivative
+/// `σ(u)`, also at `u = 0` (a `max(u, 0) + log(1 + e^{−|u|})` form would select slope 0 there).
 #[inline]
 pub(crate) fn softplus<S: Scalar>(u: S) -> S {
-    let positive = if u.to_f64_value() > 0.0 { u } else { S::zero() };
-    positive + (-u.abs()).exp().ln_1p()
+    if u.to_f64_value() >= 0.0 {
+        u + (-u).exp().ln_1p()
+    } else {
+        u.exp().ln_1p()
+    }
 }
 
 /// The logistic sigmoid `σ(t) = 1/(1 + e^{−t})`, evaluated without overflow on either side
@@ -132,5 +137,20 @@ impl Logistic {
     /// `‖Xᵀy‖∞ / (2n)` = `‖∇f(0)‖∞`: the smallest α for which β = 0 minimizes `f + α‖·‖₁`.
     pub fn alpha_max(&self) -> f64 {
         self.design.max_abs_col_dot(&self.y) / (2.0 * self.n_samples() as f64)
+    }
+}
+
+#[cfg(test)]
+mod softplus_tests {
+    use super::softplus;
+    use hypergrad_ad::Dual;
+
+    #[test]
+    fn derivative_is_the_sigmoid_also_at_zero() {
+        for u in [-30.0_f64, -1.0, 0.0, 0.5, 30.0] {
+            let d = softplus(Dual::variable(u)).eps;
+            let sigmoid = 1.0 / (1.0 + (-u).exp());
+            assert!((d - sigmoid).abs() <= 1e-15, "u = {u}: {d} vs {sigmoid}");
+        }
     }
 }
