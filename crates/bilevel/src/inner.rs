@@ -1,9 +1,10 @@
 //! [`InnerProblem`]: a fixed-point map with a fast solver, and what the methods may ask of it.
 
 use crate::BilevelError;
+use hypergrad_optim::solvers::{GradientStep, Newton, NewtonStep};
 use hypergrad_optim::{
-    CoordinateDescent, CoordinateDescentModel, ElasticNet, FixedPointMap, Lasso, Ridge, Solution,
-    SolveReport, SolverParams, SparseLogistic, StopReason, WeightedLasso,
+    CoordinateDescent, CoordinateDescentModel, ElasticNet, FixedPointMap, Lasso, Objective, Ridge,
+    Solution, SolveReport, SolverParams, SparseLogistic, StopReason, WeightedLasso,
 };
 
 /// An inner problem `x*(θ)`: the update `T` of its solver ([`FixedPointMap`], which every
@@ -95,6 +96,41 @@ impl InnerProblem for Ridge {
         let mut solution = iterate_to_fixed_point(self, theta, warm_start, tol, max_iter);
         solution.report.objective = self.value(&solution.x);
         Ok(solution)
+    }
+}
+
+/// Newton's method on a smooth objective: solved by damped Newton with line search; the map
+/// differentiated is the undamped step, whose Jacobian in `x` vanishes at the solution — so
+/// one-step differentiation is exact there (Bolte, Pauwels, Vaiter).
+impl<O: Objective> InnerProblem for NewtonStep<'_, O> {
+    fn solve(
+        &mut self,
+        theta: &[f64],
+        warm_start: Option<&[f64]>,
+        tol: f64,
+        max_iter: usize,
+    ) -> Result<Solution, BilevelError> {
+        let params = SolverParams {
+            max_iter,
+            tol,
+            record_history: false,
+        };
+        Ok(Newton::default().solve(self.objective, theta, warm_start, &params)?)
+    }
+}
+
+/// Gradient descent with a fixed step on a smooth objective: solved by iterating the step.
+impl<O: Objective> InnerProblem for GradientStep<'_, O> {
+    fn solve(
+        &mut self,
+        theta: &[f64],
+        warm_start: Option<&[f64]>,
+        tol: f64,
+        max_iter: usize,
+    ) -> Result<Solution, BilevelError> {
+        Ok(iterate_to_fixed_point(
+            self, theta, warm_start, tol, max_iter,
+        ))
     }
 }
 
