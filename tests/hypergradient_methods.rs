@@ -18,7 +18,7 @@ use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
 use sprs::CsMat;
 
-const METHODS: [Method; 9] = [
+const METHODS: [Method; 10] = [
     Method::ForwardUnrolled,
     Method::ReverseUnrolled {
         truncate: None,
@@ -40,6 +40,9 @@ const METHODS: [Method; 9] = [
     },
     Method::Implicit {
         linear_solver: LinearSolver::Neumann,
+    },
+    Method::Implicit {
+        linear_solver: LinearSolver::Dense,
     },
     Method::OneStep,
 ];

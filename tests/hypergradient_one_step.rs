@@ -125,6 +125,12 @@ fn one_step_on_gradient_descent_is_biased() {
     };
     let reference = hypergradient(&mut newton, &criterion, &theta, &implicit, &options()).unwrap();
     assert!((exact.grad[0] - reference.grad[0]).abs() <= 1e-7 * reference.grad[0].abs());
+    // I − ∂ₓT = s∇²f is symmetric positive definite for a gradient step: CG applies.
+    let cg = Method::Implicit {
+        linear_solver: LinearSolver::ConjugateGradient,
+    };
+    let by_cg = hypergradient(&mut gd, &criterion, &theta, &cg, &options()).unwrap();
+    assert!((by_cg.grad[0] - reference.grad[0]).abs() <= 1e-7 * reference.grad[0].abs());
     assert!(
         (one.grad[0] - exact.grad[0]).abs() >= 0.1 * exact.grad[0].abs(),
         "{} vs {}",

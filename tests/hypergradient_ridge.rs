@@ -86,6 +86,9 @@ fn methods() -> Vec<Method> {
         Method::Implicit {
             linear_solver: LinearSolver::Neumann,
         },
+        Method::Implicit {
+            linear_solver: LinearSolver::Dense,
+        },
     ]
 }
 

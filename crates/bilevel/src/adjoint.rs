@@ -5,9 +5,8 @@
 //! `g = P ∇ₓC(x*, θ)`, solve `(I − Aᵀ) v = g`; then `∇h = ∂_θC + ∂_θT(x*)ᵀ P v`. The recursion
 //! `v ← Aᵀv + g` is reverse FPAD (the Neumann series); BiCGSTAB solves the same system.
 
-use crate::krylov::{bicgstab, LinearReport};
-use crate::linalg::{distance, norm};
-use crate::{Criterion, InnerProblem, LinearSolver, Options};
+use crate::linear::solve_linear;
+use crate::{BilevelError, Criterion, InnerProblem, LinearSolver, Options};
 use hypergrad_ad::{reverse, Scalar, Tape, Var};
 
 /// The adjoint vector `v`, the hypergradient and the solve's iterations and relative residual.
@@ -36,8 +35,8 @@ pub(crate) struct AtFixedPoint<'a> {
     pub mask: Option<&'a [bool]>,
 }
 
-/// `∇h(θ)` at the fixed point by the adjoint form; `solver = None` iterates the Neumann
-/// recursion, `Some(Bicgstab)` runs the Krylov solver. `start` warm-starts `v`.
+/// `∇h(θ)` at the fixed point by the adjoint form, solving `(I − Aᵀ) v = g` with `solver`
+/// (Neumann: the reverse FPAD recursion). `start` warm-starts `v`.
 pub(crate) fn adjoint_hypergradient<P: InnerProblem, C: Criterion>(
     problem: &P,
     criterion: &C,
@@ -45,7 +44,7 @@ pub(crate) fn adjoint_hypergradient<P: InnerProblem, C: Criterion>(
     solver: LinearSolver,
     start: Option<&[f64]>,
     options: &Options,
-) -> AdjointResult {
+) -> Result<AdjointResult, BilevelError> {
     let (x, theta, mask) = (at.x, at.theta, at.mask);
     let (p, m) = (x.len(), theta.len());
     // ∇ₓC and ∂_θC by one reverse sweep of the criterion.
@@ -72,42 +71,23 @@ pub(crate) fn adjoint_hypergradient<P: InnerProblem, C: Criterion>(
     };
     let mut v = start.map_or_else(|| vec![0.0; p], <[f64]>::to_vec);
     restrict(mask, &mut v);
-    let g_norm = norm(&g);
-    let report = match solver {
-        LinearSolver::Neumann => {
-            let mut next = vec![0.0; p];
-            let mut iterations = 0;
-            loop {
-                // next = Aᵀv + g (v is already restricted)
-                vjp(&v, &mut next, None);
-                next.iter_mut().zip(&g).for_each(|(n, g)| *n += g);
-                let residual = distance(&next, &v) / g_norm.max(f64::MIN_POSITIVE);
-                if residual <= options.jacobian_tol || iterations == options.jacobian_max_iter {
-                    break LinearReport {
-                        iterations,
-                        relative_residual: residual,
-                    };
-                }
-                std::mem::swap(&mut v, &mut next);
-                iterations += 1;
-            }
-        }
-        LinearSolver::Bicgstab => {
-            let apply = |w: &[f64], result: &mut [f64]| {
-                let mut restricted = w.to_vec();
-                restrict(mask, &mut restricted);
-                vjp(&restricted, result, None);
-                result.iter_mut().zip(w).for_each(|(r, w)| *r = w - *r);
-            };
-            bicgstab(
-                apply,
-                &g,
-                &mut v,
-                options.jacobian_tol,
-                options.jacobian_max_iter,
-            )
-        }
+    let active = mask.map(|m| (0..p).filter(|&i| m[i]).collect::<Vec<_>>());
+    // (I − Aᵀ) w, with Aᵀw = P ∂ₓT(x*)ᵀ P w.
+    let apply = |w: &[f64], result: &mut [f64]| {
+        let mut restricted = w.to_vec();
+        restrict(mask, &mut restricted);
+        vjp(&restricted, result, None);
+        result.iter_mut().zip(w).for_each(|(r, w)| *r = w - *r);
     };
+    let report = solve_linear(
+        solver,
+        apply,
+        &g,
+        &mut v,
+        active.as_deref(),
+        options.jacobian_tol,
+        options.jacobian_max_iter,
+    )?;
     restrict(mask, &mut v);
     let mut x_bar = vec![0.0; p];
     let mut theta_bar = vec![0.0; m];
@@ -117,10 +97,10 @@ pub(crate) fn adjoint_hypergradient<P: InnerProblem, C: Criterion>(
         .zip(&criterion_grad[p..])
         .map(|(a, b)| a + b)
         .collect();
-    AdjointResult {
+    Ok(AdjointResult {
         grad,
         adjoint: v,
         iterations: report.iterations,
         residual: report.relative_residual,
-    }
+    })
 }

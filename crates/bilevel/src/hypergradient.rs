@@ -2,8 +2,7 @@
 
 use crate::adjoint::{adjoint_hypergradient, AtFixedPoint};
 use crate::jvp::Jvp;
-use crate::krylov::bicgstab;
-use crate::linalg::{distance, norm};
+use crate::linear::solve_linear;
 use crate::reverse_unrolled::hypergradient_reverse_unrolled;
 use crate::{BilevelError, Criterion, FpadMode, InnerProblem, LinearSolver, Method, Options};
 use hypergrad_ad::reverse::TapeStats;
@@ -190,7 +189,7 @@ pub fn hypergradient_warm<P: InnerProblem, C: Criterion>(
             solver,
             previous,
             options,
-        );
+        )?;
         diagnostics.jacobian_iterations = r.iterations;
         diagnostics.linear_residual = Some(r.residual);
         warm.adjoint = Some(r.adjoint);
@@ -226,12 +225,12 @@ pub fn hypergradient_warm<P: InnerProblem, C: Criterion>(
                         lane,
                         mask: mask.as_deref(),
                     };
-                    let (column, iterations, residual) = match method {
-                        Method::Implicit {
-                            linear_solver: LinearSolver::Bicgstab,
-                        } => system.solve_krylov(problem, &mut jvp, options),
-                        _ => system.iterate(problem, &mut jvp, previous, options),
+                    let solver = match *method {
+                        Method::Implicit { linear_solver } => linear_solver,
+                        _ => LinearSolver::Neumann,
                     };
+                    let (column, iterations, residual) =
+                        system.solve(problem, &mut jvp, solver, previous, options)?;
                     diagnostics.jacobian_iterations += iterations;
                     let worst = diagnostics
                         .linear_residual
@@ -396,72 +395,37 @@ impl FixedPointSystem<'_> {
         self.restrict(out);
     }
 
-    /// The recursion `J ← A J + b` (FPAD, implicit-forward, Neumann) until the true relative
-    /// residual `‖J − (A J + b)‖/‖b‖` meets the tolerance. Returns (J, iterations, residual).
-    fn iterate<P: InnerProblem>(
+    /// Solves `(I − A) J = b` with `solver` from `start` (or 0); off the support the system is
+    /// the identity (`J_j = b_j = 0`). Returns (J, iterations, relative residual).
+    fn solve<P: InnerProblem>(
         &self,
         problem: &P,
         jvp: &mut Jvp,
+        solver: LinearSolver,
         start: Option<Vec<f64>>,
         options: &Options,
-    ) -> (Vec<f64>, usize, f64) {
+    ) -> Result<(Vec<f64>, usize, f64), BilevelError> {
         let p = self.x.len();
         let mut b = vec![0.0; p];
         self.affine(problem, jvp, &vec![0.0; p], 1.0, &mut b);
-        let b_norm = norm(&b);
         let mut j = start.unwrap_or_else(|| vec![0.0; p]);
         self.restrict(&mut j);
-        let mut next = vec![0.0; p];
-        let mut iterations = 0;
-        loop {
-            self.affine(problem, jvp, &j, 1.0, &mut next);
-            let residual = relative(distance(&next, &j), b_norm);
-            if residual <= options.jacobian_tol || iterations == options.jacobian_max_iter {
-                return (j, iterations, residual);
-            }
-            std::mem::swap(&mut j, &mut next);
-            iterations += 1;
-        }
-    }
-
-    /// BiCGSTAB on `(I − A) J = b`.
-    fn solve_krylov<P: InnerProblem>(
-        &self,
-        problem: &P,
-        jvp: &mut Jvp,
-        options: &Options,
-    ) -> (Vec<f64>, usize, f64) {
-        let p = self.x.len();
-        let mut b = vec![0.0; p];
-        self.affine(problem, jvp, &vec![0.0; p], 1.0, &mut b);
-        let mut j = vec![0.0; p];
+        let active = self
+            .mask
+            .map(|m| (0..p).filter(|&i| m[i]).collect::<Vec<_>>());
         let apply = |v: &[f64], out: &mut [f64]| {
             self.affine(problem, jvp, v, 0.0, out);
             out.iter_mut().zip(v).for_each(|(o, &v)| *o = v - *o);
-            if let Some(mask) = self.mask {
-                // Off the support the system is the identity (J_j = b_j = 0).
-                out.iter_mut()
-                    .zip(v)
-                    .zip(mask)
-                    .filter(|(_, &m)| !m)
-                    .for_each(|((o, &v), _)| *o = v);
-            }
         };
-        let report = bicgstab(
+        let report = solve_linear(
+            solver,
             apply,
             &b,
             &mut j,
+            active.as_deref(),
             options.jacobian_tol,
             options.jacobian_max_iter,
-        );
-        (j, report.iterations, report.relative_residual)
-    }
-}
-
-fn relative(r: f64, scale: f64) -> f64 {
-    if scale > 0.0 {
-        r / scale
-    } else {
-        r
+        )?;
+        Ok((j, report.iterations, report.relative_residual))
     }
 }

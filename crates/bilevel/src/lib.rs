@@ -26,8 +26,8 @@ mod error;
 mod hypergradient;
 mod inner;
 mod jvp;
-mod krylov;
 mod linalg;
+mod linear;
 mod method;
 mod reverse_unrolled;
 

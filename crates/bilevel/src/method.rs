@@ -5,10 +5,16 @@ pub use hypergrad_ad::reverse::Checkpoints;
 /// The linear solver of [`Method::Implicit`] for `(I − ∂ₓT) J = ∂_θT` at the fixed point.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LinearSolver {
-    /// BiCGSTAB, a Krylov method for the non-symmetric fixed-point form (matrix-free, JVPs).
+    /// BiCGSTAB, a Krylov method for the non-symmetric fixed-point form (matrix-free).
     Bicgstab,
-    /// The Neumann series `J = Σₖ (∂ₓT)ᵏ ∂_θT` (the same recursion as forward FPAD).
+    /// Conjugate gradient: only for maps whose `I − ∂ₓT` is symmetric positive definite, such
+    /// as a gradient step `T = x − s∇f` (where it is `s∇²f`); a coordinate-descent sweep is not.
+    ConjugateGradient,
+    /// The Neumann series `J = Σₖ (∂ₓT)ᵏ ∂_θT` (the same recursion as FPAD).
     Neumann,
+    /// A dense LU factorization of the system on the support (|S| products to form it): for
+    /// small supports.
+    Dense,
 }
 
 /// The direction of the fixed-point recursion of [`Method::Fpad`].
