@@ -1,8 +1,13 @@
 //! Forward mode: dual numbers carry a value and one ([`Dual`]) or several ([`DualVec`]) tangents.
 //!
-//! The derivative rule of every elementary function is written once, in [`forward_number!`],
-//! in terms of the chain-rule primitives of [`Forward`] (and an inherent `constant`); each number
+//! The derivative rule of every elementary function is written once, in `forward_number!`,
+//! in terms of the chain-rule primitives of `Forward` (and an inherent `constant`); each number
 //! type only says how its tangent part is scaled and combined.
+//!
+//! The drivers [`derivative`], [`jvp`], [`gradient`], [`jacobian`], [`hvp`] and [`hessian`] hide
+//! the seeding of tangents. Arrays of forward numbers work with ndarray's element-wise arithmetic,
+//! `mapv` and `dot`; what does not work is listed in the `arrays` module source docs: no plain
+//! float or dual on the left of an array (`&a * 2.0`, not `2.0 * &a`), no `mean()`.
 //!
 //! ## Choices at kinks and outside the domain
 //! The primal value is always what IEEE arithmetic gives for the underlying float. The tangent:
@@ -16,6 +21,7 @@
 //!   `powi(x, 0)`: tangent 0, also at `x = 0`. In `powf`, the partial of an operand with zero
 //!   tangent is skipped, so `(−2)^2` with a constant exponent has the finite tangent `−4·dx`.
 
+mod arrays;
 mod drivers;
 mod dual;
 mod dual_vec;
