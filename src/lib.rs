@@ -13,3 +13,8 @@
 pub use hypergrad_ad as ad;
 pub use hypergrad_bilevel as bilevel;
 pub use hypergrad_optim as optim;
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

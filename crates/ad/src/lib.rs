@@ -7,6 +7,8 @@
 //! | `f64`, `f32` | values |
 //! | [`Dual<T>`] | one directional derivative (JVP) |
 //! | `Dual<Dual<T>>` | second directional derivatives |
+//! | [`Var<'t, T>`](Var) on a [`Tape<T>`](Tape) | a recorded program; one reverse sweep gives a VJP or a gradient ([`reverse`]) |
+//! | `Var<'t, Dual<f64>>` | forward over reverse: Hessian–vector products ([`reverse::hvp`]) |
 //!
 //! ```
 //! use hypergrad_ad::{Dual, Scalar};
@@ -21,10 +23,12 @@
 pub mod error;
 pub mod forward;
 pub mod nonsmooth;
+pub mod reverse;
 mod scalar;
 
 pub use error::AdError;
 pub use forward::{Dual, DualVec};
 /// Re-exported so user code can call `x.sin()` on a concrete AD number without naming num-traits.
 pub use num_traits::Float;
+pub use reverse::{Tape, Var};
 pub use scalar::Scalar;

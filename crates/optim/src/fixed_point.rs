@@ -19,7 +19,7 @@ use hypergrad_ad::Scalar;
 ///     fn dim_x(&self) -> usize { 1 }
 ///     fn dim_theta(&self) -> usize { 1 }
 ///     fn apply<S: Scalar>(&self, x: &[S], theta: &[S], out: &mut [S]) {
-///         out[0] = x[0] - (x[0] - theta[0]).scale(0.5);
+///         out[0] = x[0] - (x[0] - theta[0]) * S::from_f64(0.5);
 ///     }
 /// }
 /// let mut x = [0.0_f64];

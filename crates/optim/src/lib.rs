@@ -7,9 +7,17 @@
 mod design;
 mod error;
 mod fixed_point;
+pub mod loss;
+pub mod models;
 mod solution;
+pub mod solvers;
 
 pub use design::Design;
 pub use error::OptimError;
 pub use fixed_point::FixedPointMap;
+pub use loss::{LeastSquares, Logistic};
+pub use models::{
+    ElasticNet, GroupLasso, Lasso, MultiTaskLasso, Ridge, SparseLogistic, WeightedLasso,
+};
 pub use solution::{History, Solution, SolveReport, SolverParams, StopReason};
+pub use solvers::{CoordinateDescent, CoordinateDescentModel};

@@ -1,0 +1,53 @@
+//! Seeded Lasso problems shared by the benches: a dense Gaussian design and a sparse design
+//! with a fixed number of non-zeros per column, y = Xβ* + 0.1·noise with β* of 20 non-zeros.
+
+use hypergrad::optim::Design;
+use ndarray::{Array1, Array2, ShapeBuilder};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rand_distr::StandardNormal;
+use sprs::TriMat;
+
+/// β* with 20 non-zeros ±(1..=20) spread over the features.
+fn true_coefficients(p: usize) -> Vec<f64> {
+    let mut beta = vec![0.0; p];
+    for k in 0..20 {
+        beta[k * p / 20] = (k as f64 + 1.0) * if k % 2 == 0 { 1.0 } else { -1.0 };
+    }
+    beta
+}
+
+/// `y = Xβ* + 0.1·ε` for a design given as a matvec closure.
+fn targets(n: usize, xb: Vec<f64>, rng: &mut StdRng) -> Array1<f64> {
+    (0..n)
+        .map(|i| xb[i] + 0.1 * rng.sample::<f64, _>(StandardNormal))
+        .collect()
+}
+
+/// A dense n×p Gaussian design (column-major) and its targets.
+pub fn dense_problem(n: usize, p: usize, seed: u64) -> (Design, Array1<f64>) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut x = Array2::<f64>::zeros((n, p).f());
+    x.iter_mut().for_each(|v| *v = rng.sample(StandardNormal));
+    let design = Design::dense(x).unwrap();
+    let mut xb = vec![0.0; n];
+    design.matvec(&true_coefficients(p), &mut xb);
+    let y = targets(n, xb, &mut rng);
+    (design, y)
+}
+
+/// A sparse n×p CSC design with `per_column` Gaussian non-zeros per column, and its targets.
+pub fn sparse_problem(n: usize, p: usize, per_column: usize, seed: u64) -> (Design, Array1<f64>) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut tri = TriMat::with_capacity((n, p), p * per_column);
+    for j in 0..p {
+        for i in rand::seq::index::sample(&mut rng, n, per_column) {
+            tri.add_triplet(i, j, rng.sample::<f64, _>(StandardNormal));
+        }
+    }
+    let design = Design::sparse(tri.to_csc()).unwrap();
+    let mut xb = vec![0.0; n];
+    design.matvec(&true_coefficients(p), &mut xb);
+    let y = targets(n, xb, &mut rng);
+    (design, y)
+}

@@ -1,0 +1,89 @@
+//! One held-out-MSE hypergradient of the Lasso (in log α) by each method, beside the inner
+//! solve alone, on the two designs of the `lasso` bench at α_max/10 and α_max/100. Inner
+//! tolerance 1e-8 (relative duality gap), Jacobian tolerance 1e-8 (relative residual).
+//!
+//! Run: `cargo bench --bench hypergradient`. The ratio "method / inner solve" is the cost of
+//! differentiating the solver.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use hypergrad::bilevel::{hypergradient, Checkpoints, HeldOutMse, LinearSolver, Method, Options};
+use hypergrad::optim::{CoordinateDescent, Lasso, SolverParams};
+
+mod common;
+use common::{dense_problem, sparse_problem};
+
+const METHODS: [Method; 6] = [
+    Method::ImplicitForward,
+    Method::Implicit {
+        linear_solver: LinearSolver::Bicgstab,
+    },
+    Method::Fpad,
+    Method::ForwardUnrolled,
+    Method::ReverseUnrolled {
+        truncate: None,
+        checkpoints: Checkpoints::Uniform,
+    },
+    Method::OneStep,
+];
+
+fn bench_hypergradient(c: &mut Criterion) {
+    let options = Options {
+        inner_tol: 1e-8,
+        jacobian_tol: 1e-8,
+        ..Options::default()
+    };
+    let solver = CoordinateDescent::new(SolverParams {
+        max_iter: options.inner_max_iter,
+        tol: options.inner_tol,
+        record_history: false,
+    });
+    let cases = [
+        (
+            "dense_200x1000",
+            dense_problem(200, 1000, 2024),
+            dense_problem(100, 1000, 7),
+        ),
+        (
+            "sparse_5000x20000",
+            sparse_problem(5000, 20000, 25, 2025),
+            sparse_problem(1000, 20000, 5, 8),
+        ),
+    ];
+    let mut group = c.benchmark_group("hypergradient");
+    group.sample_size(10);
+    for (name, (design, y), (design_val, y_val)) in cases {
+        let mut lasso = Lasso::new(design, y.view(), 1.0).unwrap();
+        let criterion = HeldOutMse::new(design_val, y_val.view()).unwrap();
+        let alpha_max = lasso.alpha_max();
+        for divisor in [10.0, 100.0] {
+            let theta = [(alpha_max / divisor).ln()];
+            lasso.set_alpha(alpha_max / divisor).unwrap();
+            group.bench_function(
+                format!("{name}/alpha_max_over_{divisor}/inner_solve"),
+                |b| b.iter(|| solver.solve(&lasso, None).unwrap()),
+            );
+            for method in &METHODS {
+                let h = hypergradient(&mut lasso, &criterion, &theta, method, &options).unwrap();
+                println!(
+                    "{name} α_max/{divisor} {}: dh/dlogα = {:.10e}, |S| = {:?}, {} Jacobian iterations",
+                    method.name(),
+                    h.grad[0],
+                    h.diagnostics.support_size,
+                    h.diagnostics.jacobian_iterations
+                );
+                group.bench_function(
+                    format!("{name}/alpha_max_over_{divisor}/{}", method.name()),
+                    |b| {
+                        b.iter(|| {
+                            hypergradient(&mut lasso, &criterion, &theta, method, &options).unwrap()
+                        })
+                    },
+                );
+            }
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_hypergradient);
+criterion_main!(benches);

@@ -1,0 +1,132 @@
+//! Lasso solvers to a duality gap of 1e-8·P(0): cyclic coordinate descent on (a) a dense
+//! 200×1000 Gaussian design and (b) a sparse 5000×20000 design with 0.5 % density, at
+//! α = α_max/10 and α_max/100, with y = Xβ* + 0.1·noise (β* with 20 non-zeros), seeded.
+//!
+//! Run: `cargo bench --bench lasso`. Prints the sweeps each solve needs. Setting
+//! `HYPERGRAD_LASSO_DUMP=DIR` also writes the problems to DIR (raw little-endian f64/u64
+//! arrays) for a side-by-side timing against another implementation; scikit-learn's
+//! `Lasso(tol=t)` stops at `n·gap ≤ t‖y‖²`, i.e. at our relative tolerance 2t, so the same rule
+//! is `tol = 5e-9` there.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use hypergrad::ad::Dual;
+use hypergrad::optim::{CoordinateDescent, Design, FixedPointMap, Lasso, SolverParams};
+use ndarray::Array1;
+use std::io::Write;
+
+mod common;
+use common::{dense_problem, sparse_problem};
+
+const TOL: f64 = 1e-8;
+
+fn write_raw<T: Copy>(path: &std::path::Path, values: &[T], to_bytes: impl Fn(T) -> [u8; 8]) {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    for &v in values {
+        file.write_all(&to_bytes(v)).unwrap();
+    }
+}
+
+/// Writes `NAME_y.f64` and `NAME_x.f64` (dense, column-major) or `NAME_{indptr,indices}.u64` +
+/// `NAME_data.f64` (CSC).
+fn dump(dir: &str, name: &str, design: &Design, y: &Array1<f64>) {
+    let dir = std::path::Path::new(dir);
+    std::fs::create_dir_all(dir).unwrap();
+    write_raw(
+        &dir.join(format!("{name}_y.f64")),
+        y.as_slice().unwrap(),
+        f64::to_le_bytes,
+    );
+    match design {
+        Design::Dense(x) => {
+            let column_major: Vec<f64> = x.t().iter().copied().collect();
+            write_raw(
+                &dir.join(format!("{name}_x.f64")),
+                &column_major,
+                f64::to_le_bytes,
+            );
+        }
+        Design::Sparse(x) => {
+            let to_u64 = |v: usize| (v as u64).to_le_bytes();
+            let indptr = x.indptr().to_proper().to_vec();
+            write_raw(&dir.join(format!("{name}_indptr.u64")), &indptr, to_u64);
+            write_raw(
+                &dir.join(format!("{name}_indices.u64")),
+                x.indices(),
+                to_u64,
+            );
+            write_raw(
+                &dir.join(format!("{name}_data.f64")),
+                x.data(),
+                f64::to_le_bytes,
+            );
+        }
+    }
+}
+
+fn bench_lasso(c: &mut Criterion) {
+    let solver = CoordinateDescent::new(SolverParams {
+        max_iter: 100_000,
+        tol: TOL,
+        record_history: false,
+    });
+    let problems = [
+        ("dense_200x1000", dense_problem(200, 1000, 2024)),
+        ("sparse_5000x20000", sparse_problem(5000, 20000, 25, 2025)), // 0.5 % density
+    ];
+    let mut group = c.benchmark_group("lasso");
+    group.sample_size(10);
+    for (name, (design, y)) in problems {
+        if let Ok(dir) = std::env::var("HYPERGRAD_LASSO_DUMP") {
+            dump(&dir, name, &design, &y);
+        }
+        let mut lasso = Lasso::new(design, y.view(), 1.0).unwrap();
+        let alpha_max = lasso.alpha_max();
+        for divisor in [10.0, 100.0] {
+            lasso.set_alpha(alpha_max / divisor).unwrap();
+            let sol = solver.solve(&lasso, None).unwrap();
+            let nnz = sol.x.iter().filter(|b| **b != 0.0).count();
+            println!(
+                "{name} α_max/{divisor}: α = {:.6e}, {} sweeps, {:?}, relative gap {:.2e}, {nnz} non-zeros",
+                lasso.alpha(),
+                sol.report.iterations,
+                sol.report.stop,
+                sol.report.duality_gap.unwrap() / (y.dot(&y) / (2.0 * y.len() as f64)),
+            );
+            group.bench_function(format!("cd/{name}/alpha_max_over_{divisor}"), |b| {
+                b.iter(|| solver.solve(&lasso, None).unwrap())
+            });
+            // FISTA (optim-smooth branch) goes here: same problem, same tolerance, reported
+            // beside the CD figure.
+        }
+    }
+    group.finish();
+}
+
+/// One coordinate-descent sweep as a generic update (`FixedPointMap::apply`) on `f64` and on
+/// `Dual<f64>` (one tangent with respect to log α): the cost of forward-mode differentiation of
+/// the solver, as a ratio to the plain sweep.
+fn bench_generic_sweep(c: &mut Criterion) {
+    let (design, y) = dense_problem(200, 1000, 2024);
+    let mut lasso = Lasso::new(design, y.view(), 1.0).unwrap();
+    lasso.set_alpha(lasso.alpha_max() / 10.0).unwrap();
+    let x = solver_solution(&lasso);
+    let theta = lasso.theta();
+    let mut group = c.benchmark_group("lasso_sweep_dense_200x1000");
+    group.sample_size(10);
+    let mut out = vec![0.0; x.len()];
+    group.bench_function("f64", |b| b.iter(|| lasso.apply(&x, &theta, &mut out)));
+    let x_dual: Vec<Dual<f64>> = x.iter().map(|&v| Dual::constant(v)).collect();
+    let theta_dual = [Dual::variable(theta[0])];
+    let mut out_dual = vec![Dual::constant(0.0); x.len()];
+    group.bench_function("dual", |b| {
+        b.iter(|| lasso.apply(&x_dual, &theta_dual, &mut out_dual))
+    });
+    group.finish();
+}
+
+fn solver_solution(lasso: &Lasso) -> Vec<f64> {
+    CoordinateDescent::default().solve(lasso, None).unwrap().x
+}
+
+criterion_group!(benches, bench_lasso, bench_generic_sweep);
+criterion_main!(benches);

@@ -1,0 +1,274 @@
+//! Hypergradient through 200 ISTA iterations on a dense 50×100 Lasso, d C(x₂₀₀(α))/dα for the
+//! held-out loss C(x) = ‖X_val x − y_val‖² / (2 n_val): forward (`Dual`), reverse on a full tape
+//! with composite mat-vec nodes, the same with √K checkpointing, and reverse with scalar nodes
+//! only; the plain `f64` solve is the baseline.
+//!
+//! Measured (best of 5, 2-core shared machine; dC/dα = 2.259172953734 by every method):
+//!
+//! | method                         | time    | × f64 solve | peak tape  | nodes     | states |
+//! | ------------------------------ | ------- | ----------- | ---------- | --------- | ------ |
+//! | f64 solve (no derivative)      | 0.70 ms | 1.0         |            |           |        |
+//! | forward, `Dual<f64>`           | 1.22 ms | 1.8         | 0          | 0         |        |
+//! | reverse, full tape, composite  | 3.30 ms | 4.7         | 2.7 MB     | 106 015   | 1      |
+//! | reverse, √K checkpoints        | 5.38 ms | 7.7         | 0.24 MB    | 8 320     | 14     |
+//! | reverse, 5 checkpoints         | 5.02 ms | 7.2         | 0.69 MB    | 25 855    | 5      |
+//! | reverse, full tape, scalar ops | 34.5 ms | 49.6        | 78.5 MB    | 3 271 349 | 1      |
+//!
+//! One hyperparameter favours forward mode; reverse pays off with many hyperparameters, and
+//! composite mat-vec nodes make it 10× faster and 29× smaller than scalar recording.
+//!
+//! The ISTA update is written here generically; the optim crate will expose ISTA as a
+//! `FixedPointMap`, and this bench can then use it.
+
+use criterion::{black_box, Criterion};
+use hypergrad_ad::nonsmooth::soft_threshold;
+use hypergrad_ad::reverse::{reverse_unrolled, Checkpoints, Recurrence, UnrolledVjp};
+use hypergrad_ad::{Dual, Scalar, Tape, Var};
+use ndarray::{Array1, Array2};
+use rand::{rngs::StdRng, SeedableRng};
+use rand_distr::{Distribution, StandardNormal};
+use std::time::Instant;
+
+const STEPS: usize = 200;
+
+/// A Lasso `1/(2n)‖y − Xβ‖² + α‖β‖₁` with a validation set and the ISTA step size.
+struct Lasso {
+    x: Array2<f64>,
+    y: Array1<f64>,
+    x_val: Array2<f64>,
+    y_val: Array1<f64>,
+    /// `γ = 1/L`, `L = ‖X‖₂²/n`.
+    gamma: f64,
+    /// `α_max / 10`, `α_max = ‖Xᵀy‖∞ / n`.
+    alpha: f64,
+}
+
+impl Lasso {
+    /// Seeded Gaussian design, 10 nonzero true coefficients, noise 0.1.
+    fn new(n: usize, d: usize, seed: u64) -> Self {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mut gauss = |r, c| Array2::from_shape_fn((r, c), |_| StandardNormal.sample(&mut rng));
+        let (x, x_val, noise) = (gauss(n, d), gauss(n, d), gauss(2, n));
+        let beta = Array1::from_shape_fn(d, |j| if j < 10 { 1.0 - 0.1 * j as f64 } else { 0.0 });
+        let y = x.dot(&beta) + &noise.row(0).mapv(|e| 0.1 * e);
+        let y_val = x_val.dot(&beta) + &noise.row(1).mapv(|e| 0.1 * e);
+        let nf = n as f64;
+        let alpha_max = x.t().dot(&y).fold(0.0_f64, |m, v| m.max(v.abs())) / nf;
+        // Power iteration on XᵀX for ‖X‖₂²; 500 iterations of a 100×100 Gram matrix converge far
+        // below the 1e-3 relative accuracy a step size needs.
+        let gram = x.t().dot(&x);
+        let mut v = Array1::from_elem(d, 1.0 / (d as f64).sqrt());
+        let mut norm2 = 0.0;
+        for _ in 0..500 {
+            let w = gram.dot(&v);
+            norm2 = w.dot(&v);
+            v = &w / w.dot(&w).sqrt();
+        }
+        Self {
+            x,
+            y,
+            x_val,
+            y_val,
+            gamma: nf / norm2,
+            alpha: alpha_max / 10.0,
+        }
+    }
+
+    /// One ISTA step `x⁺ = st(x − γ Xᵀ(X x − y)/n, γα)`, generic over the scalar.
+    fn step<S: Scalar<Real = f64>>(&self, x: &[S], alpha: S, out: &mut [S]) {
+        let (n, d) = self.x.dim();
+        let r: Vec<S> = (0..n)
+            .map(|i| {
+                (0..d).fold(S::zero(), |acc, j| acc + x[j].scale(self.x[[i, j]]))
+                    - S::from_f64(self.y[i])
+            })
+            .collect();
+        let c = self.gamma / n as f64;
+        for j in 0..d {
+            let g = (0..n).fold(S::zero(), |acc, i| acc + r[i].scale(self.x[[i, j]]));
+            out[j] = soft_threshold(x[j] - g.scale(c), alpha.scale(self.gamma));
+        }
+    }
+
+    /// `C(x) = ‖X_val x − y_val‖² / (2 n_val)`.
+    fn criterion<S: Scalar<Real = f64>>(&self, x: &[S]) -> S {
+        let (n, d) = self.x_val.dim();
+        let sq: S = (0..n)
+            .map(|i| {
+                let ri = (0..d).fold(S::zero(), |acc, j| acc + x[j].scale(self.x_val[[i, j]]))
+                    - S::from_f64(self.y_val[i]);
+                ri * ri
+            })
+            .sum();
+        sq.scale(0.5 / n as f64)
+    }
+
+    /// `x_K` with `S` numbers, from `x₀ = 0`.
+    fn solve<S: Scalar<Real = f64>>(&self, alpha: S) -> Vec<S> {
+        let d = self.x.ncols();
+        let (mut x, mut out) = (vec![S::zero(); d], vec![S::zero(); d]);
+        for _ in 0..STEPS {
+            self.step(&x, alpha, &mut out);
+            std::mem::swap(&mut x, &mut out);
+        }
+        x
+    }
+
+    /// dC/dα by forward mode: one `Dual` pass.
+    fn forward(&self) -> f64 {
+        self.criterion(&self.solve(Dual::variable(self.alpha))).eps
+    }
+
+    fn reverse<R: Recurrence<f64>>(
+        &self,
+        map: &R,
+        tape: &mut Tape<f64>,
+        cp: Checkpoints,
+    ) -> UnrolledVjp<f64> {
+        let x0 = vec![0.0; self.x.ncols()];
+        reverse_unrolled(tape, map, &x0, &[self.alpha], STEPS, cp, |x, _| {
+            self.criterion(x)
+        })
+        .expect("a valid checkpoint budget")
+    }
+}
+
+/// The ISTA step recorded with composite nodes: `X x` and `Xᵀ r` are one block each, `X` is
+/// stored on the tape once.
+struct Composite<'a>(&'a Lasso);
+impl Recurrence<f64> for Composite<'_> {
+    fn step<'t>(
+        &self,
+        tape: &'t Tape<f64>,
+        x: &[Var<'t, f64>],
+        th: &[Var<'t, f64>],
+        out: &mut [Var<'t, f64>],
+    ) {
+        let p = self.0;
+        let m = tape.matrix(p.x.view());
+        let xx = tape.matvec(&m, x).expect("x has one entry per column");
+        let r: Vec<Var<f64>> = xx.iter().zip(&p.y).map(|(a, &b)| *a - b).collect();
+        let g = tape.matvec_t(&m, &r).expect("r has one entry per row");
+        let c = p.gamma / p.x.nrows() as f64;
+        let tau = th[0] * p.gamma;
+        for ((o, &xj), gj) in out.iter_mut().zip(x).zip(g) {
+            *o = soft_threshold(xj - gj * c, tau);
+        }
+    }
+}
+
+/// The same step recorded with scalar nodes only (the generic update on `Var`).
+struct ScalarNodes<'a>(&'a Lasso);
+impl Recurrence<f64> for ScalarNodes<'_> {
+    fn step<'t>(
+        &self,
+        _: &'t Tape<f64>,
+        x: &[Var<'t, f64>],
+        th: &[Var<'t, f64>],
+        out: &mut [Var<'t, f64>],
+    ) {
+        self.0.step(x, th[0], out);
+    }
+}
+
+fn bench(c: &mut Criterion, p: &Lasso) {
+    let mut g = c.benchmark_group("ista_200_lasso_50x100");
+    g.sample_size(10);
+    let mut tape = Tape::new();
+    g.bench_function("f64_solve", |b| {
+        b.iter(|| p.criterion(&p.solve(black_box(p.alpha))))
+    });
+    g.bench_function("forward_dual", |b| b.iter(|| p.forward()));
+    g.bench_function("reverse_full_composite", |b| {
+        b.iter(|| p.reverse(&Composite(p), &mut tape, Checkpoints::Full))
+    });
+    g.bench_function("reverse_sqrt_checkpoints", |b| {
+        b.iter(|| p.reverse(&Composite(p), &mut tape, Checkpoints::Uniform))
+    });
+    g.bench_function("reverse_full_scalar_nodes", |b| {
+        b.iter(|| p.reverse(&ScalarNodes(p), &mut tape, Checkpoints::Full))
+    });
+    g.finish();
+}
+
+/// Best-of-5 seconds of `f`.
+fn seconds<R>(mut f: impl FnMut() -> R) -> f64 {
+    (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            black_box(f());
+            t.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// One reverse method, run on a reused tape.
+type Run<'a> = dyn Fn(&mut Tape<f64>) -> UnrolledVjp<f64> + 'a;
+
+/// Prints time (as a multiple of the f64 solve), the hypergradient and the peak tape memory of
+/// each method, and checks they agree.
+fn table(p: &Lasso) {
+    let mut tape = Tape::new();
+    let base = seconds(|| p.criterion(&p.solve(p.alpha)));
+    let fwd = p.forward();
+    println!(
+        "\nISTA, {STEPS} steps, 50×100, α = α_max/10 = {:.5}: dC/dα (forward) = {fwd:.12e}",
+        p.alpha
+    );
+    println!(
+        "{:<28} {:>10} {:>8} {:>12} {:>10} {:>8}",
+        "method", "ms", "× f64", "peak tape B", "nodes", "states"
+    );
+    println!("{:<28} {:>10.3} {:>8.1}", "f64 solve", base * 1e3, 1.0);
+    let t = seconds(|| p.forward());
+    println!(
+        "{:<28} {:>10.3} {:>8.1} {:>12} {:>10} {:>8}",
+        "forward (Dual)",
+        t * 1e3,
+        t / base,
+        0,
+        0,
+        0
+    );
+    let runs: [(&str, &Run); 4] = [
+        ("reverse full, composite", &|t| {
+            p.reverse(&Composite(p), t, Checkpoints::Full)
+        }),
+        ("reverse √K ckpt, composite", &|t| {
+            p.reverse(&Composite(p), t, Checkpoints::Uniform)
+        }),
+        ("reverse 5 ckpts, composite", &|t| {
+            p.reverse(&Composite(p), t, Checkpoints::Budget(5))
+        }),
+        ("reverse full, scalar nodes", &|t| {
+            p.reverse(&ScalarNodes(p), t, Checkpoints::Full)
+        }),
+    ];
+    for (name, run) in runs {
+        let r = run(&mut tape);
+        // Forward and reverse apply the same local rules in a different order: agreement to
+        // 1e-10 relative (200 steps of rounding) is what exactness means here.
+        assert!(
+            (r.theta_bar[0] - fwd).abs() <= 1e-10 * fwd.abs(),
+            "{name}: {} vs {fwd}",
+            r.theta_bar[0]
+        );
+        let t = seconds(|| run(&mut tape));
+        println!(
+            "{name:<28} {:>10.3} {:>8.1} {:>12} {:>10} {:>8}",
+            t * 1e3,
+            t / base,
+            r.peak_tape.bytes,
+            r.peak_tape.nodes,
+            r.stored_states
+        );
+    }
+}
+
+fn main() {
+    let p = Lasso::new(50, 100, 42);
+    let mut c = Criterion::default().configure_from_args();
+    bench(&mut c, &p);
+    c.final_summary();
+    table(&p);
+}

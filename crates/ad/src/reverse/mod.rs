@@ -1,0 +1,82 @@
+//! Reverse mode: a [`Tape`] records the program run on [`Var`]s; one backward sweep gives a
+//! vector–Jacobian product `wᵀJ`, so the gradient of a scalar function costs a small constant
+//! times one evaluation whatever the number of inputs.
+//!
+//! ## The handle: `Var<'t, T>` borrows its tape
+//! A [`Var`] holds its value, its node index and `Option<&'t Tape<T>>`. The lifetime makes a
+//! stale variable a compile error (the tape cannot be cleared or dropped while a variable lives)
+//! and lets several tapes coexist (one per thread, nested ones) without a global registry. The
+//! price: `Var` is not `'static`, so ndarray's `dot` and array arithmetic (which need
+//! `LinalgScalar: 'static`) do not apply to arrays of `Var`. Vector code uses our slice kernels
+//! instead, which are composite nodes anyway ([`Tape::dot`], [`Tape::matvec`], [`Tape::sum`],
+//! [`Tape::axpy`]): one node per vector operation instead of one per scalar multiplication.
+//! Constants carry no tape (`None`), so `Float::zero()`, `nan()`, `Scalar::from_f64` work in
+//! generic code; a binary operation takes the tape of whichever operand has one.
+//!
+//! ## Misuse and threads
+//! Mixing variables of two tapes in one operation is a programming error: it panics with a
+//! clear message (a pointer comparison per binary operation). The sweep entry points check the
+//! same thing and return [`ReverseError::ForeignVar`]. A `Tape` is `!Sync` (a `RefCell` inside)
+//! and a `Var` is `!Send`: record on one tape per thread. A tape with no live variable may move
+//! to another thread (`Tape<f64>: Send`). Sharing one is rejected at compile time:
+//!
+//! ```compile_fail
+//! fn shared<S: Sync>(_: &S) {}
+//! shared(&hypergrad_ad::Tape::<f64>::new());
+//! ```
+//!
+//! ## Derivative rules
+//! Identical to forward mode, kink choices included (`abs` at 0 → 0, `max`/`min` tie → `self`,
+//! `hypot` at the origin → 0, `powf` at `x = 0`, `powi(x, 0)` → 0): `Var` implements the forward
+//! module's chain-rule primitives and gets every rule from the same macro (see
+//! [`crate::forward`]).
+//!
+//! ## What the tape stores
+//! One 24-byte record per scalar operation (two partials, two `u32` operand indices; unused slots
+//! point to a sink node 0), composite nodes in side arrays (a matrix is stored once and shared
+//! by every product with it), and no values (they live in the `Var`s). [`Tape::memory`] reports
+//! nodes and bytes; [`Tape::clear`] keeps the capacity for the next recording. Custom primitives
+//! ([`Tape::custom`]) are recorded from their value and local partials.
+//!
+//! ## Loops
+//! [`reverse_unrolled`] reverses `x_{k+1} = T(x_k, θ)` ([`Recurrence`]) with a full tape or with
+//! checkpoints ([`Checkpoints`]: `⌈√K⌉`-step segments or a budget of stored states), and gives
+//! bit for bit the same gradient either way.
+//!
+//! ## Element type
+//! `Tape<Dual<f64>>` runs forward over reverse: the adjoints' tangents are Hessian–vector
+//! products ([`hvp`]).
+
+mod checkpoint;
+mod composite;
+mod drivers;
+mod sweep;
+mod tape;
+mod var;
+
+pub use checkpoint::{reverse_unrolled, Checkpoints, Recurrence, UnrolledVjp};
+pub use composite::TapeMatrix;
+pub use drivers::{gradient, gradient_on, hvp, jacobian, vjp};
+pub use tape::{Tape, TapeStats};
+pub use var::Var;
+
+/// Errors of the reverse-mode API (bad lengths, foreign variables).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReverseError {
+    /// Two slices that must have equal lengths do not.
+    #[error("{what}: expected length {expected}, found {found}")]
+    LengthMismatch {
+        /// Which argument.
+        what: &'static str,
+        /// The length required.
+        expected: usize,
+        /// The length given.
+        found: usize,
+    },
+    /// A variable recorded on another tape was passed to this tape.
+    #[error("a variable of another tape was passed to this tape")]
+    ForeignVar,
+    /// A checkpoint budget of zero stored states.
+    #[error("checkpointing needs a budget of at least one stored state")]
+    InvalidCheckpoints,
+}

@@ -1,0 +1,160 @@
+//! [`Var<'t, T>`]: a value recorded on a [`Tape`], implementing [`Scalar`].
+//!
+//! Its arithmetic and elementary functions come from the same `forward_number!` macro as the
+//! forward numbers, through the [`Forward`] chain-rule primitives: where a dual number multiplies
+//! its tangent by the local partial, a `Var` records that partial on the tape. So every rule and
+//! every choice at a kink is written once for both modes.
+
+use super::tape::Tape;
+use crate::forward::{forward_number, Forward};
+use crate::Scalar;
+use std::fmt;
+
+/// A value on a [`Tape`] (or a constant, which needs no tape).
+///
+/// The lifetime `'t` ties the variable to its tape: it cannot outlive it, and the tape cannot be
+/// cleared while it lives. Constants (`Var::constant`, `Float::zero()`, `Scalar::from_f64`, …)
+/// carry no tape and record nothing; an operation takes the tape from whichever operand has one.
+///
+/// Comparisons (`==`, `<`) look at values only; `Zero::is_zero` is true only for a constant
+/// zero (a recorded variable carries a derivative, like a dual number with a nonzero tangent).
+///
+/// An operation on variables of two different tapes is a programming error and panics with a
+/// clear message (checked by pointer comparison); the sweep functions return
+/// [`ReverseError::ForeignVar`](super::ReverseError::ForeignVar) instead.
+///
+/// ```
+/// use hypergrad_ad::{Scalar, Tape};
+/// use num_traits::Float;
+///
+/// fn f<S: Scalar>(x: S) -> S {
+///     x.sin() * S::from_f64(2.0) + S::one()
+/// }
+/// let tape = Tape::new();
+/// let x = tape.var(0.5_f64);
+/// let y = f(x);
+/// tape.reverse(&[(y, 1.0)]).unwrap();
+/// assert_eq!(tape.adjoint(x), 2.0 * 0.5_f64.cos());
+/// ```
+#[derive(Clone, Copy)]
+pub struct Var<'t, T: Scalar> {
+    pub(super) value: T,
+    pub(super) index: u32,
+    pub(super) tape: Option<&'t Tape<T>>,
+}
+
+impl<'t, T: Scalar> Var<'t, T> {
+    /// A constant: no tape, no node, adjoint always zero.
+    #[inline(always)]
+    pub fn constant(value: T) -> Self {
+        Self {
+            value,
+            index: 0,
+            tape: None,
+        }
+    }
+
+    /// A variable on `tape` at node `index`.
+    #[inline(always)]
+    pub(super) fn on_tape(value: T, index: u32, tape: &'t Tape<T>) -> Self {
+        Self {
+            value,
+            index,
+            tape: Some(tape),
+        }
+    }
+
+    /// The value (for `Var<Dual<f64>>`, the whole dual number; [`Scalar::value`] gives the
+    /// underlying float).
+    #[inline(always)]
+    pub fn primal(&self) -> T {
+        self.value
+    }
+
+    /// The node index on the tape, `None` for a constant.
+    #[inline]
+    pub fn index(&self) -> Option<usize> {
+        self.tape.map(|_| self.index as usize)
+    }
+
+    /// The tape, `None` for a constant.
+    #[inline]
+    pub fn tape(&self) -> Option<&'t Tape<T>> {
+        self.tape
+    }
+}
+
+/// The tape shared by two operands.
+///
+/// # Panics
+/// If they are on two different tapes: a programming error, not bad data.
+#[inline(always)]
+pub(super) fn same_tape<'t, T: Scalar>(a: &'t Tape<T>, b: &'t Tape<T>) -> &'t Tape<T> {
+    if !std::ptr::eq(a, b) {
+        mixed_tapes();
+    }
+    a
+}
+
+/// The panic of [`same_tape`], out of line so that the recording fast path stays small.
+#[cold]
+#[inline(never)]
+fn mixed_tapes() -> ! {
+    panic!("hypergrad: an operation mixes variables of two different tapes")
+}
+
+impl<'t, T: Scalar> Forward for Var<'t, T> {
+    type T = T;
+    #[inline(always)]
+    fn re(&self) -> T {
+        self.value
+    }
+    #[inline(always)]
+    fn chain(&self, f: T, df: T) -> Self {
+        match self.tape {
+            Some(t) => Self::on_tape(f, t.push_unary(self.index, df), t),
+            None => Self::constant(f),
+        }
+    }
+    #[inline(always)]
+    fn chain2(&self, other: &Self, f: T, dfx: T, dfy: T) -> Self {
+        match (self.tape, other.tape) {
+            (Some(a), Some(b)) => {
+                let t = same_tape(a, b);
+                Self::on_tape(f, t.push_binary(self.index, dfx, other.index, dfy), t)
+            }
+            (Some(t), None) => Self::on_tape(f, t.push_unary(self.index, dfx), t),
+            (None, Some(t)) => Self::on_tape(f, t.push_unary(other.index, dfy), t),
+            (None, None) => Self::constant(f),
+        }
+    }
+    #[inline(always)]
+    fn tangent_is_zero(&self) -> bool {
+        self.tape.is_none()
+    }
+    #[inline(always)]
+    fn scale_parts(&self, c: T::Real) -> Self {
+        self.chain(self.value.scale(c), T::from_real(c))
+    }
+}
+
+impl<T: Scalar> fmt::Display for Var<'_, T> {
+    /// The value, followed by the node, e.g. `6 [v4]`; a constant shows its value only.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.index() {
+            Some(i) => write!(f, "{} [v{i}]", self.value),
+            None => write!(f, "{}", self.value),
+        }
+    }
+}
+
+impl<T: Scalar> fmt::Debug for Var<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Var")
+            .field("value", &self.value)
+            .field("index", &self.index())
+            .finish()
+    }
+}
+
+forward_number!(['t, T: Scalar] Var<'t, T>);

@@ -1,0 +1,218 @@
+//! Checkpointed reversal of a loop equals the full tape bit for bit, and both match finite
+//! differences.
+
+use hypergrad_ad::nonsmooth::soft_threshold;
+use hypergrad_ad::reverse::{reverse_unrolled, Checkpoints, Recurrence, ReverseError};
+use hypergrad_ad::{Scalar, Tape, Var};
+
+/// A non-linear, non-smooth step on ℝ³ with θ ∈ ℝ²:
+/// `x⁺ᵢ = st(xᵢ − 0.1·(sin(xᵢ₊₁)·θ₀ + xᵢ³), 0.001·θ₁) + 0.01`, indices cyclic.
+fn step<S: Scalar>(x: &[S], theta: &[S], out: &mut [S]) {
+    let n = x.len();
+    for i in 0..n {
+        let g = x[(i + 1) % n].sin() * theta[0] + x[i].powi(3);
+        let z = x[i] - g * S::from_f64(0.1);
+        out[i] = soft_threshold(z, theta[1] * S::from_f64(0.001)) + S::from_f64(0.01);
+    }
+}
+
+struct Step;
+impl Recurrence<f64> for Step {
+    fn step<'t>(
+        &self,
+        _: &'t Tape<f64>,
+        x: &[Var<'t, f64>],
+        th: &[Var<'t, f64>],
+        out: &mut [Var<'t, f64>],
+    ) {
+        step(x, th, out);
+    }
+}
+
+/// `L(x, θ) = Σ xᵢ² + θ₀`.
+fn loss<S: Scalar>(x: &[S], theta: &[S]) -> S {
+    x.iter().map(|v| *v * *v).sum::<S>() + theta[0]
+}
+
+fn unrolled_value(x0: &[f64], theta: &[f64], k: usize) -> f64 {
+    let mut x = x0.to_vec();
+    let mut out = vec![0.0; x.len()];
+    for _ in 0..k {
+        step(&x, theta, &mut out);
+        std::mem::swap(&mut x, &mut out);
+    }
+    loss(&x, theta)
+}
+
+const X0: [f64; 3] = [0.8, -0.5, 0.3];
+const THETA: [f64; 2] = [0.7, 2.0];
+
+#[test]
+fn checkpointed_equals_full_tape_bit_for_bit() {
+    let k = 1000;
+    let mut tape = Tape::new();
+    let full = reverse_unrolled(
+        &mut tape,
+        &Step,
+        &X0,
+        &THETA,
+        k,
+        Checkpoints::Full,
+        |x, t| loss(x, t),
+    )
+    .unwrap();
+    assert_eq!(full.stored_states, 1);
+    assert_eq!(full.recorded_steps, k);
+    for cp in [
+        Checkpoints::Uniform,
+        Checkpoints::Budget(7),
+        Checkpoints::Budget(1000),
+        Checkpoints::Budget(5000),
+    ] {
+        let c = reverse_unrolled(&mut tape, &Step, &X0, &THETA, k, cp, |x, t| loss(x, t)).unwrap();
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&c.theta_bar), bits(&full.theta_bar), "{cp:?}");
+        assert_eq!(bits(&c.x0_bar), bits(&full.x0_bar), "{cp:?}");
+        assert_eq!(bits(&c.x_final), bits(&full.x_final), "{cp:?}");
+        assert_eq!(c.loss.to_bits(), full.loss.to_bits());
+        assert!(
+            c.peak_tape.bytes < full.peak_tape.bytes,
+            "{cp:?}: {:?} vs {:?}",
+            c.peak_tape,
+            full.peak_tape
+        );
+    }
+    let u = reverse_unrolled(
+        &mut tape,
+        &Step,
+        &X0,
+        &THETA,
+        k,
+        Checkpoints::Uniform,
+        |x, t| loss(x, t),
+    )
+    .unwrap();
+    assert_eq!(u.stored_states, 32); // ⌈1000 / ⌈√1000⌉⌉ = ⌈1000/32⌉
+    assert!(u.peak_tape.nodes * 20 < full.peak_tape.nodes);
+    assert_eq!(
+        reverse_unrolled(
+            &mut tape,
+            &Step,
+            &X0,
+            &THETA,
+            k,
+            Checkpoints::Budget(0),
+            |x, t| loss(x, t)
+        ),
+        Err(ReverseError::InvalidCheckpoints)
+    );
+}
+
+#[test]
+fn full_tape_matches_a_recorded_program_and_finite_differences() {
+    let k = 50;
+    let mut tape = Tape::new();
+    let r = reverse_unrolled(
+        &mut tape,
+        &Step,
+        &X0,
+        &THETA,
+        k,
+        Checkpoints::Uniform,
+        |x, t| loss(x, t),
+    )
+    .unwrap();
+    // Central differences, h = 1e-6: truncation O(h²·f''') ≈ 1e-12, rounding ≈ 1e-16/h = 1e-10;
+    // tolerance 1e-7 leaves room for the curvature of 50 composed steps.
+    let h = 1e-6;
+    for j in 0..2 {
+        let (mut p, mut m) = (THETA, THETA);
+        p[j] += h;
+        m[j] -= h;
+        let fd = (unrolled_value(&X0, &p, k) - unrolled_value(&X0, &m, k)) / (2.0 * h);
+        assert!(
+            (r.theta_bar[j] - fd).abs() <= 1e-7 * fd.abs().max(1.0),
+            "θ{j}: {} vs {fd}",
+            r.theta_bar[j]
+        );
+    }
+    for i in 0..3 {
+        let (mut p, mut m) = (X0, X0);
+        p[i] += h;
+        m[i] -= h;
+        let fd = (unrolled_value(&p, &THETA, k) - unrolled_value(&m, &THETA, k)) / (2.0 * h);
+        assert!(
+            (r.x0_bar[i] - fd).abs() <= 1e-7 * fd.abs().max(1.0),
+            "x{i}: {} vs {fd}",
+            r.x0_bar[i]
+        );
+    }
+    assert!((r.loss - unrolled_value(&X0, &THETA, k)).abs() < 1e-14);
+}
+
+/// ISTA on a small Lasso with composite mat-vec nodes: `x⁺ = st(x − γXᵀ(Xx − y), γθ₀)`.
+struct Ista {
+    x: ndarray::Array2<f64>,
+    y: Vec<f64>,
+    gamma: f64,
+}
+impl Recurrence<f64> for Ista {
+    fn step<'t>(
+        &self,
+        tape: &'t Tape<f64>,
+        x: &[Var<'t, f64>],
+        th: &[Var<'t, f64>],
+        out: &mut [Var<'t, f64>],
+    ) {
+        let m = tape.matrix(self.x.view());
+        let r: Vec<Var<f64>> = tape
+            .matvec(&m, x)
+            .unwrap()
+            .iter()
+            .zip(&self.y)
+            .map(|(a, &b)| *a - b)
+            .collect();
+        let g = tape.matvec_t(&m, &r).unwrap();
+        for ((o, &xj), gj) in out.iter_mut().zip(x).zip(g) {
+            *o = soft_threshold(xj - gj * self.gamma, th[0] * self.gamma);
+        }
+    }
+}
+
+/// `Σ xᵢ²`.
+fn sum_sq<S: Scalar>(x: &[S]) -> S {
+    x.iter().map(|v| *v * *v).sum()
+}
+
+#[test]
+fn checkpointed_composite_ista_equals_full_tape_bit_for_bit() {
+    let x = ndarray::Array2::from_shape_fn((6, 8), |(i, j)| ((3 * i + 5 * j) as f64 * 0.61).sin());
+    let y: Vec<f64> = (0..6).map(|i| (i as f64 * 0.9).cos()).collect();
+    let ista = Ista { x, y, gamma: 0.1 };
+    let x0 = [0.0; 8];
+    let mut tape = Tape::new();
+    let full = reverse_unrolled(
+        &mut tape,
+        &ista,
+        &x0,
+        &[0.3],
+        300,
+        Checkpoints::Full,
+        |x, _| sum_sq(x),
+    )
+    .unwrap();
+    assert!(full.x_final.contains(&0.0) && full.x_final.iter().any(|v| *v != 0.0));
+    assert_ne!(full.theta_bar[0], 0.0);
+    for cp in [Checkpoints::Uniform, Checkpoints::Budget(3)] {
+        let c = reverse_unrolled(&mut tape, &ista, &x0, &[0.3], 300, cp, |x, _| sum_sq(x)).unwrap();
+        assert_eq!(
+            c.theta_bar[0].to_bits(),
+            full.theta_bar[0].to_bits(),
+            "{cp:?}"
+        );
+        assert_eq!(
+            c.x0_bar.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            full.x0_bar.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        );
+    }
+}

@@ -1,0 +1,40 @@
+//! The error type of `hypergrad-bilevel`.
+
+use hypergrad_optim::OptimError;
+use thiserror::Error;
+
+/// What can go wrong when computing a hypergradient.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum BilevelError {
+    /// The inner problem rejected its input or hyperparameters.
+    #[error("inner problem: {0}")]
+    Inner(#[from] OptimError),
+    /// Two inputs whose sizes must agree do not.
+    #[error("shape mismatch: {what} has {got} entries, expected {expected}")]
+    ShapeMismatch {
+        /// Which input.
+        what: &'static str,
+        /// The size required.
+        expected: usize,
+        /// The size given.
+        got: usize,
+    },
+    /// A hyperparameter or option is outside its valid range.
+    #[error("invalid {name} = {value}: {reason}")]
+    InvalidParameter {
+        /// The parameter's name.
+        name: &'static str,
+        /// The value given.
+        value: f64,
+        /// What it must satisfy.
+        reason: &'static str,
+    },
+    /// The method needs a capability the inner problem does not have.
+    #[error("method {method} needs {needs}, which this inner problem does not provide")]
+    Unsupported {
+        /// The method asked for.
+        method: &'static str,
+        /// The missing capability.
+        needs: &'static str,
+    },
+}

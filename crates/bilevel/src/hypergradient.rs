@@ -1,0 +1,458 @@
+//! The entry point [`hypergradient`] and its result [`Hypergradient`].
+
+use crate::jvp::Jvp;
+use crate::krylov::bicgstab;
+use crate::reverse_unrolled::hypergradient_reverse_unrolled;
+use crate::{BilevelError, Criterion, InnerProblem, LinearSolver, Method, Options};
+use hypergrad_ad::reverse::TapeStats;
+use hypergrad_ad::Dual;
+use hypergrad_optim::SolveReport;
+
+/// A condition of the theory that failed: the gradient may be inaccurate.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Warning {
+    /// The inner solver hit its cap before its tolerance.
+    InnerNotConverged,
+    /// The Jacobian iterations or the linear solve hit their cap before their tolerance.
+    JacobianNotConverged {
+        /// The relative residual reached.
+        residual: f64,
+    },
+    /// A zero coefficient sits at the threshold (margin ≤ 0): the support may change under a
+    /// small change of θ and the restricted formulas need not hold.
+    Degenerate {
+        /// The non-degeneracy margin.
+        margin: f64,
+    },
+}
+
+/// What happened while computing a hypergradient.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostics {
+    /// The inner solver's report.
+    pub inner: SolveReport,
+    /// Jacobian / linear-solver iterations, summed over hyperparameters.
+    pub jacobian_iterations: usize,
+    /// Largest relative residual `‖(I − ∂ₓT)J − ∂_θT‖/‖∂_θT‖` over hyperparameters, for the
+    /// methods that solve that system.
+    pub linear_residual: Option<f64>,
+    /// `|S|`, for models with a support.
+    pub support_size: Option<usize>,
+    /// `min_{j ∉ S} (α_j − |∇_j f(x*)|)`, for models with a support.
+    pub margin: Option<f64>,
+    /// Tape memory, for reverse unrolling.
+    pub tape: Option<TapeUse>,
+    /// Failed conditions; empty when the theory's assumptions were checked and hold.
+    pub warnings: Vec<Warning>,
+}
+
+/// The memory reverse unrolling used.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TapeUse {
+    /// States stored at segment starts (O(√K) with uniform checkpoints).
+    pub stored_states: usize,
+    /// The largest tape recorded at once.
+    pub peak: TapeStats,
+}
+
+/// The value `h(θ) = C(x*(θ), θ)`, its gradient in θ (log scale), the inner solution and
+/// diagnostics.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hypergradient {
+    /// `h(θ)`.
+    pub value: f64,
+    /// `∇h(θ)`.
+    pub grad: Vec<f64>,
+    /// The inner solution `x*(θ)` (the last unrolled iterate for [`Method::ForwardUnrolled`]).
+    pub x: Vec<f64>,
+    /// Reports and checks.
+    pub diagnostics: Diagnostics,
+}
+
+/// State carried from one outer step to the next: the inner solution and the Jacobian
+/// columns, used as warm starts.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WarmStart {
+    /// The previous inner solution.
+    pub x: Option<Vec<f64>>,
+    /// The previous Jacobian columns `∂x*/∂θ_i`.
+    pub jacobian: Option<Vec<Vec<f64>>>,
+}
+
+/// Computes `h(θ) = C(x*(θ), θ)` and `∇h(θ)` by `method`, from a cold start.
+///
+/// `θ` holds the log-hyperparameters. Errors: shapes that do not agree, non-finite θ,
+/// invalid options, a method that needs what the problem cannot give (the support of a
+/// smooth model), or an inner problem that rejects θ. A failed condition of the theory is not
+/// an error but a [`Warning`] in the diagnostics.
+pub fn hypergradient<P: InnerProblem, C: Criterion>(
+    problem: &mut P,
+    criterion: &C,
+    theta: &[f64],
+    method: &Method,
+    options: &Options,
+) -> Result<Hypergradient, BilevelError> {
+    hypergradient_warm(
+        problem,
+        criterion,
+        theta,
+        method,
+        options,
+        &mut WarmStart::default(),
+    )
+}
+
+/// [`hypergradient`] warm-started from `warm` (previous solution and Jacobian), which is
+/// updated for the next call.
+pub fn hypergradient_warm<P: InnerProblem, C: Criterion>(
+    problem: &mut P,
+    criterion: &C,
+    theta: &[f64],
+    method: &Method,
+    options: &Options,
+    warm: &mut WarmStart,
+) -> Result<Hypergradient, BilevelError> {
+    check_inputs(problem, criterion, theta, options)?;
+    let (p, m) = (problem.dim_x(), theta.len());
+    let warm_x = warm.x.as_deref().filter(|x| x.len() == p);
+    let solution = problem.solve(theta, warm_x, options.inner_tol, options.inner_max_iter)?;
+    let mut warnings = Vec::new();
+    if !solution.report.converged() {
+        warnings.push(Warning::InnerNotConverged);
+    }
+    let support = problem.support(&solution.x);
+    let margin = problem.non_degeneracy_margin(&solution.x, theta);
+    if let Some(margin) = margin.filter(|m| *m <= 0.0) {
+        warnings.push(Warning::Degenerate { margin });
+    }
+    if let Method::ReverseUnrolled {
+        truncate,
+        checkpoints,
+    } = *method
+    {
+        let start = warm_x.map_or_else(|| vec![0.0; p], <[f64]>::to_vec);
+        let steps = solution.report.iterations;
+        let r = hypergradient_reverse_unrolled(
+            problem,
+            criterion,
+            &start,
+            theta,
+            steps,
+            truncate,
+            checkpoints,
+        )?;
+        warm.x = Some(solution.x);
+        warm.jacobian = None;
+        return Ok(Hypergradient {
+            value: r.value,
+            grad: r.grad,
+            x: r.x,
+            diagnostics: Diagnostics {
+                inner: solution.report,
+                jacobian_iterations: 0,
+                linear_residual: None,
+                support_size: support.map(|s| s.len()),
+                margin,
+                tape: Some(TapeUse {
+                    stored_states: r.stored_states,
+                    peak: r.peak_tape,
+                }),
+                warnings,
+            },
+        });
+    }
+    let mut jvp = Jvp::at(&solution.x, theta);
+    let mut jacobian_iterations = 0;
+    let mut linear_residual = None;
+    let mut x = solution.x.clone();
+    let mut columns = Vec::with_capacity(m);
+    for lane in 0..m {
+        let warm_column = warm
+            .jacobian
+            .as_ref()
+            .and_then(|j| j.get(lane))
+            .filter(|c| c.len() == p);
+        let column = match method {
+            // (reverse unrolling returned above; it unrolls the same iterations)
+            Method::ForwardUnrolled | Method::ReverseUnrolled { .. } => {
+                let start = warm_x.map_or_else(|| vec![0.0; p], <[f64]>::to_vec);
+                let (last, column) =
+                    forward_unrolled(problem, &start, theta, lane, solution.report.iterations);
+                x = last;
+                column
+            }
+            Method::OneStep | Method::JacobianFree => {
+                let mut column = vec![0.0; p];
+                jvp.apply(problem, &vec![0.0; p], lane, 1.0, &mut column);
+                column
+            }
+            Method::Fpad | Method::ImplicitForward | Method::Implicit { .. } => {
+                let mask = match (method, &support) {
+                    (Method::Fpad, _) => None,
+                    (Method::ImplicitForward, None) => {
+                        return Err(BilevelError::Unsupported {
+                            method: method.name(),
+                            needs: "the support of the solution",
+                        })
+                    }
+                    (_, s) => s.as_ref().map(|s| support_mask(p, s)),
+                };
+                let start = match method {
+                    Method::ImplicitForward => warm_column.cloned(),
+                    _ => None,
+                };
+                let system = FixedPointSystem {
+                    x: &solution.x,
+                    lane,
+                    mask: mask.as_deref(),
+                };
+                let (column, iterations, residual) = match method {
+                    Method::Implicit {
+                        linear_solver: LinearSolver::Bicgstab,
+                    } => system.solve_krylov(problem, &mut jvp, options),
+                    _ => system.iterate(problem, &mut jvp, start, options),
+                };
+                jacobian_iterations += iterations;
+                let worst = linear_residual.map_or(residual, |r: f64| r.max(residual));
+                linear_residual = Some(worst);
+                column
+            }
+        };
+        columns.push(column);
+    }
+    if let Some(residual) = linear_residual.filter(|r| r.is_nan() || *r > options.jacobian_tol) {
+        warnings.push(Warning::JacobianNotConverged { residual });
+    }
+    let grad = columns
+        .iter()
+        .enumerate()
+        .map(|(lane, column)| directional_derivative(criterion, &x, column, theta, lane))
+        .collect();
+    let value = criterion.value(&x, theta);
+    warm.x = Some(solution.x.clone());
+    warm.jacobian = Some(columns);
+    Ok(Hypergradient {
+        value,
+        grad,
+        x,
+        diagnostics: Diagnostics {
+            inner: solution.report,
+            jacobian_iterations,
+            linear_residual,
+            support_size: support.map(|s| s.len()),
+            margin,
+            tape: None,
+            warnings,
+        },
+    })
+}
+
+fn check_inputs<P: InnerProblem, C: Criterion>(
+    problem: &P,
+    criterion: &C,
+    theta: &[f64],
+    options: &Options,
+) -> Result<(), BilevelError> {
+    if theta.len() != problem.dim_theta() {
+        return Err(BilevelError::ShapeMismatch {
+            what: "theta",
+            expected: problem.dim_theta(),
+            got: theta.len(),
+        });
+    }
+    if criterion.dim_x() != problem.dim_x() {
+        return Err(BilevelError::ShapeMismatch {
+            what: "criterion features",
+            expected: problem.dim_x(),
+            got: criterion.dim_x(),
+        });
+    }
+    if let Some(&bad) = theta.iter().find(|t| !t.is_finite()) {
+        return Err(BilevelError::InvalidParameter {
+            name: "theta",
+            value: bad,
+            reason: "log-hyperparameters must be finite",
+        });
+    }
+    for (name, value) in [
+        ("inner_tol", options.inner_tol),
+        ("jacobian_tol", options.jacobian_tol),
+    ] {
+        if !(value > 0.0 && value.is_finite()) {
+            return Err(BilevelError::InvalidParameter {
+                name,
+                value,
+                reason: "must be positive",
+            });
+        }
+    }
+    Ok(())
+}
+
+fn support_mask(p: usize, support: &[usize]) -> Vec<bool> {
+    let mut mask = vec![false; p];
+    support.iter().for_each(|&j| mask[j] = true);
+    mask
+}
+
+/// `dh/dθ_i = ∇ₓC·J_i + ∂C/∂θ_i`, by one dual evaluation of the criterion.
+fn directional_derivative<C: Criterion>(
+    criterion: &C,
+    x: &[f64],
+    column: &[f64],
+    theta: &[f64],
+    lane: usize,
+) -> f64 {
+    let xd: Vec<_> = x
+        .iter()
+        .zip(column)
+        .map(|(&v, &t)| Dual::new(v, t))
+        .collect();
+    let td: Vec<_> = theta
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| Dual::new(v, if i == lane { 1.0 } else { 0.0 }))
+        .collect();
+    criterion.value(&xd, &td).eps
+}
+
+/// Forward mode through `iterations` applications of `T` from `start`: returns the last
+/// iterate and its derivative in `θ_lane`.
+fn forward_unrolled<P: InnerProblem>(
+    problem: &P,
+    start: &[f64],
+    theta: &[f64],
+    lane: usize,
+    iterations: usize,
+) -> (Vec<f64>, Vec<f64>) {
+    let mut x: Vec<_> = start.iter().map(|&v| Dual::constant(v)).collect();
+    let mut next = x.clone();
+    let td: Vec<_> = theta
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| Dual::new(v, if i == lane { 1.0 } else { 0.0 }))
+        .collect();
+    for _ in 0..iterations {
+        problem.apply(&x, &td, &mut next);
+        std::mem::swap(&mut x, &mut next);
+    }
+    (
+        x.iter().map(|d| d.re).collect(),
+        x.iter().map(|d| d.eps).collect(),
+    )
+}
+
+/// The linear system `(I − A) J = b` with `A = P ∂ₓT(x*) P` and `b = P ∂_θT(x*) e_lane`, `P`
+/// the restriction to the support (identity without a mask).
+struct FixedPointSystem<'a> {
+    x: &'a [f64],
+    lane: usize,
+    mask: Option<&'a [bool]>,
+}
+
+impl FixedPointSystem<'_> {
+    fn restrict(&self, v: &mut [f64]) {
+        if let Some(mask) = self.mask {
+            v.iter_mut()
+                .zip(mask)
+                .filter(|(_, &m)| !m)
+                .for_each(|(v, _)| *v = 0.0);
+        }
+    }
+
+    /// `out = A·v + weight·b`.
+    fn affine<P: InnerProblem>(
+        &self,
+        problem: &P,
+        jvp: &mut Jvp,
+        v: &[f64],
+        weight: f64,
+        out: &mut [f64],
+    ) {
+        let mut v_restricted = v.to_vec();
+        self.restrict(&mut v_restricted);
+        jvp.apply(problem, &v_restricted, self.lane, weight, out);
+        self.restrict(out);
+    }
+
+    /// The recursion `J ← A J + b` (FPAD, implicit-forward, Neumann) until the true relative
+    /// residual `‖J − (A J + b)‖/‖b‖` meets the tolerance. Returns (J, iterations, residual).
+    fn iterate<P: InnerProblem>(
+        &self,
+        problem: &P,
+        jvp: &mut Jvp,
+        start: Option<Vec<f64>>,
+        options: &Options,
+    ) -> (Vec<f64>, usize, f64) {
+        let p = self.x.len();
+        let mut b = vec![0.0; p];
+        self.affine(problem, jvp, &vec![0.0; p], 1.0, &mut b);
+        let b_norm = norm(&b);
+        let mut j = start.unwrap_or_else(|| vec![0.0; p]);
+        self.restrict(&mut j);
+        let mut next = vec![0.0; p];
+        let mut iterations = 0;
+        loop {
+            self.affine(problem, jvp, &j, 1.0, &mut next);
+            let residual = relative(distance(&next, &j), b_norm);
+            if residual <= options.jacobian_tol || iterations == options.jacobian_max_iter {
+                return (j, iterations, residual);
+            }
+            std::mem::swap(&mut j, &mut next);
+            iterations += 1;
+        }
+    }
+
+    /// BiCGSTAB on `(I − A) J = b`.
+    fn solve_krylov<P: InnerProblem>(
+        &self,
+        problem: &P,
+        jvp: &mut Jvp,
+        options: &Options,
+    ) -> (Vec<f64>, usize, f64) {
+        let p = self.x.len();
+        let mut b = vec![0.0; p];
+        self.affine(problem, jvp, &vec![0.0; p], 1.0, &mut b);
+        let mut j = vec![0.0; p];
+        let apply = |v: &[f64], out: &mut [f64]| {
+            self.affine(problem, jvp, v, 0.0, out);
+            out.iter_mut().zip(v).for_each(|(o, &v)| *o = v - *o);
+            if let Some(mask) = self.mask {
+                // Off the support the system is the identity (J_j = b_j = 0).
+                out.iter_mut()
+                    .zip(v)
+                    .zip(mask)
+                    .filter(|(_, &m)| !m)
+                    .for_each(|((o, &v), _)| *o = v);
+            }
+        };
+        let report = bicgstab(
+            apply,
+            &b,
+            &mut j,
+            options.jacobian_tol,
+            options.jacobian_max_iter,
+        );
+        (j, report.iterations, report.relative_residual)
+    }
+}
+
+fn norm(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+fn distance(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y) * (x - y))
+        .sum::<f64>()
+        .sqrt()
+}
+
+fn relative(r: f64, scale: f64) -> f64 {
+    if scale > 0.0 {
+        r / scale
+    } else {
+        r
+    }
+}

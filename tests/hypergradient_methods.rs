@@ -1,0 +1,259 @@
+//! Every hypergradient method against every other and against central finite differences of
+//! h(θ) = C(x*(θ), θ) in log α, on Lasso-type models (dense and sparse designs).
+//!
+//! Tolerance: on a fixed support x*(α) is smooth (affine in α for the Lasso), so the central
+//! difference with δ = 1e-4 has truncation error ≈ δ²/6·|h'''| ≈ 1e-9 relative, and the inner
+//! solve at the machine-precision tolerance leaves x* errors ≈ 1e-13 that δ amplifies to
+//! ≈ 1e-9. The methods' own residual tolerance is 1e-12. 1e-5 relative (the bar)
+//! leaves a wide margin over these bounds, yet a wrong Jacobian (sign, missing term, wrong
+//! support) misses it by orders of magnitude.
+
+use hypergrad::bilevel::{
+    hypergradient, Checkpoints, Criterion, HeldOutLogistic, HeldOutMse, InnerProblem, LinearSolver,
+    Method, Options, Warning,
+};
+use hypergrad::optim::{Design, ElasticNet, Lasso, SparseLogistic, WeightedLasso};
+use ndarray::{Array1, Array2};
+use rand::{Rng, SeedableRng};
+use rand_distr::StandardNormal;
+use sprs::CsMat;
+
+const METHODS: [Method; 8] = [
+    Method::ForwardUnrolled,
+    Method::ReverseUnrolled {
+        truncate: None,
+        checkpoints: Checkpoints::Full,
+    },
+    Method::ReverseUnrolled {
+        truncate: None,
+        checkpoints: Checkpoints::Uniform,
+    },
+    Method::Fpad,
+    Method::ImplicitForward,
+    Method::Implicit {
+        linear_solver: LinearSolver::Bicgstab,
+    },
+    Method::Implicit {
+        linear_solver: LinearSolver::Neumann,
+    },
+    Method::OneStep,
+];
+
+fn options() -> Options {
+    Options {
+        inner_tol: 1e-15,
+        jacobian_tol: 1e-12,
+        ..Options::default()
+    }
+}
+
+/// A seeded Gaussian design with a sparse ground truth; labels ±1 when `classify`.
+fn data(n: usize, p: usize, seed: u64, classify: bool) -> (Array2<f64>, Array1<f64>) {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let x = Array2::from_shape_fn((n, p), |_| rng.sample::<f64, _>(StandardNormal));
+    let beta: Vec<f64> = (0..p)
+        .map(|j| if j < 4 { 1.5 - 0.5 * j as f64 } else { 0.0 })
+        .collect();
+    let y = Array1::from_shape_fn(n, |i| {
+        let z: f64 = (0..p).map(|j| x[[i, j]] * beta[j]).sum::<f64>()
+            + 0.3 * rng.sample::<f64, _>(StandardNormal);
+        if classify {
+            z.signum()
+        } else {
+            z
+        }
+    });
+    (x, y)
+}
+
+fn design(x: &Array2<f64>, sparse: bool) -> Design {
+    if sparse {
+        Design::sparse(CsMat::csr_from_dense(x.view(), 0.0)).unwrap()
+    } else {
+        Design::dense(x.clone()).unwrap()
+    }
+}
+
+/// Checks every method against central differences of h and reports the gradients.
+fn check_all<P: InnerProblem + Clone, C: Criterion>(problem: &P, criterion: &C, theta: &[f64]) {
+    let opts = options();
+    let reference =
+        hypergradient(&mut problem.clone(), criterion, theta, &Method::Fpad, &opts).unwrap();
+    assert!(
+        reference.diagnostics.margin.unwrap() > 0.0,
+        "degenerate test point"
+    );
+    let support = reference.diagnostics.support_size;
+    for i in 0..theta.len() {
+        let delta = 1e-4;
+        let h_at = |d: f64| {
+            let mut t = theta.to_vec();
+            t[i] += d;
+            let r = hypergradient(&mut problem.clone(), criterion, &t, &Method::OneStep, &opts)
+                .unwrap();
+            assert_eq!(
+                r.diagnostics.support_size, support,
+                "support changed within ±δ"
+            );
+            r.value
+        };
+        let fd = (h_at(delta) - h_at(-delta)) / (2.0 * delta);
+        let scale = fd.abs().max(1e-3);
+        for method in METHODS.iter().filter(|m| **m != Method::OneStep) {
+            let h = hypergradient(&mut problem.clone(), criterion, theta, method, &opts).unwrap();
+            assert!(
+                (h.grad[i] - fd).abs() <= 1e-5 * scale,
+                "{}: dh/dθ_{i} = {} vs finite differences {fd}",
+                method.name(),
+                h.grad[i]
+            );
+            assert!((h.value - reference.value).abs() <= 1e-10 * reference.value.abs());
+            assert!(
+                !h.diagnostics
+                    .warnings
+                    .iter()
+                    .any(|w| matches!(w, Warning::JacobianNotConverged { .. })),
+                "{}: {:?}",
+                method.name(),
+                h.diagnostics
+            );
+        }
+    }
+}
+
+#[test]
+fn lasso_dense_and_sparse() {
+    let (x, y) = data(60, 30, 1, false);
+    let (xv, yv) = data(40, 30, 2, false);
+    for sparse in [false, true] {
+        let lasso = Lasso::new(design(&x, sparse), y.view(), 1.0).unwrap();
+        let theta = [(lasso.alpha_max() / 8.0).ln()];
+        let val = HeldOutMse::new(design(&xv, sparse), yv.view()).unwrap();
+        check_all(&lasso, &val, &theta);
+    }
+}
+
+#[test]
+fn elastic_net_two_hyperparameters() {
+    let (x, y) = data(60, 30, 3, false);
+    let (xv, yv) = data(40, 30, 4, false);
+    for sparse in [false, true] {
+        let enet = ElasticNet::new(design(&x, sparse), y.view(), 1.0, 1.0).unwrap();
+        let theta = [(enet.alpha_max() / 8.0).ln(), 0.1_f64.ln()];
+        let val = HeldOutMse::new(design(&xv, sparse), yv.view()).unwrap();
+        check_all(&enet, &val, &theta);
+    }
+}
+
+#[test]
+fn weighted_lasso_one_hyperparameter_per_feature() {
+    let (x, y) = data(60, 12, 5, false);
+    let (xv, yv) = data(40, 12, 6, false);
+    let alpha_max = Lasso::new(design(&x, false), y.view(), 1.0)
+        .unwrap()
+        .alpha_max();
+    let theta: Vec<f64> = (0..12)
+        .map(|j| (alpha_max / (6.0 + j as f64)).ln())
+        .collect();
+    for sparse in [false, true] {
+        let wlasso = WeightedLasso::new(design(&x, sparse), y.view(), &[1.0; 12]).unwrap();
+        let val = HeldOutMse::new(design(&xv, sparse), yv.view()).unwrap();
+        check_all(&wlasso, &val, &theta);
+    }
+}
+
+#[test]
+fn sparse_logistic_regression() {
+    let (x, y) = data(80, 20, 7, true);
+    let (xv, yv) = data(50, 20, 8, true);
+    for sparse in [false, true] {
+        let model = SparseLogistic::new(design(&x, sparse), y.view(), 1.0).unwrap();
+        let theta = [(model.alpha_max() / 6.0).ln()];
+        let val = HeldOutLogistic::new(design(&xv, sparse), yv.view()).unwrap();
+        check_all(&model, &val, &theta);
+    }
+}
+
+#[test]
+fn one_step_is_an_approximation_on_coordinate_descent() {
+    // ∂ₓT(x*) ≠ 0 for a coordinate-descent sweep, so one-step differentiation is biased:
+    // it must not be mistaken for the exact gradient.
+    let (x, y) = data(60, 30, 1, false);
+    let (xv, yv) = data(40, 30, 2, false);
+    let mut lasso = Lasso::new(design(&x, false), y.view(), 1.0).unwrap();
+    let theta = [(lasso.alpha_max() / 8.0).ln()];
+    let val = HeldOutMse::new(design(&xv, false), yv.view()).unwrap();
+    let exact = hypergradient(
+        &mut lasso,
+        &val,
+        &theta,
+        &Method::ImplicitForward,
+        &options(),
+    )
+    .unwrap();
+    let one = hypergradient(&mut lasso, &val, &theta, &Method::OneStep, &options()).unwrap();
+    let free = hypergradient(&mut lasso, &val, &theta, &Method::JacobianFree, &options()).unwrap();
+    assert_eq!(one.grad, free.grad);
+    assert!((one.grad[0] - exact.grad[0]).abs() > 1e-3 * exact.grad[0].abs());
+}
+
+#[test]
+fn bad_inputs_are_typed_errors() {
+    let (x, y) = data(20, 5, 9, false);
+    let mut lasso = Lasso::new(design(&x, false), y.view(), 1.0).unwrap();
+    let val = HeldOutMse::new(design(&x, false), y.view()).unwrap();
+    let opts = options();
+    assert!(hypergradient(&mut lasso, &val, &[0.0, 1.0], &Method::Fpad, &opts).is_err());
+    assert!(hypergradient(&mut lasso, &val, &[f64::NAN], &Method::Fpad, &opts).is_err());
+    let (x3, y3) = data(20, 3, 9, false);
+    let val3 = HeldOutMse::new(design(&x3, false), y3.view()).unwrap();
+    assert!(hypergradient(&mut lasso, &val3, &[0.0], &Method::Fpad, &opts).is_err());
+    let bad = Options {
+        jacobian_tol: 0.0,
+        ..opts
+    };
+    assert!(hypergradient(&mut lasso, &val, &[0.0], &Method::Fpad, &bad).is_err());
+}
+
+#[test]
+fn reverse_unrolling_stores_order_sqrt_k_states() {
+    let (x, y) = data(60, 30, 1, false);
+    let (xv, yv) = data(40, 30, 2, false);
+    let mut lasso = Lasso::new(design(&x, false), y.view(), 1.0).unwrap();
+    let theta = [(lasso.alpha_max() / 50.0).ln()];
+    let val = HeldOutMse::new(design(&xv, false), yv.view()).unwrap();
+    let opts = options();
+    let full = Method::ReverseUnrolled {
+        truncate: None,
+        checkpoints: Checkpoints::Full,
+    };
+    let uniform = Method::ReverseUnrolled {
+        truncate: None,
+        checkpoints: Checkpoints::Uniform,
+    };
+    let a = hypergradient(&mut lasso, &val, &theta, &full, &opts).unwrap();
+    let b = hypergradient(&mut lasso, &val, &theta, &uniform, &opts).unwrap();
+    let k = a.diagnostics.inner.iterations;
+    assert!(k >= 16, "too few iterations ({k}) to tell √K from K");
+    let (ta, tb) = (a.diagnostics.tape.unwrap(), b.diagnostics.tape.unwrap());
+    let root = (k as f64).sqrt().ceil() as usize;
+    assert!(
+        tb.stored_states <= root + 1,
+        "{} states for K = {k}",
+        tb.stored_states
+    );
+    assert!(
+        tb.peak.nodes * (root - 1) <= ta.peak.nodes * 2,
+        "{:?} vs {:?}",
+        tb.peak,
+        ta.peak
+    );
+    assert_eq!(a.grad, b.grad, "checkpointing must not change the gradient");
+    // Truncated backpropagation through the last step only is a different (biased) estimate.
+    let one = Method::ReverseUnrolled {
+        truncate: Some(1),
+        checkpoints: Checkpoints::Full,
+    };
+    let t = hypergradient(&mut lasso, &val, &theta, &one, &opts).unwrap();
+    assert!((t.grad[0] - a.grad[0]).abs() > 1e-6 * a.grad[0].abs());
+}
