@@ -96,13 +96,14 @@ macro_rules! forward_float {
                 let r = self.re().recip();
                 self.chain(r, -r * r)
             }
-            /// `d(xⁿ) = n·xⁿ⁻¹ dx`; 0 for `n = 0`.
+            /// `d(xⁿ) = n·xⁿ⁻¹ dx`; 0 for `n = 0`. For `n = i32::MIN`, where `n − 1` does not
+            /// exist, `xⁿ⁻¹ = xⁿ / x`.
             fn powi(self, n: i32) -> Self {
                 let x = self.re();
-                let d = if n == 0 {
-                    T::zero()
-                } else {
-                    T::from_f64(f64::from(n)) * x.powi(n - 1)
+                let d = match n.checked_sub(1) {
+                    _ if n == 0 => T::zero(),
+                    Some(m) => T::from_f64(f64::from(n)) * x.powi(m),
+                    None => T::from_f64(f64::from(n)) * x.powi(n) / x,
                 };
                 self.chain(x.powi(n), d)
             }
