@@ -19,25 +19,50 @@ fn f<S: Scalar>(x: &[S]) -> Vec<S> {
 /// whose `eps` is `dvᵢ`, the derivative along the seed direction `dx`.
 fn trace(x: [f64; 3], dx: [f64; 3]) -> [Dual<f64>; 2] {
     let [x1, x2, x3] = [0, 1, 2].map(|i| Dual::new(x[i], dx[i]));
-    let row = |name: &str, rule: &str, v: Dual<f64>| {
+    let row = |v: &str, def: &str, val: Dual<f64>, rule: &str, numbers: String| {
         println!(
-            "  {name:<3} = {:>9.6}   d{name:<3} = {rule:<26} = {:>9.6}",
-            v.re, v.eps
+            "  {v} = {def:<8} = {:>9.6}    d{v} = {rule:<16} = {numbers:<17} = {:>9.6}",
+            val.re, val.eps
         );
     };
     for (name, v) in [("x1", x1), ("x2", x2), ("x3", x3)] {
-        row(name, "(seed)", v);
+        println!("  {name}{:>23.6}    d{name} (seed){:>44.6}", v.re, v.eps);
     }
     let v1 = x1 * x2;
-    row("v1", "dx1·x2 + x1·dx2", v1);
+    let n1 = format!("{}·{} + {}·{}", x1.eps, x2.re, x1.re, x2.eps);
+    row("v1", "x1·x2", v1, "dx1·x2 + x1·dx2", n1);
     let v2 = x3.exp();
-    row("v2", "exp(x3)·dx3", v2);
+    row(
+        "v2",
+        "exp(x3)",
+        v2,
+        "exp(x3)·dx3",
+        format!("{:.4}·{}", v2.re, x3.eps),
+    );
     let v3 = x3.ln();
-    row("v3", "dx3 / x3", v3);
+    row(
+        "v3",
+        "ln(x3)",
+        v3,
+        "dx3 / x3",
+        format!("{} / {}", x3.eps, x3.re),
+    );
     let v4 = v1 + v2;
-    row("v4", "dv1 + dv2", v4);
+    row(
+        "v4",
+        "v1 + v2",
+        v4,
+        "dv1 + dv2",
+        format!("{} + {}", v1.eps, v2.eps),
+    );
     let v5 = v1 - v3;
-    row("v5", "dv1 − dv3", v5);
+    row(
+        "v5",
+        "v1 − v3",
+        v5,
+        "dv1 − dv3",
+        format!("{} − {}", v1.eps, v3.eps),
+    );
     [v4, v5]
 }
 

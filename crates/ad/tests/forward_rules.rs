@@ -374,6 +374,9 @@ fn kink_choices() {
     assert_eq!((q.re, q.eps), (0.0, 0.0));
     // powi(x, 0): tangent 0, also at x = 0.
     assert_eq!(Dual::new(0.0, 1.0).powi(0).eps, 0.0);
+    // powi(x, i32::MIN) does not overflow n − 1: at x = 1, d = n·1 = −2³¹.
+    let m = Dual::new(1.0, 1.0).powi(i32::MIN);
+    assert_eq!((m.re, m.eps), (1.0, f64::from(i32::MIN)));
     // Piecewise-constant functions: tangent 0.
     let x = Dual::new(-1.5, 1.0);
     for y in [x.floor(), x.ceil(), x.round(), x.trunc(), x.signum()] {
