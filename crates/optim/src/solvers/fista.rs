@@ -12,7 +12,7 @@
 //! differentiation at the solution only need a map with the same fixed points, and unrolled
 //! differentiation of the momentum iterates is left to unrolling the solver itself.
 
-use super::ista::ProximalGradientStep;
+use super::ista::{Ista, ProximalGradientStep};
 use super::progress::{distance, Progress};
 use crate::{Objective, OptimError, Regularizer, Solution, SolverParams};
 
@@ -33,11 +33,7 @@ impl Fista {
         objective: &'a O,
         regularizer: &'a R,
     ) -> ProximalGradientStep<'a, O, R> {
-        ProximalGradientStep {
-            objective,
-            regularizer,
-            step: self.step,
-        }
+        Ista { step: self.step }.map(objective, regularizer)
     }
 
     /// Minimises `f + g` from the warm start `x0` (zeros if `None`).
