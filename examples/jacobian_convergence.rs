@@ -8,16 +8,24 @@
 //! - implicit-forward (the same recursion restricted to the support of x*).
 //!
 //! The exact Jacobian comes from implicit differentiation (BiCGSTAB on the support, relative
-//! residual 1e-14). Prints the table and writes `target/jacobian_convergence.svg` (or the path
-//! given as first argument).
+//! residual 1e-14).
+//!
+//! Then one-step differentiation (seed 004) on ridge-penalized logistic regression: the
+//! derivative of the last step only, `∂_θT(x_k, θ)`, along the iterates of gradient descent
+//! (biased: it stalls at ‖(I − ∂ₓT)⁻¹ − I‖·‖∂_θT‖) and of Newton's method (exact in the limit:
+//! ∂ₓT(x*) = 0 for the undamped Newton step).
+//!
+//! Prints the tables and writes `target/jacobian_convergence.svg` and
+//! `target/one_step.svg` (or into the folder given as first argument).
 //!
 //! Run: `cargo run --release --example jacobian_convergence`.
 
-use hypergrad::ad::Dual;
+use hypergrad::ad::{Dual, Scalar};
 use hypergrad::bilevel::{
-    hypergradient_warm, HeldOutMse, LinearSolver, Method, Options, WarmStart,
+    hypergradient_warm, HeldOutLogistic, HeldOutMse, LinearSolver, Method, Options, WarmStart,
 };
-use hypergrad::optim::{Design, FixedPointMap, Lasso};
+use hypergrad::optim::solvers::{GradientStep, NewtonStep};
+use hypergrad::optim::{Design, FixedPointMap, Lasso, Logistic, Objective};
 use ndarray::{Array1, Array2};
 use plotters::prelude::*;
 use rand::{Rng, SeedableRng};
@@ -108,20 +116,22 @@ fn fixed_point_recursion(
 
 fn plot(
     path: &PathBuf,
+    caption: &str,
+    x_desc: &str,
     curves: &[(&str, RGBColor, Vec<f64>)],
     identified_at: Option<usize>,
 ) -> Result<(), Box<dyn Error>> {
     let root = SVGBackend::new(path, (800, 520)).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
-        .caption("Lasso: Jacobian error vs iteration", ("sans-serif", 22))
+        .caption(caption, ("sans-serif", 22))
         .margin(16)
         .x_label_area_size(44)
         .y_label_area_size(64)
         .build_cartesian_2d(1..ITERATIONS, (FLOOR..1e3).log_scale())?;
     chart
         .configure_mesh()
-        .x_desc("iteration k (coordinate-descent sweeps)")
+        .x_desc(x_desc)
         .y_desc("‖J_k − J*‖")
         .y_label_formatter(&|v| format!("{v:.0e}"))
         .draw()?;
@@ -151,6 +161,109 @@ fn plot(
         .border_style(BLACK)
         .draw()?;
     root.present()?;
+    Ok(())
+}
+
+/// `logistic(x) + e^θ/2 ‖x‖²`.
+struct RidgeLogistic {
+    loss: Logistic,
+}
+
+impl Objective for RidgeLogistic {
+    fn dim(&self) -> usize {
+        self.loss.n_features()
+    }
+    fn dim_theta(&self) -> usize {
+        1
+    }
+    fn value<S: Scalar>(&self, x: &[S], theta: &[S]) -> S {
+        let squared: S = x.iter().map(|&v| v * v).sum();
+        self.loss.value(x) + theta[0].exp() * squared * S::from_f64(0.5)
+    }
+}
+
+/// ‖∂_θT(x_k, θ) − J*‖ along the iterates x_{k+1} = T(x_k, θ) from 0.
+fn one_step_errors<M: FixedPointMap>(map: &M, theta: f64, exact: &[f64]) -> Vec<f64> {
+    let p = map.dim_x();
+    let (mut x, mut next) = (vec![0.0; p], vec![0.0; p]);
+    let mut xd = vec![Dual::constant(0.0); p];
+    let mut out = xd.clone();
+    let td = [Dual::variable(theta)];
+    (0..ITERATIONS)
+        .map(|_| {
+            xd.iter_mut()
+                .zip(&x)
+                .for_each(|(d, &v)| *d = Dual::constant(v));
+            map.apply(&xd, &td, &mut out);
+            let j: Vec<f64> = out.iter().map(|d| d.eps).collect();
+            map.apply(&x, &[theta], &mut next);
+            std::mem::swap(&mut x, &mut next);
+            distance(&j, exact)
+        })
+        .collect()
+}
+
+fn one_step(folder: &std::path::Path) -> Result<(), Box<dyn Error>> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    let (n, p) = (80, 8);
+    let a = Array2::from_shape_fn((n, p), |_| rng.sample::<f64, _>(StandardNormal));
+    let y = Array1::from_shape_fn(n, |i| {
+        (a[[i, 0]] - a[[i, 1]] + 0.8 * rng.sample::<f64, _>(StandardNormal)).signum()
+    });
+    let objective = RidgeLogistic {
+        loss: Logistic::new(Design::dense(a.clone())?, y.view())?,
+    };
+    let criterion = HeldOutLogistic::new(Design::dense(a)?, y.view())?;
+    let theta = 0.05_f64.ln();
+    let options = Options {
+        inner_tol: 1e-14,
+        jacobian_tol: 1e-14,
+        ..Options::default()
+    };
+    let mut newton = NewtonStep {
+        objective: &objective,
+    };
+    let mut warm = WarmStart::default();
+    let implicit = Method::Implicit {
+        linear_solver: LinearSolver::Bicgstab,
+    };
+    hypergradient_warm(
+        &mut newton,
+        &criterion,
+        &[theta],
+        &implicit,
+        &options,
+        &mut warm,
+    )?;
+    let exact = warm
+        .jacobian
+        .take()
+        .expect("implicit differentiation stores the Jacobian")
+        .remove(0);
+    let gd = GradientStep {
+        objective: &objective,
+        step: 1.0 / (objective.loss.lipschitz() + theta.exp()),
+    };
+    let by_gd = one_step_errors(&gd, theta, &exact);
+    let by_newton = one_step_errors(&newton, theta, &exact);
+    println!("\nOne-step Jacobian error ‖∂_θT(x_k) − J*‖, ridge-logistic 80×8 at α = 0.05:");
+    println!("{:>4}  {:>16}  {:>16}", "k", "gradient descent", "Newton");
+    for k in (0..ITERATIONS).filter(|k| k % 20 == 0 || *k < 6) {
+        println!("{:>4}  {:>16.3e}  {:>16.3e}", k + 1, by_gd[k], by_newton[k]);
+    }
+    let path = folder.join("one_step.svg");
+    let curves = [
+        ("gradient descent", RED, by_gd),
+        ("Newton", BLUE, by_newton),
+    ];
+    plot(
+        &path,
+        "One-step Jacobian error vs iteration",
+        "iteration k",
+        &curves,
+        None,
+    )?;
+    println!("plot written to {}", path.display());
     Ok(())
 }
 
@@ -208,13 +321,11 @@ fn main() -> Result<(), Box<dyn Error>> {
             restricted[k]
         );
     }
-    let path = std::env::args().nth(1).map_or_else(
-        || PathBuf::from("target/jacobian_convergence.svg"),
-        PathBuf::from,
-    );
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
+    let folder = std::env::args()
+        .nth(1)
+        .map_or_else(|| PathBuf::from("target"), PathBuf::from);
+    std::fs::create_dir_all(&folder)?;
+    let path = folder.join("jacobian_convergence.svg");
     let curves = [
         (
             "forward unrolling",
@@ -224,7 +335,13 @@ fn main() -> Result<(), Box<dyn Error>> {
         ("FPAD (at x*)", BLUE, fpad),
         ("implicit-forward (support)", GREEN, restricted),
     ];
-    plot(&path, &curves, identified_at)?;
+    plot(
+        &path,
+        "Lasso: Jacobian error vs iteration",
+        "iteration k (coordinate-descent sweeps)",
+        &curves,
+        identified_at,
+    )?;
     println!("plot written to {}", path.display());
-    Ok(())
+    one_step(&folder)
 }

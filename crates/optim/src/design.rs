@@ -215,7 +215,8 @@ impl Design {
         );
         out.iter_mut().for_each(|o| *o = S::zero());
         for (j, &b) in beta.iter().enumerate() {
-            if b != S::zero() {
+            // `is_zero` also checks the derivative parts: a zero value may carry a tangent.
+            if !b.is_zero() {
                 self.col_axpy(j, b, out);
             }
         }
@@ -294,6 +295,19 @@ mod tests {
     use super::*;
     use hypergrad_ad::Dual;
     use ndarray::array;
+
+    #[test]
+    fn matvec_keeps_the_tangent_of_a_zero_coefficient() {
+        // β = (0 + 1ε, 2): Xβ = 2 X₂ + ε X₁ — a zero value may still carry a derivative.
+        let x = Design::dense(array![[1.0, 3.0], [2.0, 4.0]]).unwrap();
+        let beta = [Dual::new(0.0, 1.0), Dual::constant(2.0)];
+        let mut out = [Dual::constant(0.0); 2];
+        x.matvec(&beta, &mut out);
+        assert_eq!(
+            (out[0].re, out[0].eps, out[1].re, out[1].eps),
+            (6.0, 1.0, 8.0, 2.0)
+        );
+    }
 
     fn both() -> (Design, Design) {
         let a = array![

@@ -28,7 +28,7 @@ fn move_coordinate<S: Scalar>(
     state: &mut [S],
 ) -> f64 {
     let delta = new - old;
-    if !(skip_unchanged && delta == S::zero()) {
+    if !(skip_unchanged && delta.is_zero()) {
         design.col_axpy(j, delta.scale(real::<S>(sign)), state);
     }
     let d = delta.to_f64_value();
