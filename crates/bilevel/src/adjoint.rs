@@ -33,6 +33,8 @@ pub(crate) struct AtFixedPoint<'a> {
     pub x: &'a [f64],
     pub theta: &'a [f64],
     pub mask: Option<&'a [bool]>,
+    /// The support as a list (the same set as `mask`).
+    pub active: Option<&'a [usize]>,
 }
 
 /// `∇h(θ)` at the fixed point by the adjoint form, solving `(I − Aᵀ) v = g` with `solver`
@@ -45,7 +47,7 @@ pub(crate) fn adjoint_hypergradient<P: InnerProblem, C: Criterion>(
     start: Option<&[f64]>,
     options: &Options,
 ) -> Result<AdjointResult, BilevelError> {
-    let (x, theta, mask) = (at.x, at.theta, at.mask);
+    let (x, theta, mask, active) = (at.x, at.theta, at.mask, at.active);
     let (p, m) = (x.len(), theta.len());
     // ∇ₓC and ∂_θC by one reverse sweep of the criterion.
     let point: Vec<f64> = x.iter().chain(theta).copied().collect();
@@ -57,7 +59,10 @@ pub(crate) fn adjoint_hypergradient<P: InnerProblem, C: Criterion>(
     let xs = tape.vars(x);
     let ts = tape.vars(theta);
     let mut out: Vec<Var<'_, f64>> = vec![Var::from_f64(0.0); p];
-    problem.apply(&xs, &ts, &mut out);
+    match active {
+        Some(support) => problem.apply_on_support(&xs, &ts, support, &mut out),
+        None => problem.apply(&xs, &ts, &mut out),
+    }
     let mut seeds = Vec::with_capacity(p);
     let mut vjp = |w: &[f64], x_bar: &mut [f64], theta_bar: Option<&mut [f64]>| {
         seeds.clear();
@@ -71,7 +76,6 @@ pub(crate) fn adjoint_hypergradient<P: InnerProblem, C: Criterion>(
     };
     let mut v = start.map_or_else(|| vec![0.0; p], <[f64]>::to_vec);
     restrict(mask, &mut v);
-    let active = mask.map(|m| (0..p).filter(|&i| m[i]).collect::<Vec<_>>());
     // (I − Aᵀ) w, with Aᵀw = P ∂ₓT(x*)ᵀ P w.
     let apply = |w: &[f64], result: &mut [f64]| {
         let mut restricted = w.to_vec();
@@ -84,7 +88,7 @@ pub(crate) fn adjoint_hypergradient<P: InnerProblem, C: Criterion>(
         apply,
         &g,
         &mut v,
-        active.as_deref(),
+        active,
         options.jacobian_tol,
         options.jacobian_max_iter,
     )?;

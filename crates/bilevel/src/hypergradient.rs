@@ -147,6 +147,7 @@ pub fn hypergradient_warm<P: InnerProblem, C: Criterion>(
         (Method::ImplicitForward | Method::Implicit { .. }, Some(s)) => Some(support_mask(p, s)),
         _ => None,
     };
+    let active: Option<Vec<usize>> = support.as_ref().filter(|_| mask.is_some()).cloned();
     let adjoint_solver = match *method {
         Method::Fpad {
             mode: FpadMode::Reverse,
@@ -185,6 +186,7 @@ pub fn hypergradient_warm<P: InnerProblem, C: Criterion>(
                 x: &solution.x,
                 theta,
                 mask: mask.as_deref(),
+                active: active.as_deref(),
             },
             solver,
             previous,
@@ -207,7 +209,7 @@ pub fn hypergradient_warm<P: InnerProblem, C: Criterion>(
                 }
                 Method::OneStep | Method::JacobianFree => {
                     let mut column = vec![0.0; p];
-                    jvp.apply(problem, &vec![0.0; p], lane, 1.0, &mut column);
+                    jvp.apply(problem, None, &vec![0.0; p], lane, 1.0, &mut column);
                     column
                 }
                 Method::Fpad { .. } | Method::ImplicitForward | Method::Implicit { .. } => {
@@ -224,6 +226,7 @@ pub fn hypergradient_warm<P: InnerProblem, C: Criterion>(
                         x: &solution.x,
                         lane,
                         mask: mask.as_deref(),
+                        active: active.as_deref(),
                     };
                     let solver = match *method {
                         Method::Implicit { linear_solver } => linear_solver,
@@ -368,6 +371,8 @@ struct FixedPointSystem<'a> {
     x: &'a [f64],
     lane: usize,
     mask: Option<&'a [bool]>,
+    /// The support as a list (the same set as `mask`).
+    active: Option<&'a [usize]>,
 }
 
 impl FixedPointSystem<'_> {
@@ -391,7 +396,7 @@ impl FixedPointSystem<'_> {
     ) {
         let mut v_restricted = v.to_vec();
         self.restrict(&mut v_restricted);
-        jvp.apply(problem, &v_restricted, self.lane, weight, out);
+        jvp.apply(problem, self.active, &v_restricted, self.lane, weight, out);
         self.restrict(out);
     }
 
@@ -410,9 +415,6 @@ impl FixedPointSystem<'_> {
         self.affine(problem, jvp, &vec![0.0; p], 1.0, &mut b);
         let mut j = start.unwrap_or_else(|| vec![0.0; p]);
         self.restrict(&mut j);
-        let active = self
-            .mask
-            .map(|m| (0..p).filter(|&i| m[i]).collect::<Vec<_>>());
         let apply = |v: &[f64], out: &mut [f64]| {
             self.affine(problem, jvp, v, 0.0, out);
             out.iter_mut().zip(v).for_each(|(o, &v)| *o = v - *o);
@@ -422,7 +424,7 @@ impl FixedPointSystem<'_> {
             apply,
             &b,
             &mut j,
-            active.as_deref(),
+            self.active,
             options.jacobian_tol,
             options.jacobian_max_iter,
         )?;

@@ -23,10 +23,12 @@ impl Jvp {
     }
 
     /// Writes `∂ₓT(x, θ)·dx + ∂_θT(x, θ)·dθ` into `tangent`, where `dθ` is the `lane`-th unit
-    /// vector scaled by `theta_weight` (0 for a pure `∂ₓT` product).
+    /// vector scaled by `theta_weight` (0 for a pure `∂ₓT` product); with a `support`, `T` is
+    /// [`FixedPointMap::apply_on_support`].
     pub(crate) fn apply<M: FixedPointMap>(
         &mut self,
         map: &M,
+        support: Option<&[usize]>,
         dx: &[f64],
         lane: usize,
         theta_weight: f64,
@@ -38,7 +40,10 @@ impl Jvp {
         for (i, d) in self.theta.iter_mut().enumerate() {
             d.eps = if i == lane { theta_weight } else { 0.0 };
         }
-        map.apply(&self.x, &self.theta, &mut self.out);
+        match support {
+            Some(support) => map.apply_on_support(&self.x, &self.theta, support, &mut self.out),
+            None => map.apply(&self.x, &self.theta, &mut self.out),
+        }
         for (t, o) in tangent.iter_mut().zip(&self.out) {
             *t = o.eps;
         }

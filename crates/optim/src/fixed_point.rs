@@ -37,4 +37,14 @@ pub trait FixedPointMap {
     fn dim_theta(&self) -> usize;
     /// Writes `T(x, θ)` into `out` (`x.len() == out.len() == dim_x()`, `theta.len() == dim_theta()`).
     fn apply<S: Scalar>(&self, x: &[S], theta: &[S], out: &mut [S]);
+
+    /// `T` restricted to the coordinates in `support`: updates those (in that order) and leaves
+    /// the others as in `x`. The support-restricted hypergradient methods call it at a fixed
+    /// point whose coordinates off the support are 0 and inactive, where it has the same
+    /// Jacobian on the support as [`FixedPointMap::apply`] — at the cost of |S| coordinates
+    /// instead of all. The default is the full update.
+    fn apply_on_support<S: Scalar>(&self, x: &[S], theta: &[S], support: &[usize], out: &mut [S]) {
+        let _ = support;
+        self.apply(x, theta, out);
+    }
 }

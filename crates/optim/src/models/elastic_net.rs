@@ -95,6 +95,12 @@ impl FixedPointMap for ElasticNet {
     }
     fn apply<S: Scalar>(&self, x: &[S], theta: &[S], out: &mut [S]) {
         let alpha_l1 = theta[0].exp();
-        self.core.apply_with(x, out, |_| alpha_l1, theta[1].exp());
+        self.core
+            .apply_with(x, out, |_| alpha_l1, theta[1].exp(), None);
+    }
+    fn apply_on_support<S: Scalar>(&self, x: &[S], theta: &[S], support: &[usize], out: &mut [S]) {
+        let alpha_l1 = theta[0].exp();
+        self.core
+            .apply_with(x, out, |_| alpha_l1, theta[1].exp(), Some(support));
     }
 }

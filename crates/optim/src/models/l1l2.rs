@@ -82,8 +82,8 @@ impl PenalizedLeastSquares {
         sweep_l1l2(
             self.loss.design(),
             &self.lipschitz,
-            |j| l1[j],
-            |_| self.l2,
+            (|j| l1[j], |_| self.l2),
+            None,
             true,
             beta,
             residual,
@@ -98,6 +98,7 @@ impl PenalizedLeastSquares {
         out: &mut [S],
         l1: impl Fn(usize) -> S,
         l2: S,
+        columns: Option<&[usize]>,
     ) {
         out.copy_from_slice(x);
         let mut r = vec![S::zero(); self.loss.n_samples()];
@@ -105,8 +106,8 @@ impl PenalizedLeastSquares {
         sweep_l1l2(
             self.loss.design(),
             &self.lipschitz,
-            l1,
-            |_| l2,
+            (l1, |_| l2),
+            columns,
             false,
             out,
             &mut r,

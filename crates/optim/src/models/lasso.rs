@@ -85,6 +85,11 @@ impl FixedPointMap for Lasso {
     }
     fn apply<S: Scalar>(&self, x: &[S], theta: &[S], out: &mut [S]) {
         let alpha = theta[0].exp();
-        self.core.apply_with(x, out, |_| alpha, S::zero());
+        self.core.apply_with(x, out, |_| alpha, S::zero(), None);
+    }
+    fn apply_on_support<S: Scalar>(&self, x: &[S], theta: &[S], support: &[usize], out: &mut [S]) {
+        let alpha = theta[0].exp();
+        self.core
+            .apply_with(x, out, |_| alpha, S::zero(), Some(support));
     }
 }

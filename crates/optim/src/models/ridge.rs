@@ -157,8 +157,8 @@ impl FixedPointMap for Ridge {
         sweep_l1l2(
             self.loss.design(),
             &self.lipschitz,
-            |_| S::zero(),
-            |j| theta[j.min(last)].exp(),
+            (|_| S::zero(), |j| theta[j.min(last)].exp()),
+            None,
             false,
             out,
             &mut r,

@@ -93,6 +93,11 @@ impl FixedPointMap for WeightedLasso {
         self.core.loss.n_features()
     }
     fn apply<S: Scalar>(&self, x: &[S], theta: &[S], out: &mut [S]) {
-        self.core.apply_with(x, out, |j| theta[j].exp(), S::zero());
+        self.core
+            .apply_with(x, out, |j| theta[j].exp(), S::zero(), None);
+    }
+    fn apply_on_support<S: Scalar>(&self, x: &[S], theta: &[S], support: &[usize], out: &mut [S]) {
+        self.core
+            .apply_with(x, out, |j| theta[j].exp(), S::zero(), Some(support));
     }
 }

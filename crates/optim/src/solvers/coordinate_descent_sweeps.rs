@@ -40,19 +40,21 @@ fn move_coordinate<S: Scalar>(
 ///
 /// With `L_j = ‖X_j‖²/n`, the exact minimizer along coordinate j is
 /// `β_j ← st(L_j β_j + X_jᵀr/n, l1(j)) / (L_j + l2(j))`. A zero column (`L_j = 0`, `l2 = 0`) has
-/// every `β_j` with `l1(j)|β_j|` minimal at 0, which is taken.
+/// every `β_j` with `l1(j)|β_j|` minimal at 0, which is taken. `columns` restricts the sweep to
+/// those coordinates (in that order); `None` sweeps all.
 pub(crate) fn sweep_l1l2<S: Scalar>(
     design: &Design,
     lipschitz: &[f64],
-    l1: impl Fn(usize) -> S,
-    l2: impl Fn(usize) -> S,
+    penalties: (impl Fn(usize) -> S, impl Fn(usize) -> S),
+    columns: Option<&[usize]>,
     skip_unchanged: bool,
     beta: &mut [S],
     residual: &mut [S],
 ) -> f64 {
+    let (l1, l2) = penalties;
     let inv_n = 1.0 / design.n_samples() as f64;
-    let mut step = 0.0;
-    for (j, &lj) in lipschitz.iter().enumerate() {
+    let mut update = |j: usize| {
+        let lj = lipschitz[j];
         let old = beta[j];
         let new = if lj == 0.0 {
             S::zero()
@@ -60,10 +62,13 @@ pub(crate) fn sweep_l1l2<S: Scalar>(
             let z = old.scale(real::<S>(lj)) + design.col_dot(j, residual).scale(real::<S>(inv_n));
             soft_threshold(z, l1(j)) / (l2(j) + S::from_f64(lj))
         };
-        step += move_coordinate(design, j, old, new, -1.0, skip_unchanged, residual);
         beta[j] = new;
+        move_coordinate(design, j, old, new, -1.0, skip_unchanged, residual)
+    };
+    match columns {
+        None => (0..lipschitz.len()).map(&mut update).sum(),
+        Some(columns) => columns.iter().map(|&j| update(j)).sum(),
     }
-    step
 }
 
 /// A sweep for the ℓ1-penalized logistic loss `1/n Σᵢ log(1 + exp(−yᵢzᵢ)) + α‖β‖₁`,
