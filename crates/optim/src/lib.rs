@@ -4,6 +4,7 @@
 //! as a map `x_{k+1} = T(x_k, θ)` ([`FixedPointMap`]), generic over [`hypergrad_ad::Scalar`],
 //! beside a fast `f64` path that must agree with it.
 
+pub mod data;
 mod design;
 mod error;
 mod fixed_point;
