@@ -29,6 +29,7 @@ mod jvp;
 mod linalg;
 mod linear;
 mod method;
+pub mod outer;
 mod reverse_unrolled;
 
 pub use criterion::{Criterion, HeldOutLogistic, HeldOutMse};
