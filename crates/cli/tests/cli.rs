@@ -1,0 +1,163 @@
+//! The `hypergrad` binary end to end: every subcommand, JSON output, and error paths (one-line
+//! message, non-zero exit, never a panic trace).
+
+use std::process::{Command, Output};
+
+fn hypergrad(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hypergrad"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_str(stdout(o).trim()).expect("one JSON object")
+}
+
+fn assert_one_line_error(o: &Output, needle: &str) {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "should fail: {err}");
+    assert!(err.contains(needle), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn select_on_the_embedded_data_beats_or_matches_the_grid() {
+    let o = hypergrad(&["select", "--compare", "--json"]);
+    let v = json(&o);
+    assert_eq!(v["model"], "lasso");
+    let (best, grid) = (
+        v["value"].as_f64().unwrap(),
+        v["grid"]["value"].as_f64().unwrap(),
+    );
+    assert!(best <= 1.01 * grid, "{best} vs grid {grid}");
+    assert!(v["evaluations"].as_u64().unwrap() * 3 <= v["grid"]["evaluations"].as_u64().unwrap());
+    let human = stdout(&hypergrad(&["select", "--max-outer", "5"]));
+    assert!(human.contains("best criterion"), "{human}");
+}
+
+#[test]
+fn select_with_every_model_and_baseline() {
+    for args in [
+        &["select", "--model", "enet", "--max-outer", "5", "--json"][..],
+        &["select", "--model", "wlasso", "--max-outer", "3", "--json"],
+        &["select", "--model", "ridge", "--json"],
+        &["select", "--method", "grid", "--max-outer", "10", "--json"],
+        &[
+            "select",
+            "--method",
+            "random",
+            "--max-outer",
+            "10",
+            "--seed",
+            "3",
+            "--json",
+        ],
+        &[
+            "select",
+            "--optimizer",
+            "adam",
+            "--max-outer",
+            "5",
+            "--json",
+        ],
+        &[
+            "select",
+            "--method",
+            "reverse",
+            "--max-outer",
+            "3",
+            "--json",
+        ],
+    ] {
+        let v = json(&hypergrad(args));
+        assert!(v["value"].as_f64().unwrap().is_finite(), "{args:?}: {v}");
+    }
+}
+
+#[test]
+fn grad_and_solve_print_the_documented_objects() {
+    let g = json(&hypergrad(&["grad", "--alpha", "1.0", "--json"]));
+    for key in [
+        "model",
+        "method",
+        "log_alpha",
+        "value",
+        "grad",
+        "nnz",
+        "inner_iterations",
+        "seconds",
+    ] {
+        assert!(!g[key].is_null(), "missing {key}: {g}");
+    }
+    // Two methods agree on the same hypergradient (relative 1e-5).
+    let f = json(&hypergrad(&[
+        "grad",
+        "--log-alpha",
+        "0",
+        "--method",
+        "forward",
+        "--json",
+    ]));
+    let (a, b) = (
+        g["grad"][0].as_f64().unwrap(),
+        f["grad"][0].as_f64().unwrap(),
+    );
+    assert!((a - b).abs() <= 1e-5 * a.abs(), "{a} vs {b}");
+    let s = json(&hypergrad(&["solve", "--alpha", "5", "--json"]));
+    assert_eq!(s["coef"].as_array().unwrap().len(), 10);
+    assert!(s["gap"].as_f64().unwrap() >= 0.0 && s["iterations"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn bad_input_is_a_one_line_error() {
+    assert_one_line_error(
+        &hypergrad(&["select", "--data", "/nonexistent.csv"]),
+        "/nonexistent.csv",
+    );
+    assert_one_line_error(
+        &hypergrad(&["select", "--model", "foo"]),
+        "invalid value 'foo'",
+    );
+    assert_one_line_error(
+        &hypergrad(&["grad", "--alpha", "-1"]),
+        "--alpha must be positive",
+    );
+    assert_one_line_error(
+        &hypergrad(&["grad", "--alpha", "1", "--method", "grid"]),
+        "no hypergradient",
+    );
+    assert_one_line_error(&hypergrad(&["solve", "--alpha", "1,2"]), "needs 1 value");
+    assert_one_line_error(
+        &hypergrad(&["select", "--tol", "0"]),
+        "--tol must be positive",
+    );
+    let dir = std::env::temp_dir().join(format!("hypergrad-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "a,b\n1,2\n3,x\n").unwrap();
+    assert_one_line_error(
+        &hypergrad(&["select", "--data", bad.to_str().unwrap()]),
+        "line 3",
+    );
+    let nan = dir.join("nan.csv");
+    std::fs::write(&nan, "1,2\nNaN,3\n").unwrap();
+    assert_one_line_error(
+        &hypergrad(&["select", "--data", nan.to_str().unwrap()]),
+        "not finite",
+    );
+    let svm = dir.join("bad.svm");
+    std::fs::write(&svm, "1 2:1 1:3\n").unwrap();
+    assert_one_line_error(
+        &hypergrad(&["select", "--data", svm.to_str().unwrap()]),
+        "indices must increase",
+    );
+    let diabetes_labels = hypergrad(&["select", "--model", "logreg", "--data", "diabetes"]);
+    assert_one_line_error(&diabetes_labels, "y");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
