@@ -63,11 +63,13 @@ impl<'a, P: InnerProblem, C: Criterion> Bilevel<'a, P, C> {
     }
 }
 
-impl<P: InnerProblem, C: Criterion> HyperObjective for Bilevel<'_, P, C> {
-    fn dim(&self) -> usize {
-        self.problem.dim_theta()
-    }
-    fn evaluate(&mut self, log_alpha: &[f64], inner_tol: f64) -> Result<HyperEval, BilevelError> {
+impl<P: InnerProblem, C: Criterion> Bilevel<'_, P, C> {
+    fn run(
+        &mut self,
+        log_alpha: &[f64],
+        inner_tol: f64,
+        method: Method,
+    ) -> Result<HyperEval, BilevelError> {
         let options = Options {
             inner_tol,
             ..self.options.clone()
@@ -76,7 +78,7 @@ impl<P: InnerProblem, C: Criterion> HyperObjective for Bilevel<'_, P, C> {
             self.problem,
             self.criterion,
             log_alpha,
-            &self.method,
+            &method,
             &options,
             &mut self.warm,
         )?;
@@ -86,24 +88,20 @@ impl<P: InnerProblem, C: Criterion> HyperObjective for Bilevel<'_, P, C> {
             inner_iterations: h.diagnostics.inner.iterations,
         })
     }
+}
+
+impl<P: InnerProblem, C: Criterion> HyperObjective for Bilevel<'_, P, C> {
+    fn dim(&self) -> usize {
+        self.problem.dim_theta()
+    }
+    fn evaluate(&mut self, log_alpha: &[f64], inner_tol: f64) -> Result<HyperEval, BilevelError> {
+        self.run(log_alpha, inner_tol, self.method)
+    }
+    /// The value only: the cheapest method (one-step) computes it at the same inner solution.
     fn value(&mut self, log_alpha: &[f64], inner_tol: f64) -> Result<HyperEval, BilevelError> {
-        let options = Options {
-            inner_tol,
-            ..self.options.clone()
-        };
-        let h = hypergradient_warm(
-            self.problem,
-            self.criterion,
-            log_alpha,
-            &Method::OneStep,
-            &options,
-            &mut self.warm,
-        )?;
-        Ok(HyperEval {
-            value: h.value,
-            grad: Vec::new(),
-            inner_iterations: h.diagnostics.inner.iterations,
-        })
+        let mut eval = self.run(log_alpha, inner_tol, Method::OneStep)?;
+        eval.grad.clear();
+        Ok(eval)
     }
 }
 
