@@ -1,4 +1,4 @@
-//! [`AdError`]: the errors of the `hypergrad-ad` drivers.
+//! [`AdError`]: the errors of `hypergrad-ad` (forward and reverse drivers, tapes, checkpoints).
 
 use thiserror::Error;
 
@@ -25,6 +25,12 @@ pub enum AdError {
         /// Output length on a later pass.
         later: usize,
     },
+    /// A variable recorded on another tape was passed to this tape.
+    #[error("a variable of another tape was passed to this tape")]
+    ForeignVar,
+    /// A checkpoint budget of zero stored states.
+    #[error("checkpointing needs a budget of at least one stored state")]
+    InvalidCheckpoints,
 }
 
 /// `Ok(())` if `got == expected`, else [`AdError::LengthMismatch`].

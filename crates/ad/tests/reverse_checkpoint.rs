@@ -2,7 +2,8 @@
 //! differences.
 
 use hypergrad_ad::nonsmooth::soft_threshold;
-use hypergrad_ad::reverse::{reverse_unrolled, Checkpoints, Recurrence, ReverseError};
+use hypergrad_ad::reverse::{reverse_unrolled, Checkpoints, Recurrence};
+use hypergrad_ad::AdError;
 use hypergrad_ad::{Scalar, Tape, Var};
 
 /// A non-linear, non-smooth step on ℝ³ with θ ∈ ℝ²:
@@ -104,7 +105,7 @@ fn checkpointed_equals_full_tape_bit_for_bit() {
             Checkpoints::Budget(0),
             |x, t| loss(x, t)
         ),
-        Err(ReverseError::InvalidCheckpoints)
+        Err(AdError::InvalidCheckpoints)
     );
 }
 

@@ -1,7 +1,8 @@
 //! Unit behaviour of the tape: kink choices shared with forward mode, tape-less constants,
 //! misuse detection, memory reuse, composite and custom nodes.
 
-use hypergrad_ad::reverse::{self, ReverseError};
+use hypergrad_ad::reverse;
+use hypergrad_ad::AdError;
 use hypergrad_ad::{Dual, Scalar, Tape, Var};
 use ndarray::Array2;
 use num_traits::Float;
@@ -90,7 +91,7 @@ fn foreign_seed_is_an_error() {
     let (t1, t2) = (Tape::new(), Tape::new());
     let x = t2.var(1.0);
     let _ = t1.var(1.0);
-    assert_eq!(t1.reverse(&[(x, 1.0)]), Err(ReverseError::ForeignVar));
+    assert_eq!(t1.reverse(&[(x, 1.0)]), Err(AdError::ForeignVar));
     assert_eq!(t1.adjoint(x), 0.0);
 }
 
@@ -124,10 +125,10 @@ fn cleared_tape_reuses_its_memory() {
     assert!((g[i] - expect).abs() <= 1e-12 * expect.abs().max(1.0));
     assert_eq!(
         reverse::gradient_on(&mut tape, |v| rosenbrock(v), &x, &mut g[..3]),
-        Err(ReverseError::LengthMismatch {
+        Err(AdError::LengthMismatch {
             what: "gradient output",
             expected: 200,
-            found: 3
+            got: 3
         })
     );
 }
@@ -207,7 +208,7 @@ fn matrix_is_stored_once_per_view() {
     let m = tape.matrix(a.view());
     assert!(matches!(
         tape.matvec(&m, &x[..2]),
-        Err(ReverseError::LengthMismatch { .. })
+        Err(AdError::LengthMismatch { .. })
     ));
 }
 

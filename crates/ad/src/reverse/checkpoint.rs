@@ -15,7 +15,8 @@
 //! for it, and `θ̄` is carried from segment to segment by seeding the segment's `θ` nodes with the
 //! running total, so every adjoint receives the same additions in the same order.
 
-use super::{ReverseError, Tape, TapeStats, Var};
+use super::{Tape, TapeStats, Var};
+use crate::AdError;
 use crate::Scalar;
 
 /// One step `x_{k+1} = T(x_k, θ)` of an iteration, recorded on a tape. Implement it by calling a
@@ -72,7 +73,7 @@ struct State<T> {
 /// the given checkpointing; see the module documentation for the scheme and its guarantees.
 ///
 /// # Errors
-/// [`ReverseError::InvalidCheckpoints`] for a budget of 0.
+/// [`AdError::InvalidCheckpoints`] for a budget of 0.
 pub fn reverse_unrolled<T, R, L>(
     tape: &mut Tape<T>,
     map: &R,
@@ -81,7 +82,7 @@ pub fn reverse_unrolled<T, R, L>(
     steps: usize,
     checkpoints: Checkpoints,
     loss: L,
-) -> Result<UnrolledVjp<T>, ReverseError>
+) -> Result<UnrolledVjp<T>, AdError>
 where
     T: Scalar,
     R: Recurrence<T>,
@@ -90,7 +91,7 @@ where
     let segment = match checkpoints {
         Checkpoints::Full => steps.max(1),
         Checkpoints::Uniform => ((steps as f64).sqrt().ceil() as usize).max(1),
-        Checkpoints::Budget(0) => return Err(ReverseError::InvalidCheckpoints),
+        Checkpoints::Budget(0) => return Err(AdError::InvalidCheckpoints),
         Checkpoints::Budget(b) => steps.div_ceil(b).max(1),
     };
     let segments = steps.div_ceil(segment).max(1);

@@ -5,9 +5,10 @@
 //! O(number of scalar multiplications), and a matrix is copied onto the tape once, not once per
 //! output partial.
 
-use super::tape::{check_len, to_index, Composite, Node, Special, StoredMatrix, Tape, SINK};
+use super::tape::{to_index, Composite, Node, Special, StoredMatrix, Tape, SINK};
 use super::var::same_tape;
-use super::{ReverseError, Var};
+use super::Var;
+use crate::error::{check_len, AdError};
 use crate::Scalar;
 use ndarray::ArrayView2;
 
@@ -90,14 +91,14 @@ impl<T: Scalar> Tape<T> {
     /// ```
     ///
     /// # Errors
-    /// [`ReverseError::LengthMismatch`] if `partials` and `inputs` differ in length.
+    /// [`AdError::LengthMismatch`] if `partials` and `inputs` differ in length.
     #[inline]
     pub fn custom<'t>(
         &'t self,
         inputs: &[Var<'t, T>],
         value: T,
         partials: &[T],
-    ) -> Result<Var<'t, T>, ReverseError> {
+    ) -> Result<Var<'t, T>, AdError> {
         check_len("custom partials", inputs.len(), partials.len())?;
         Ok(self.record(value, inputs.iter().copied().zip(partials.iter().copied())))
     }
@@ -105,8 +106,8 @@ impl<T: Scalar> Tape<T> {
     /// `Σᵢ xᵢ wᵢ` for constant weights: one node, partials `wᵢ`.
     ///
     /// # Errors
-    /// [`ReverseError::LengthMismatch`] if `w` and `x` differ in length.
-    pub fn dot<'t>(&'t self, x: &[Var<'t, T>], w: &[T::Real]) -> Result<Var<'t, T>, ReverseError> {
+    /// [`AdError::LengthMismatch`] if `w` and `x` differ in length.
+    pub fn dot<'t>(&'t self, x: &[Var<'t, T>], w: &[T::Real]) -> Result<Var<'t, T>, AdError> {
         check_len("dot weights", x.len(), w.len())?;
         let value = x
             .iter()
@@ -119,12 +120,12 @@ impl<T: Scalar> Tape<T> {
     /// `Σᵢ xᵢ yᵢ` of two variable vectors: one node, partials `yᵢ` for `xᵢ` and `xᵢ` for `yᵢ`.
     ///
     /// # Errors
-    /// [`ReverseError::LengthMismatch`] if `y` and `x` differ in length.
+    /// [`AdError::LengthMismatch`] if `y` and `x` differ in length.
     pub fn dot_vars<'t>(
         &'t self,
         x: &[Var<'t, T>],
         y: &[Var<'t, T>],
-    ) -> Result<Var<'t, T>, ReverseError> {
+    ) -> Result<Var<'t, T>, AdError> {
         check_len("dot_vars second vector", x.len(), y.len())?;
         let value = x
             .iter()
@@ -146,13 +147,13 @@ impl<T: Scalar> Tape<T> {
     /// `zᵢ = a·xᵢ + yᵢ`: one node per output with three operands.
     ///
     /// # Errors
-    /// [`ReverseError::LengthMismatch`] if `y` and `x` differ in length.
+    /// [`AdError::LengthMismatch`] if `y` and `x` differ in length.
     pub fn axpy<'t>(
         &'t self,
         a: Var<'t, T>,
         x: &[Var<'t, T>],
         y: &[Var<'t, T>],
-    ) -> Result<Vec<Var<'t, T>>, ReverseError> {
+    ) -> Result<Vec<Var<'t, T>>, AdError> {
         check_len("axpy y", x.len(), y.len())?;
         Ok(x.iter()
             .zip(y)
@@ -204,24 +205,24 @@ impl<T: Scalar> Tape<T> {
     /// `y = A x`: one composite block for all `rows` outputs; `A` is not copied again.
     ///
     /// # Errors
-    /// [`ReverseError::LengthMismatch`] if `x.len() != cols`.
+    /// [`AdError::LengthMismatch`] if `x.len() != cols`.
     pub fn matvec<'t>(
         &'t self,
         a: &TapeMatrix<'t, T>,
         x: &[Var<'t, T>],
-    ) -> Result<Vec<Var<'t, T>>, ReverseError> {
+    ) -> Result<Vec<Var<'t, T>>, AdError> {
         self.block(a, x, false)
     }
 
     /// `y = Aᵀ x` with the same stored `A`.
     ///
     /// # Errors
-    /// [`ReverseError::LengthMismatch`] if `x.len() != rows`.
+    /// [`AdError::LengthMismatch`] if `x.len() != rows`.
     pub fn matvec_t<'t>(
         &'t self,
         a: &TapeMatrix<'t, T>,
         x: &[Var<'t, T>],
-    ) -> Result<Vec<Var<'t, T>>, ReverseError> {
+    ) -> Result<Vec<Var<'t, T>>, AdError> {
         self.block(a, x, true)
     }
 
@@ -232,7 +233,7 @@ impl<T: Scalar> Tape<T> {
         a: &TapeMatrix<'t, T>,
         x: &[Var<'t, T>],
         transpose: bool,
-    ) -> Result<Vec<Var<'t, T>>, ReverseError> {
+    ) -> Result<Vec<Var<'t, T>>, AdError> {
         same_tape(a.tape, self);
         let (inner, outer) = if transpose {
             (a.rows, a.cols)

@@ -3,8 +3,9 @@
 //! Each takes a closure generic over the tape's lifetime, `for<'t> Fn(&[Var<'t, T>]) -> …`; a
 //! program written once as `fn f<S: Scalar>(x: &[S]) -> S` is passed as `|x| f(x)`.
 
-use super::tape::check_len;
-use super::{ReverseError, Tape, Var};
+use super::{Tape, Var};
+use crate::error::check_len;
+use crate::AdError;
 use crate::{Dual, Scalar};
 use ndarray::Array2;
 
@@ -13,13 +14,8 @@ use ndarray::Array2;
 /// handed to `f` are collected in a fresh `Vec`).
 ///
 /// # Errors
-/// [`ReverseError::LengthMismatch`] if `grad.len() != x.len()`.
-pub fn gradient_on<T, F>(
-    tape: &mut Tape<T>,
-    f: F,
-    x: &[T],
-    grad: &mut [T],
-) -> Result<T, ReverseError>
+/// [`AdError::LengthMismatch`] if `grad.len() != x.len()`.
+pub fn gradient_on<T, F>(tape: &mut Tape<T>, f: F, x: &[T], grad: &mut [T]) -> Result<T, AdError>
 where
     T: Scalar,
     F: for<'t> Fn(&[Var<'t, T>]) -> Var<'t, T>,
@@ -59,8 +55,8 @@ where
 /// `(f(x), wᵀ J_f(x))`: the vector–Jacobian product of `f: ℝⁿ → ℝᵐ` in one sweep.
 ///
 /// # Errors
-/// [`ReverseError::LengthMismatch`] if `w` does not have one weight per output.
-pub fn vjp<T, F>(f: F, x: &[T], w: &[T]) -> Result<(Vec<T>, Vec<T>), ReverseError>
+/// [`AdError::LengthMismatch`] if `w` does not have one weight per output.
+pub fn vjp<T, F>(f: F, x: &[T], w: &[T]) -> Result<(Vec<T>, Vec<T>), AdError>
 where
     T: Scalar,
     F: for<'t> Fn(&[Var<'t, T>]) -> Vec<Var<'t, T>>,
@@ -111,9 +107,9 @@ where
 /// ```
 ///
 /// # Errors
-/// [`ReverseError::LengthMismatch`] if `v.len() != x.len()`.
+/// [`AdError::LengthMismatch`] if `v.len() != x.len()`.
 #[allow(clippy::type_complexity)]
-pub fn hvp<T, F>(f: F, x: &[T], v: &[T]) -> Result<(T, Vec<T>, Vec<T>), ReverseError>
+pub fn hvp<T, F>(f: F, x: &[T], v: &[T]) -> Result<(T, Vec<T>, Vec<T>), AdError>
 where
     T: Scalar,
     F: for<'t> Fn(&[Var<'t, Dual<T>>]) -> Var<'t, Dual<T>>,

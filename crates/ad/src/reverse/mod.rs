@@ -16,8 +16,8 @@
 //! ## Misuse and threads
 //! Mixing variables of two tapes in one operation is a programming error: it panics with a
 //! clear message (a pointer comparison per binary operation). The sweep entry points check the
-//! same thing and return [`ReverseError::ForeignVar`]. A `Tape` is `!Sync` (a `RefCell` inside)
-//! and a `Var` is `!Send`: record on one tape per thread. A tape with no live variable may move
+//! same thing and return [`AdError::ForeignVar`](crate::AdError::ForeignVar). A `Tape` is
+//! `!Sync` (a `RefCell` inside) and a `Var` is `!Send`: record on one tape per thread. A tape with no live variable may move
 //! to another thread (`Tape<f64>: Send`). Sharing one is rejected at compile time:
 //!
 //! ```compile_fail
@@ -59,24 +59,3 @@ pub use composite::TapeMatrix;
 pub use drivers::{gradient, gradient_on, hvp, jacobian, vjp};
 pub use tape::{Tape, TapeStats};
 pub use var::Var;
-
-/// Errors of the reverse-mode API (bad lengths, foreign variables).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ReverseError {
-    /// Two slices that must have equal lengths do not.
-    #[error("{what}: expected length {expected}, found {found}")]
-    LengthMismatch {
-        /// Which argument.
-        what: &'static str,
-        /// The length required.
-        expected: usize,
-        /// The length given.
-        found: usize,
-    },
-    /// A variable recorded on another tape was passed to this tape.
-    #[error("a variable of another tape was passed to this tape")]
-    ForeignVar,
-    /// A checkpoint budget of zero stored states.
-    #[error("checkpointing needs a budget of at least one stored state")]
-    InvalidCheckpoints,
-}

@@ -1,6 +1,7 @@
 //! [`Tape<T>`]: the Wengert list, stored Adept-style in flat arrays, and the adjoint sweep.
 
-use super::{ReverseError, Var};
+use super::Var;
+use crate::error::{check_len, AdError};
 use crate::Scalar;
 use std::cell::RefCell;
 use std::fmt;
@@ -265,11 +266,11 @@ impl<T: Scalar> Tape<T> {
     }
 
     /// Checks that `v` belongs to this tape (or is a constant) and returns its node index.
-    pub(super) fn own_index(&self, v: &Var<'_, T>) -> Result<Option<u32>, ReverseError> {
+    pub(super) fn own_index(&self, v: &Var<'_, T>) -> Result<Option<u32>, AdError> {
         match v.tape {
             None => Ok(None),
             Some(t) if std::ptr::eq(t, self) => Ok(Some(v.index)),
-            Some(_) => Err(ReverseError::ForeignVar),
+            Some(_) => Err(AdError::ForeignVar),
         }
     }
 
@@ -280,8 +281,8 @@ impl<T: Scalar> Tape<T> {
     /// Seeds on constants are ignored (a constant has no adjoint).
     ///
     /// # Errors
-    /// [`ReverseError::ForeignVar`] if a seed belongs to another tape.
-    pub fn reverse(&self, seeds: &[(Var<'_, T>, T)]) -> Result<(), ReverseError> {
+    /// [`AdError::ForeignVar`] if a seed belongs to another tape.
+    pub fn reverse(&self, seeds: &[(Var<'_, T>, T)]) -> Result<(), AdError> {
         let mut r = self.rec.borrow_mut();
         let n = r.nodes.len();
         r.adjoints.clear();
@@ -322,8 +323,8 @@ impl<T: Scalar> Tape<T> {
     /// ```
     ///
     /// # Errors
-    /// [`ReverseError::ForeignVar`] if `y` belongs to another tape.
-    pub fn gradient(&self, y: Var<'_, T>, inputs: &[Var<'_, T>]) -> Result<Vec<T>, ReverseError> {
+    /// [`AdError::ForeignVar`] if `y` belongs to another tape.
+    pub fn gradient(&self, y: Var<'_, T>, inputs: &[Var<'_, T>]) -> Result<Vec<T>, AdError> {
         self.reverse(&[(y, T::one())])?;
         let mut out = vec![T::zero(); inputs.len()];
         self.adjoints_into(inputs, &mut out)?;
@@ -333,8 +334,8 @@ impl<T: Scalar> Tape<T> {
     /// Writes the adjoints of `inputs` into `out` (after a [`Tape::reverse`]).
     ///
     /// # Errors
-    /// [`ReverseError::LengthMismatch`] if `out` and `inputs` differ in length.
-    pub fn adjoints_into(&self, inputs: &[Var<'_, T>], out: &mut [T]) -> Result<(), ReverseError> {
+    /// [`AdError::LengthMismatch`] if `out` and `inputs` differ in length.
+    pub fn adjoints_into(&self, inputs: &[Var<'_, T>], out: &mut [T]) -> Result<(), AdError> {
         check_len("adjoint output", inputs.len(), out.len())?;
         let r = self.rec.borrow();
         for (o, x) in out.iter_mut().zip(inputs) {
@@ -344,23 +345,6 @@ impl<T: Scalar> Tape<T> {
             };
         }
         Ok(())
-    }
-}
-
-/// `Err(LengthMismatch)` unless `found == expected`.
-pub(super) fn check_len(
-    what: &'static str,
-    expected: usize,
-    found: usize,
-) -> Result<(), ReverseError> {
-    if expected == found {
-        Ok(())
-    } else {
-        Err(ReverseError::LengthMismatch {
-            what,
-            expected,
-            found,
-        })
     }
 }
 

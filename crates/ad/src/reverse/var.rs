@@ -21,7 +21,7 @@ use std::fmt;
 ///
 /// An operation on variables of two different tapes is a programming error and panics with a
 /// clear message (checked by pointer comparison); the sweep functions return
-/// [`ReverseError::ForeignVar`](super::ReverseError::ForeignVar) instead.
+/// [`AdError::ForeignVar`](crate::AdError::ForeignVar) instead.
 ///
 /// ```
 /// use hypergrad_ad::{Scalar, Tape};
