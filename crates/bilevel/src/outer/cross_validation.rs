@@ -15,7 +15,33 @@ use rayon::prelude::*;
 /// the sum over folds.
 ///
 /// Build the folds with `hypergrad_optim::data::kfold`, one [`Bilevel`] per (train, validation)
-/// pair.
+/// pair:
+///
+/// ```
+/// use hypergrad_bilevel::outer::{Bilevel, CrossValidation, Lbfgs};
+/// use hypergrad_bilevel::{HeldOutMse, Method, Options};
+/// use hypergrad_optim::data::{diabetes, kfold, standardize};
+/// use hypergrad_optim::Lasso;
+/// use ndarray::Array1;
+///
+/// let (mut lassos, mut criteria) = (Vec::new(), Vec::new());
+/// for (mut train, mut val) in kfold(&diabetes(), 3, 0).unwrap() {
+///     standardize(&mut train, &mut val);
+///     let mean = train.y.iter().sum::<f64>() / train.y.len() as f64;
+///     let center = |y: &[f64]| Array1::from_iter(y.iter().map(|v| v - mean));
+///     lassos.push(Lasso::new(train.x, center(&train.y).view(), 1.0).unwrap());
+///     criteria.push(HeldOutMse::new(val.x, center(&val.y).view()).unwrap());
+/// }
+/// let start = [(lassos[0].alpha_max() / 10.0).ln()];
+/// let folds = lassos
+///     .iter_mut()
+///     .zip(&criteria)
+///     .map(|(p, c)| Bilevel::new(p, c, Method::ImplicitForward, Options::default()))
+///     .collect();
+/// let mut cv = CrossValidation::new(folds).unwrap();
+/// let run = Lbfgs::default().run(&mut cv, &start).unwrap();
+/// assert!(run.best().value < run.steps[0].value);
+/// ```
 pub struct CrossValidation<'a, P, C> {
     folds: Vec<Bilevel<'a, P, C>>,
 }

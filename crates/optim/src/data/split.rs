@@ -32,6 +32,16 @@ pub fn train_validation_split(
 /// sizes differ by at most one (the first `n mod k` folds hold `⌈n/k⌉` rows, the others
 /// `⌊n/k⌋`); pair `i` is (train = the other `k − 1` folds, validation = fold `i`), so the
 /// validation sets partition the rows. Errors: `k < 2` or `k > n`.
+///
+/// ```
+/// use hypergrad_optim::data::{diabetes, kfold};
+///
+/// let folds = kfold(&diabetes(), 5, 0).unwrap(); // 442 rows: folds of 89, 89, 88, 88, 88
+/// assert_eq!(folds.len(), 5);
+/// assert!(folds.iter().all(|(train, val)| train.y.len() + val.y.len() == 442));
+/// assert_eq!(folds[0].1.y.len(), 89);
+/// assert!(kfold(&diabetes(), 1, 0).is_err());
+/// ```
 pub fn kfold(data: &Dataset, k: usize, seed: u64) -> Result<Vec<(Dataset, Dataset)>, OptimError> {
     let n = data.y.len();
     if k < 2 || k > n {
