@@ -86,11 +86,18 @@ fn interior_minimizer_of_a_coupled_quadratic() {
     assert_near(&t, [-2.0, 1.5], 1e-8);
     // Accepted iterates decrease h and the run ends on an accepted iterate: the last is best.
     assert_eq!(t.best, t.steps.len() - 1);
-    let t = lbfgs(100, (-30.0, 30.0), 1e-9)
+    let quasi_newton = lbfgs(100, (-30.0, 30.0), 1e-9)
         .run(&mut q, &[3.0, -4.0])
         .unwrap();
-    assert_eq!(t.stop, OuterStop::GradientTolerance);
-    assert_near(&t, [-2.0, 1.5], 1e-8);
+    assert_eq!(quasi_newton.stop, OuterStop::GradientTolerance);
+    assert_near(&quasi_newton, [-2.0, 1.5], 1e-8);
+    println!(
+        "coupled quadratic: line search {} evaluations, L-BFGS {}",
+        t.steps.len(),
+        quasi_newton.steps.len()
+    );
+    // Two curvature pairs determine a 2-D quadratic: L-BFGS needs far fewer evaluations.
+    assert!(2 * quasi_newton.steps.len() < t.steps.len());
 }
 
 #[test]
@@ -252,4 +259,36 @@ fn invalid_parameters_are_errors() {
         Lbfgs::default().run(&mut q, &[1.0]),
         Err(BilevelError::ShapeMismatch { .. })
     ));
+}
+
+/// `h(λ) = λ²/2`, `h' = λ`.
+struct Parabola;
+
+impl HyperObjective for Parabola {
+    fn dim(&self) -> usize {
+        1
+    }
+    fn evaluate(&mut self, l: &[f64], _tol: f64) -> Result<HyperEval, BilevelError> {
+        Ok(HyperEval {
+            value: 0.5 * l[0] * l[0],
+            grad: vec![l[0]],
+            inner_iterations: 1,
+        })
+    }
+}
+
+#[test]
+fn line_search_doubles_the_last_accepted_step_and_halves_on_failure() {
+    // From 3: t = 1/3 → 2 (accepted); t = 2/3 → 2 − 4/3 = 2/3; t = 4/3 → 2/3 − 8/9 = −2/9;
+    // t = 8/3 → −2/9 + 16/27 = 10/27, where h = 0.0686 > h(−2/9) = 0.0247: rejected, halved to
+    // t = 4/3 → −2/9 + 8/27 = 2/27 (accepted).
+    let t = line_search(6, (-30.0, 30.0), 1e-9)
+        .run(&mut Parabola, &[3.0])
+        .unwrap();
+    let l: Vec<f64> = t.steps.iter().map(|s| s.log_alpha[0]).collect();
+    let expected = [3.0, 2.0, 2.0 / 3.0, -2.0 / 9.0, 10.0 / 27.0, 2.0 / 27.0];
+    assert_eq!(l.len(), expected.len());
+    for (a, e) in l.iter().zip(expected) {
+        assert!((a - e).abs() < 1e-12, "{l:?}");
+    }
 }
