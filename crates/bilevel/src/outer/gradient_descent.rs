@@ -33,7 +33,7 @@ impl Default for GradientDescent {
     }
 }
 
-fn validate(max_steps: usize, bounds: (f64, f64)) -> Result<(), BilevelError> {
+pub(super) fn validate(max_steps: usize, bounds: (f64, f64)) -> Result<(), BilevelError> {
     if max_steps == 0 {
         return Err(BilevelError::InvalidParameter {
             name: "max_steps",
@@ -51,7 +51,7 @@ fn validate(max_steps: usize, bounds: (f64, f64)) -> Result<(), BilevelError> {
     Ok(())
 }
 
-fn clip(lambda: &mut [f64], bounds: (f64, f64)) {
+pub(super) fn clip(lambda: &mut [f64], bounds: (f64, f64)) {
     lambda
         .iter_mut()
         .for_each(|l| *l = l.clamp(bounds.0, bounds.1));

@@ -1,10 +1,16 @@
 //! Outer optimization: choosing hyperparameters by their hypergradient (or by zero-order
 //! search), all over one interface, [`HyperObjective`], and all returning a [`Trajectory`].
 
+mod cross_validation;
 mod gradient_descent;
+mod lbfgs;
+mod line_search;
 mod search;
 
+pub use cross_validation::CrossValidation;
 pub use gradient_descent::{Adam, GradientDescent};
+pub use lbfgs::Lbfgs;
+pub use line_search::LineSearch;
 pub use search::{grid_search, random_search};
 
 use crate::{
@@ -165,6 +171,9 @@ pub enum OuterStop {
     ValueTolerance,
     /// All steps (or all grid points) used.
     MaxSteps,
+    /// The backtracking line search found no sufficient decrease within its halvings (`h` is
+    /// flat or noisy at the inner tolerance along the direction).
+    LineSearch,
 }
 
 /// The record of an outer run: every evaluation, the best one and why it stopped.

@@ -7,6 +7,7 @@ mod split;
 
 pub use csv::{read_csv, CsvOptions, TargetColumn};
 pub use libsvm::read_libsvm;
+pub use split::kfold;
 pub use split::{standardize, train_validation_split};
 
 use crate::Design;

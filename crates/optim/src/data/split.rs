@@ -1,4 +1,4 @@
-//! Seeded train / validation splits and column standardization.
+//! Seeded train / validation splits, K-fold splits and column standardization.
 
 use super::Dataset;
 use crate::{Design, OptimError};
@@ -26,6 +26,48 @@ pub fn train_validation_split(
     let n_val = ((validation_fraction * n as f64).round() as usize).clamp(1, n - 1);
     let (val, train) = order.split_at(n_val);
     Ok((rows(data, train)?, rows(data, val)?))
+}
+
+/// K-fold cross-validation splits: the rows are shuffled (seeded) and cut into `k` folds whose
+/// sizes differ by at most one (the first `n mod k` folds hold `⌈n/k⌉` rows, the others
+/// `⌊n/k⌋`); pair `i` is (train = the other `k − 1` folds, validation = fold `i`), so the
+/// validation sets partition the rows. Errors: `k < 2` or `k > n`.
+///
+/// ```
+/// use hypergrad_optim::data::{diabetes, kfold};
+///
+/// let folds = kfold(&diabetes(), 5, 0).unwrap(); // 442 rows: folds of 89, 89, 88, 88, 88
+/// assert_eq!(folds.len(), 5);
+/// assert!(folds.iter().all(|(train, val)| train.y.len() + val.y.len() == 442));
+/// assert_eq!(folds[0].1.y.len(), 89);
+/// assert!(kfold(&diabetes(), 1, 0).is_err());
+/// ```
+pub fn kfold(data: &Dataset, k: usize, seed: u64) -> Result<Vec<(Dataset, Dataset)>, OptimError> {
+    let n = data.y.len();
+    if k < 2 || k > n {
+        return Err(OptimError::InvalidParameter {
+            name: "k",
+            value: k as f64,
+            reason: "the number of folds must satisfy 2 ≤ k ≤ number of rows",
+        });
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut rand::rngs::StdRng::seed_from_u64(seed));
+    let (base, extra) = (n / k, n % k);
+    let mut start = 0;
+    (0..k)
+        .map(|i| {
+            let end = start + base + usize::from(i < extra);
+            let train: Vec<usize> = order[..start]
+                .iter()
+                .chain(&order[end..])
+                .copied()
+                .collect();
+            let pair = (rows(data, &train)?, rows(data, &order[start..end])?);
+            start = end;
+            Ok(pair)
+        })
+        .collect()
 }
 
 fn rows(data: &Dataset, index: &[usize]) -> Result<Dataset, OptimError> {
@@ -78,5 +120,92 @@ pub fn standardize(train: &mut Dataset, validation: &mut Dataset) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    /// `n` rows whose target and single feature are the row index, so every row is traceable.
+    fn indexed(n: usize) -> Dataset {
+        let x = Array2::from_shape_fn((n, 1), |(i, _)| i as f64);
+        Dataset {
+            x: Design::dense(x).unwrap(),
+            y: (0..n).map(|i| i as f64).collect(),
+            feature_names: None,
+        }
+    }
+
+    fn ids(d: &Dataset) -> Vec<usize> {
+        d.y.iter().map(|&v| v as usize).collect()
+    }
+
+    #[test]
+    fn kfold_validation_folds_partition_the_rows() {
+        let (n, k) = (23, 5);
+        let folds = kfold(&indexed(n), k, 7).unwrap();
+        assert_eq!(folds.len(), k);
+        let mut seen = vec![0; n];
+        for (train, val) in &folds {
+            // 23 = 3·5 + 3 rows in 5 folds: sizes 5, 5, 5, 4, 4.
+            assert!((4..=5).contains(&val.y.len()), "{}", val.y.len());
+            assert_eq!(train.y.len() + val.y.len(), n);
+            assert_eq!(train.x.n_samples(), train.y.len());
+            let (t, v) = (ids(train), ids(val));
+            assert!(v.iter().all(|i| !t.contains(i)));
+            v.iter().for_each(|&i| seen[i] += 1);
+            // Features travel with their targets.
+            if let Design::Dense(x) = &val.x {
+                assert!(x.column(0).iter().zip(&val.y).all(|(a, b)| a == b));
+            }
+        }
+        assert!(seen.iter().all(|&c| c == 1), "{seen:?}");
+        let sizes: Vec<usize> = folds.iter().map(|(_, v)| v.y.len()).collect();
+        assert_eq!(sizes, vec![5, 5, 5, 4, 4]);
+    }
+
+    #[test]
+    fn kfold_is_deterministic_per_seed_and_shuffles() {
+        let data = indexed(40);
+        let folds = |seed| -> Vec<Vec<usize>> {
+            kfold(&data, 4, seed)
+                .unwrap()
+                .iter()
+                .map(|(_, v)| ids(v))
+                .collect()
+        };
+        assert_eq!(folds(1), folds(1));
+        assert_ne!(folds(1), folds(2));
+        // A shuffle, not contiguous blocks of the original order.
+        assert_ne!(folds(1)[0], (0..10).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn kfold_sparse_rows_and_bad_k() {
+        let mut tri = sprs::TriMat::new((6, 2));
+        (0..6).for_each(|i| tri.add_triplet(i, i % 2, i as f64 + 1.0));
+        let data = Dataset {
+            x: Design::sparse(tri.to_csc()).unwrap(),
+            y: (0..6).map(|i| i as f64).collect(),
+            feature_names: None,
+        };
+        for (_, val) in kfold(&data, 3, 0).unwrap() {
+            let Design::Sparse(x) = &val.x else {
+                panic!("sparse stays sparse")
+            };
+            for (r, &y) in val.y.iter().enumerate() {
+                let i = y as usize;
+                assert_eq!(x.get(r, i % 2), Some(&(i as f64 + 1.0)));
+            }
+        }
+        for k in [0, 1, 7] {
+            assert!(matches!(
+                kfold(&data, k, 0),
+                Err(OptimError::InvalidParameter { name: "k", .. })
+            ));
+        }
+        assert_eq!(kfold(&data, 6, 0).unwrap().len(), 6);
     }
 }
