@@ -1,14 +1,22 @@
 //! The `hypergrad` command line: choose the regularization of a model on a data set by
 //! hypergradient descent (`select`), compute one hypergradient (`grad`) or one inner solution
-//! (`solve`). Conventions: scikit-learn / sparse-ho scaling, no intercept (targets of regression
-//! models are centered and features standardized with the training statistics), hyperparameters
-//! in log scale.
+//! (`solve`). Conventions: scikit-learn / sparse-ho scaling, features standardized with the
+//! training statistics, no intercept unless `--fit-intercept` (which centers the targets),
+//! hyperparameters in log scale.
 
+mod criterion;
+mod model;
+mod plot;
+mod point;
+mod progress;
 mod report;
+mod select;
 mod setup;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use criterion::CriterionKind;
 use setup::{Experiment, ModelKind};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -52,27 +60,42 @@ pub struct DataArgs {
     /// Inner solver tolerance (relative duality gap for coordinate descent).
     #[arg(long, default_value_t = 1e-8)]
     pub tol: f64,
-    /// Seed of the train / validation split and of random search.
+    /// Seed of the train / validation split, the folds, random search and the Monte-Carlo
+    /// direction of fdmc-sure.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Fit an unpenalized intercept (regression models on dense data: the targets are centered
+    /// by their training mean). Without it the model has no intercept, as in sparse-ho.
+    #[arg(long)]
+    pub fit_intercept: bool,
     /// Print one JSON object instead of tables.
     #[arg(long)]
     pub json: bool,
 }
 
+/// `hypergrad select`.
 #[derive(Args)]
-struct SelectArgs {
+pub struct SelectArgs {
     #[command(flatten)]
-    data: DataArgs,
+    pub data: DataArgs,
+    /// What to minimize: `heldout` (validation loss), `cv:K` (K-fold cross-validation),
+    /// `sure:σ` (Stein's unbiased risk estimate, df = |S|: lasso and wlasso) or `fdmc-sure:σ`
+    /// (finite-difference Monte-Carlo SURE, differentiated by SUGAR), σ the noise level.
+    #[arg(long, default_value = "heldout")]
+    pub criterion: CriterionKind,
     /// The outer optimizer (for gradient methods).
     #[arg(long, value_enum, default_value = "gd")]
-    optimizer: OptimizerKind,
+    pub optimizer: OptimizerKind,
     /// Outer steps (or grid / random points).
     #[arg(long, default_value_t = 30)]
-    max_outer: usize,
-    /// Also run a 30-point grid search and compare.
+    pub max_outer: usize,
+    /// Also run a 30-point grid search (random search beyond two hyperparameters) and compare.
     #[arg(long)]
-    compare: bool,
+    pub compare: bool,
+    /// Write an SVG: the criterion against α with the outer trajectory on it (the grid as the
+    /// curve), and the best criterion so far against time.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -119,25 +142,34 @@ pub enum MethodKind {
 /// The `--optimizer` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum OptimizerKind {
+    /// Gradient descent, adaptive step 1/‖∇h‖ divided by 10 when h increases.
     Gd,
+    /// Gradient descent with a backtracking (Armijo) line search.
+    LineSearch,
+    /// Adam.
     Adam,
+    /// L-BFGS with bounds on log α.
+    Lbfgs,
 }
 
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
-        Command::Select(a) => {
-            let experiment = Experiment::load(&a.data)?;
-            experiment.select(&a.data, a.optimizer, a.max_outer, a.compare)
-        }
+        Command::Select(a) => select::select(&Experiment::load(&a.data)?, &a),
         Command::Grad(a) => {
             let experiment = Experiment::load(&a.data)?;
-            let log_alpha = setup::log_alpha(&a.alpha, &a.log_alpha)?;
-            experiment.grad(&a.data, &log_alpha)
+            point::grad(
+                &experiment,
+                &a.data,
+                &setup::log_alpha(&a.alpha, &a.log_alpha)?,
+            )
         }
         Command::Solve(a) => {
             let experiment = Experiment::load(&a.data)?;
-            let log_alpha = setup::log_alpha(&a.alpha, &a.log_alpha)?;
-            experiment.solve(&a.data, &log_alpha)
+            point::solve(
+                &experiment,
+                &a.data,
+                &setup::log_alpha(&a.alpha, &a.log_alpha)?,
+            )
         }
     }
 }

@@ -1,24 +1,15 @@
-//! Loading the data, building the model and criterion, and running the three commands.
+//! Loading the data and preparing it for a model: splits, standardization and the intercept.
 
-use crate::{report, DataArgs, MethodKind, OptimizerKind};
+use crate::DataArgs;
 use clap::ValueEnum;
-use hypergrad::bilevel::outer::{
-    grid_search, random_search, Adam, Bilevel, GradientDescent, HyperObjective, ToleranceSchedule,
-    Trajectory,
-};
-use hypergrad::bilevel::{
-    hypergradient, Checkpoints, FpadMode, HeldOutLogistic, HeldOutMse, InnerProblem, LinearSolver,
-    Method, Options,
-};
 use hypergrad::optim::data::{
     breast_cancer, diabetes, read_csv_file, read_libsvm_file, standardize, train_validation_split,
     CsvOptions, Dataset,
 };
-use hypergrad::optim::{ElasticNet, Lasso, Ridge, SparseLogistic, WeightedLasso};
+use hypergrad::optim::{Design, Lasso, SparseLogistic};
 use ndarray::Array1;
-use std::time::Instant;
 
-type Error = Box<dyn std::error::Error>;
+pub type Error = Box<dyn std::error::Error>;
 
 /// The `--model` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -35,11 +26,26 @@ pub enum ModelKind {
     Ridge,
 }
 
-/// Training and validation data, prepared for one model.
+/// The data of a run, before any split.
 pub struct Experiment {
-    kind: ModelKind,
-    train: Dataset,
-    val: Dataset,
+    /// The model.
+    pub kind: ModelKind,
+    data: Dataset,
+    val: Option<Dataset>,
+    fit_intercept: bool,
+    seed: u64,
+}
+
+/// A training set and a validation set prepared for fitting: features standardized with the
+/// training statistics; with an intercept, targets centered by the training mean `intercept`
+/// (the intercept of the standardized problem, which then needs no penalty-free coordinate).
+pub struct Prepared {
+    /// Training part.
+    pub train: Dataset,
+    /// Validation part (the training part itself for in-sample criteria).
+    pub val: Dataset,
+    /// The fitted intercept (0 without `--fit-intercept`).
+    pub intercept: f64,
 }
 
 fn read(name: &str) -> Result<Dataset, Error> {
@@ -66,99 +72,15 @@ pub fn log_alpha(alpha: &[f64], log_alpha: &[f64]) -> Result<Vec<f64>, Error> {
     })
 }
 
-fn method(kind: MethodKind) -> Result<Method, Error> {
-    Ok(match kind {
-        MethodKind::ImplicitForward => Method::ImplicitForward,
-        MethodKind::Implicit => Method::Implicit {
-            linear_solver: LinearSolver::Bicgstab,
-        },
-        MethodKind::Forward => Method::ForwardUnrolled,
-        MethodKind::Reverse => Method::ReverseUnrolled {
-            truncate: None,
-            checkpoints: Checkpoints::Uniform,
-        },
-        MethodKind::Fpad => Method::Fpad {
-            mode: FpadMode::Forward,
-        },
-        MethodKind::OneStep => Method::OneStep,
-        MethodKind::Grid | MethodKind::Random => {
-            return Err(
-                "grid and random search have no hypergradient: use them with `select`".into(),
-            )
-        }
-    })
-}
-
-/// Builds the model (`$p`) and its criterion (`$c`) and evaluates `$body` with them.
-macro_rules! with_model {
-    ($e:expr, |$p:ident, $c:ident| $body:expr) => {{
-        let (x, y, xv, yv) = (
-            $e.train.x.clone(),
-            Array1::from($e.train.y.clone()),
-            $e.val.x.clone(),
-            Array1::from($e.val.y.clone()),
-        );
-        match $e.kind {
-            ModelKind::Logreg => {
-                let mut $p = SparseLogistic::new(x, y.view(), 1.0)?;
-                let $c = HeldOutLogistic::new(xv, yv.view())?;
-                $body
-            }
-            kind => {
-                let $c = HeldOutMse::new(xv, yv.view())?;
-                match kind {
-                    ModelKind::Enet => {
-                        let mut $p = ElasticNet::new(x, y.view(), 1.0, 1.0)?;
-                        $body
-                    }
-                    ModelKind::Wlasso => {
-                        let p = x.n_features();
-                        let mut $p = WeightedLasso::new(x, y.view(), &vec![1.0; p])?;
-                        $body
-                    }
-                    ModelKind::Ridge => {
-                        let mut $p = Ridge::new(x, y.view(), 1.0)?;
-                        $body
-                    }
-                    _ => {
-                        let mut $p = Lasso::new(x, y.view(), 1.0)?;
-                        $body
-                    }
-                }
-            }
-        }
-    }};
-}
-
-/// Grid search (`points` per axis for one hyperparameter, ⌈√points⌉ for two) or random search
-/// (`points` draws) at the inner tolerance of `args`.
-fn zero_order<H: HyperObjective>(
-    objective: &mut H,
-    args: &DataArgs,
-    bounds: &[(f64, f64)],
-    points: usize,
-) -> Result<Trajectory, Error> {
-    Ok(match (args.method(), bounds.len()) {
-        (MethodKind::Random, _) => random_search(objective, bounds, points, args.tol, args.seed)?,
-        (_, 1) => grid_search(objective, bounds, points, args.tol)?,
-        (_, 2) => grid_search(
-            objective,
-            bounds,
-            (points as f64).sqrt().ceil() as usize,
-            args.tol,
-        )?,
-        _ => {
-            return Err(
-                "grid search over more than 2 hyperparameters is impractical: use --method random"
-                    .into(),
-            )
-        }
-    })
+fn mean_and_std(y: &[f64]) -> (f64, f64) {
+    let n = y.len() as f64;
+    let mean = y.iter().sum::<f64>() / n;
+    let var = y.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+    (mean, var.sqrt())
 }
 
 impl Experiment {
-    /// Reads the data, splits it (unless `--val` is given), standardizes the features with the
-    /// training statistics and, for regression models, centers the targets.
+    /// Reads `--data` (and `--val`), checks the options that do not depend on the criterion.
     pub fn load(args: &DataArgs) -> Result<Self, Error> {
         let default = if args.model == ModelKind::Logreg {
             "breast-cancer"
@@ -166,173 +88,118 @@ impl Experiment {
             "diabetes"
         };
         let data = read(args.data.as_deref().unwrap_or(default))?;
-        let (mut train, mut val) = match &args.val {
-            Some(path) => (data, read(path)?),
-            None => train_validation_split(&data, 1.0 / 3.0, args.seed)?,
-        };
-        if train.x.n_features() != val.x.n_features() {
-            return Err(format!(
-                "training data has {} features, validation data {}",
-                train.x.n_features(),
-                val.x.n_features()
-            )
-            .into());
+        let val = args.val.as_deref().map(read).transpose()?;
+        if let Some(val) = &val {
+            if data.x.n_features() != val.x.n_features() {
+                return Err(format!(
+                    "training data has {} features, validation data {}",
+                    data.x.n_features(),
+                    val.x.n_features()
+                )
+                .into());
+            }
         }
         if !(args.tol > 0.0 && args.tol.is_finite()) {
             return Err(format!("--tol must be positive, got {}", args.tol).into());
         }
+        if args.fit_intercept {
+            if args.model == ModelKind::Logreg {
+                return Err(
+                    "--fit-intercept is not supported for logreg: the logistic solver has \
+                            no unpenalized coordinate"
+                        .into(),
+                );
+            }
+            if matches!(data.x, Design::Sparse(_)) {
+                return Err(
+                    "--fit-intercept needs dense features: centering a sparse design \
+                            would destroy its sparsity"
+                        .into(),
+                );
+            }
+        } else if args.model != ModelKind::Logreg {
+            let (mean, std) = mean_and_std(&data.y);
+            if mean.abs() > 0.5 * std {
+                eprintln!(
+                    "note: the targets have mean {mean:.4} (std {std:.4}) and no intercept is \
+                     fitted; consider --fit-intercept"
+                );
+            }
+        }
+        Ok(Self {
+            kind: args.model,
+            data,
+            val,
+            fit_intercept: args.fit_intercept,
+            seed: args.seed,
+        })
+    }
+
+    /// Standardizes with the training statistics and centers the targets for an intercept.
+    pub fn prepare(&self, mut train: Dataset, mut val: Dataset) -> Prepared {
         standardize(&mut train, &mut val);
-        if args.model != ModelKind::Logreg {
-            let mean = train.y.iter().sum::<f64>() / train.y.len() as f64;
+        let intercept = if self.fit_intercept {
+            let (mean, _) = mean_and_std(&train.y);
             train
                 .y
                 .iter_mut()
                 .chain(val.y.iter_mut())
                 .for_each(|v| *v -= mean);
-        }
-        Ok(Self {
-            kind: args.model,
+            mean
+        } else {
+            0.0
+        };
+        Prepared {
             train,
             val,
-        })
+            intercept,
+        }
     }
 
-    /// `α_max` of the ℓ1 part (for ridge, of the same data as a Lasso): the scale of the search.
-    fn alpha_max(&self) -> Result<f64, Error> {
-        let y = Array1::from(self.train.y.clone());
+    /// The held-out split: `--val` if given, otherwise a seeded third of `--data`.
+    pub fn held_out(&self) -> Result<Prepared, Error> {
+        let (train, val) = match &self.val {
+            Some(val) => (self.data.clone(), val.clone()),
+            None => train_validation_split(&self.data, 1.0 / 3.0, self.seed)?,
+        };
+        Ok(self.prepare(train, val))
+    }
+
+    /// All of `--data`, for in-sample criteria (SURE); `--val` does not apply.
+    pub fn in_sample(&self) -> Result<Prepared, Error> {
+        if self.val.is_some() {
+            return Err("--val does not apply to this criterion, which uses all of --data".into());
+        }
+        Ok(self.prepare(self.data.clone(), self.data.clone()))
+    }
+
+    /// The K folds of `--data` (seeded), each prepared with its own training statistics.
+    pub fn folds(&self, k: usize) -> Result<Vec<Prepared>, Error> {
+        if self.val.is_some() {
+            return Err("--val does not apply to cross-validation, which splits --data".into());
+        }
+        Ok(hypergrad::optim::data::kfold(&self.data, k, self.seed)?
+            .into_iter()
+            .map(|(train, val)| self.prepare(train, val))
+            .collect())
+    }
+
+    /// `α_max` of the ℓ1 part on `train` (for ridge, of the same data as a Lasso): the scale
+    /// of the search.
+    pub fn alpha_max(&self, train: &Dataset) -> Result<f64, Error> {
+        let y = Array1::from(train.y.clone());
         Ok(match self.kind {
-            ModelKind::Logreg => {
-                SparseLogistic::new(self.train.x.clone(), y.view(), 1.0)?.alpha_max()
-            }
-            _ => Lasso::new(self.train.x.clone(), y.view(), 1.0)?.alpha_max(),
+            ModelKind::Logreg => SparseLogistic::new(train.x.clone(), y.view(), 1.0)?.alpha_max(),
+            _ => Lasso::new(train.x.clone(), y.view(), 1.0)?.alpha_max(),
         })
     }
 
-    fn dim(&self) -> usize {
+    /// The number of hyperparameters.
+    pub fn dim(&self) -> usize {
         match self.kind {
             ModelKind::Enet => 2,
-            ModelKind::Wlasso => self.train.x.n_features(),
+            ModelKind::Wlasso => self.data.x.n_features(),
             _ => 1,
         }
-    }
-
-    fn options(&self, tol: f64) -> Options {
-        Options {
-            inner_tol: tol,
-            jacobian_tol: 1e-8,
-            ..Options::default()
-        }
-    }
-
-    /// `hypergrad select`.
-    pub fn select(
-        &self,
-        args: &DataArgs,
-        optimizer: OptimizerKind,
-        max_outer: usize,
-        compare: bool,
-    ) -> Result<(), Error> {
-        let alpha_max = self.alpha_max()?;
-        let upper = if self.kind == ModelKind::Ridge {
-            alpha_max * 1e3
-        } else {
-            alpha_max
-        };
-        let bounds = vec![((alpha_max * 1e-4).ln(), upper.ln()); self.dim()];
-        let start = vec![(alpha_max / 10.0).ln(); self.dim()];
-        let gradient_method = match args.method() {
-            MethodKind::Grid | MethodKind::Random => Method::ImplicitForward,
-            kind => method(kind)?,
-        };
-        let schedule = ToleranceSchedule {
-            initial: (args.tol * 1e3).min(1e-4),
-            decay: 0.5,
-            minimum: args.tol,
-        };
-        let options = self.options(args.tol);
-        let (run, grid) = with_model!(self, |problem, criterion| {
-            let mut objective =
-                Bilevel::new(&mut problem, &criterion, gradient_method, options.clone());
-            let run = match (args.method(), optimizer) {
-                (MethodKind::Grid | MethodKind::Random, _) => {
-                    zero_order(&mut objective, args, &bounds, max_outer)?
-                }
-                (_, OptimizerKind::Gd) => GradientDescent {
-                    max_steps: max_outer,
-                    schedule,
-                    bounds: bounds[0],
-                    ..GradientDescent::default()
-                }
-                .run(&mut objective, &start)?,
-                (_, OptimizerKind::Adam) => Adam {
-                    max_steps: max_outer,
-                    schedule,
-                    bounds: bounds[0],
-                    ..Adam::default()
-                }
-                .run(&mut objective, &start)?,
-            };
-            let grid = if compare {
-                let mut fresh =
-                    Bilevel::new(&mut problem, &criterion, Method::OneStep, options.clone());
-                Some(zero_order(
-                    &mut fresh,
-                    &DataArgs {
-                        method: Some(MethodKind::Grid),
-                        ..args.clone()
-                    },
-                    &bounds,
-                    30,
-                )?)
-            } else {
-                None
-            };
-            (run, grid)
-        });
-        report::select(self.kind, args, &run, grid.as_ref());
-        Ok(())
-    }
-
-    /// `hypergrad grad`.
-    pub fn grad(&self, args: &DataArgs, log_alpha: &[f64]) -> Result<(), Error> {
-        let method = method(args.method())?;
-        let start = Instant::now();
-        let h = with_model!(self, |problem, criterion| hypergradient(
-            &mut problem,
-            &criterion,
-            log_alpha,
-            &method,
-            &self.options(args.tol)
-        )?);
-        report::grad(
-            self.kind,
-            args.method(),
-            log_alpha,
-            &h,
-            start.elapsed().as_secs_f64(),
-            args.json,
-        );
-        Ok(())
-    }
-
-    /// `hypergrad solve`.
-    pub fn solve(&self, args: &DataArgs, log_alpha: &[f64]) -> Result<(), Error> {
-        if log_alpha.len() != self.dim() {
-            return Err(format!(
-                "--alpha needs {} value(s) for this model, got {}",
-                self.dim(),
-                log_alpha.len()
-            )
-            .into());
-        }
-        let solution = with_model!(self, |problem, _criterion| InnerProblem::solve(
-            &mut problem,
-            log_alpha,
-            None,
-            args.tol,
-            100_000
-        )?);
-        report::solve(&solution, args.json);
-        Ok(())
     }
 }

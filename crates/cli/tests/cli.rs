@@ -66,6 +66,23 @@ fn select_with_every_model_and_baseline() {
             "5",
             "--json",
         ],
+        &["select", "--optimizer", "line-search", "--json"],
+        &[
+            "select",
+            "--optimizer",
+            "lbfgs",
+            "--max-outer",
+            "10",
+            "--json",
+        ],
+        &[
+            "select",
+            "--model",
+            "enet",
+            "--optimizer",
+            "lbfgs",
+            "--json",
+        ],
         &[
             "select",
             "--method",
@@ -78,6 +95,57 @@ fn select_with_every_model_and_baseline() {
         let v = json(&hypergrad(args));
         assert!(v["value"].as_f64().unwrap().is_finite(), "{args:?}: {v}");
     }
+}
+
+#[test]
+fn select_fits_the_intercept_and_writes_the_plot() {
+    let svg = std::env::temp_dir().join(format!("hypergrad-plot-{}.svg", std::process::id()));
+    let with = json(&hypergrad(&[
+        "select",
+        "--fit-intercept",
+        "--plot",
+        svg.to_str().unwrap(),
+        "--json",
+    ]));
+    // The intercept of standardized features is the training mean of the targets (diabetes:
+    // 152.1 over all rows; a training third moves it by a few units at most).
+    let intercept = with["intercept"].as_f64().unwrap();
+    assert!((intercept - 152.1).abs() < 10.0, "{intercept}");
+    // Without it the model misses the mean: its held-out MSE carries mean² ≈ 23 000 on top of
+    // the ≈ 3 000 an intercept model reaches.
+    let without = json(&hypergrad(&["select", "--json"]));
+    let (a, b) = (
+        with["value"].as_f64().unwrap(),
+        without["value"].as_f64().unwrap(),
+    );
+    assert!(a < 3500.0 && b > 5.0 * a, "{a} vs {b}");
+    assert!(without.get("intercept").is_none());
+    // The plot: a criterion curve (the grid, which --plot implies), the trajectory's points.
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg") && text.contains("<circle") && text.contains("polyline"));
+    assert_eq!(with["grid"]["evaluations"], 30);
+    std::fs::remove_file(&svg).unwrap();
+}
+
+#[test]
+fn cross_validation_matches_its_grid() {
+    let v = json(&hypergrad(&[
+        "select",
+        "--criterion",
+        "cv:5",
+        "--fit-intercept",
+        "--compare",
+        "--json",
+    ]));
+    assert_eq!(v["criterion"], "cv:5");
+    let (best, grid) = (
+        v["value"].as_f64().unwrap(),
+        v["grid"]["value"].as_f64().unwrap(),
+    );
+    // Same criterion (the mean over the same 5 folds) for both searches: the hypergradient run
+    // must land within 1 % of the grid's best with at most a third of its evaluations.
+    assert!(best <= 1.01 * grid, "{best} vs grid {grid}");
+    assert!(v["evaluations"].as_u64().unwrap() * 3 <= 30, "{v}");
 }
 
 #[test]
@@ -157,6 +225,32 @@ fn bad_input_is_a_one_line_error() {
         &hypergrad(&["select", "--data", svm.to_str().unwrap()]),
         "indices must increase",
     );
+    for (args, needle) in [
+        (
+            &["select", "--criterion", "sure:0"][..],
+            "σ must be a positive",
+        ),
+        (
+            &["select", "--criterion", "fdmc-sure:-2"],
+            "σ must be a positive",
+        ),
+        (&["select", "--criterion", "cv:1"], "K ≥ 2"),
+        (&["select", "--criterion", "aic"], "unknown criterion"),
+        (
+            &["select", "--model", "logreg", "--fit-intercept"],
+            "not supported for logreg",
+        ),
+        (
+            &["select", "--criterion", "cv:5", "--val", "diabetes"],
+            "--val does not apply",
+        ),
+        (
+            &["select", "--plot", "/nonexistent/dir/plot.svg"],
+            "/nonexistent/dir",
+        ),
+    ] {
+        assert_one_line_error(&hypergrad(args), needle);
+    }
     let diabetes_labels = hypergrad(&["select", "--model", "logreg", "--data", "diabetes"]);
     assert_one_line_error(&diabetes_labels, "y");
     std::fs::remove_dir_all(&dir).unwrap();

@@ -1,0 +1,268 @@
+//! `hypergrad select`: the objective of the chosen criterion, the outer optimizer, the
+//! baseline search for comparison, then the report and the plot.
+
+use crate::criterion::CriterionKind;
+use crate::model::with_model;
+use crate::plot::Figure;
+use crate::point::options;
+use crate::progress::Progress;
+use crate::setup::{Error, Experiment, ModelKind, Prepared};
+use crate::{report, MethodKind, OptimizerKind, SelectArgs};
+use hypergrad::bilevel::outer::{
+    grid_search, random_search, Adam, Bilevel, CrossValidation, GradientDescent, HyperObjective,
+    Lbfgs, LineSearch, ToleranceSchedule, Trajectory,
+};
+use hypergrad::bilevel::{
+    Checkpoints, Criterion, FpadMode, InnerProblem, LinearSolver, Method, Options,
+};
+use hypergrad::optim::data::Dataset;
+
+/// The hypergradient method of `--method`.
+pub fn gradient_method(kind: MethodKind) -> Result<Method, Error> {
+    Ok(match kind {
+        MethodKind::ImplicitForward => Method::ImplicitForward,
+        MethodKind::Implicit => Method::Implicit {
+            linear_solver: LinearSolver::Bicgstab,
+        },
+        MethodKind::Forward => Method::ForwardUnrolled,
+        MethodKind::Reverse => Method::ReverseUnrolled {
+            truncate: None,
+            checkpoints: Checkpoints::Uniform,
+        },
+        MethodKind::Fpad => Method::Fpad {
+            mode: FpadMode::Forward,
+        },
+        MethodKind::OneStep => Method::OneStep,
+        MethodKind::Grid | MethodKind::Random => {
+            return Err(
+                "grid and random search have no hypergradient: use them with `select`".into(),
+            )
+        }
+    })
+}
+
+/// Points of the comparison baseline.
+const BASELINE_POINTS: usize = 30;
+
+/// Which search a pass runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// The method asked for (`--method`, `--optimizer`).
+    Method,
+    /// The zero-order baseline of `--compare` (and of the curve of `--plot`).
+    Baseline,
+}
+
+/// Everything about the outer search that does not depend on the model's types.
+struct Search<'a> {
+    args: &'a SelectArgs,
+    method: Method,
+    options: Options,
+    bounds: Vec<(f64, f64)>,
+    start: Vec<f64>,
+    schedule: ToleranceSchedule,
+}
+
+/// The runs of one `select`.
+pub struct Outcome {
+    /// The method's run.
+    pub run: Trajectory,
+    /// The baseline's run, with `--compare` or `--plot`.
+    pub baseline: Option<Trajectory>,
+    /// The fitted intercept (0 without `--fit-intercept`).
+    pub intercept: f64,
+}
+
+impl<'a> Search<'a> {
+    /// Bounds `[α_max·10⁻⁴, α_max]` (ridge: up to `α_max·10³`) on every hyperparameter, start
+    /// at `α_max/10`, HOAG tolerances down to `--tol`.
+    fn new(experiment: &Experiment, args: &'a SelectArgs, train: &Dataset) -> Result<Self, Error> {
+        let alpha_max = experiment.alpha_max(train)?;
+        let upper = if experiment.kind == ModelKind::Ridge {
+            alpha_max * 1e3
+        } else {
+            alpha_max
+        };
+        let dim = experiment.dim();
+        let tol = args.data.tol;
+        Ok(Self {
+            args,
+            method: match args.data.method() {
+                MethodKind::Grid | MethodKind::Random => Method::ImplicitForward,
+                kind => gradient_method(kind)?,
+            },
+            options: options(tol),
+            bounds: vec![((alpha_max * 1e-4).ln(), upper.ln()); dim],
+            start: vec![(alpha_max / 10.0).ln(); dim],
+            schedule: ToleranceSchedule {
+                initial: (tol * 1e3).min(1e-4),
+                decay: 0.5,
+                minimum: tol,
+            },
+        })
+    }
+
+    /// Grid search (`points` per axis for one hyperparameter, ⌈√points⌉ for two) or random
+    /// search (`points` draws, and always beyond two hyperparameters).
+    fn zero_order<H: HyperObjective>(
+        &self,
+        objective: &mut H,
+        random: bool,
+        points: usize,
+    ) -> Result<Trajectory, Error> {
+        let (tol, seed) = (self.args.data.tol, self.args.data.seed);
+        Ok(match (random, self.bounds.len()) {
+            (false, 1) => grid_search(objective, &self.bounds, points, tol)?,
+            (false, 2) => {
+                let per_axis = (points as f64).sqrt().ceil() as usize;
+                grid_search(objective, &self.bounds, per_axis, tol)?
+            }
+            _ => random_search(objective, &self.bounds, points, tol, seed)?,
+        })
+    }
+
+    fn points(&self, pass: Pass) -> usize {
+        match pass {
+            Pass::Method => self.args.max_outer,
+            Pass::Baseline if self.bounds.len() == 2 => {
+                ((BASELINE_POINTS as f64).sqrt().ceil() as usize).pow(2)
+            }
+            Pass::Baseline => BASELINE_POINTS,
+        }
+    }
+
+    /// One pass on `objective`, with a progress bar.
+    fn run<H: HyperObjective>(&self, objective: &mut H, pass: Pass) -> Result<Trajectory, Error> {
+        let label = match pass {
+            Pass::Method => "select",
+            Pass::Baseline => "baseline",
+        };
+        let hidden = self.args.data.json;
+        let mut objective = Progress::new(objective, self.points(pass), label, hidden);
+        let (max_steps, schedule, bounds) = (self.args.max_outer, self.schedule, self.bounds[0]);
+        if pass == Pass::Baseline {
+            return self.zero_order(&mut objective, false, BASELINE_POINTS);
+        }
+        Ok(match (self.args.data.method(), self.args.optimizer) {
+            (MethodKind::Grid, _) => self.zero_order(&mut objective, false, max_steps)?,
+            (MethodKind::Random, _) => self.zero_order(&mut objective, true, max_steps)?,
+            (_, OptimizerKind::Gd) => GradientDescent {
+                max_steps,
+                schedule,
+                bounds,
+                ..GradientDescent::default()
+            }
+            .run(&mut objective, &self.start)?,
+            (_, OptimizerKind::Adam) => Adam {
+                max_steps,
+                schedule,
+                bounds,
+                ..Adam::default()
+            }
+            .run(&mut objective, &self.start)?,
+            (_, kind @ (OptimizerKind::LineSearch | OptimizerKind::Lbfgs)) => {
+                let line_search = LineSearch {
+                    max_steps,
+                    schedule,
+                    bounds,
+                    ..LineSearch::default()
+                };
+                if kind == OptimizerKind::Lbfgs {
+                    Lbfgs {
+                        line_search,
+                        ..Lbfgs::default()
+                    }
+                    .run(&mut objective, &self.start)?
+                } else {
+                    line_search.run(&mut objective, &self.start)?
+                }
+            }
+        })
+    }
+
+    /// The method's pass and, with `--compare` or `--plot`, the baseline's, each on a fresh
+    /// objective built by `pass` (so the baseline does not inherit the method's warm starts).
+    fn outcome(
+        &self,
+        intercept: f64,
+        pass: impl Fn(Pass) -> Result<Trajectory, Error>,
+    ) -> Result<Outcome, Error> {
+        let run = pass(Pass::Method)?;
+        let baseline = if self.args.compare || self.args.plot.is_some() {
+            Some(pass(Pass::Baseline)?)
+        } else {
+            None
+        };
+        Ok(Outcome {
+            run,
+            baseline,
+            intercept,
+        })
+    }
+}
+
+/// Builds the objective of `--criterion` for one model and runs the searches.
+fn outcome<P, C>(
+    experiment: &Experiment,
+    args: &SelectArgs,
+    problem: impl Fn(&Dataset) -> Result<P, Error>,
+    criterion: impl Fn(&Dataset) -> Result<C, Error>,
+) -> Result<Outcome, Error>
+where
+    P: InnerProblem + Send,
+    C: Criterion + Sync,
+{
+    match args.criterion {
+        CriterionKind::HeldOut => {
+            let Prepared {
+                train,
+                val,
+                intercept,
+            } = experiment.held_out()?;
+            let search = Search::new(experiment, args, &train)?;
+            search.outcome(intercept, |pass| {
+                let (mut p, c) = (problem(&train)?, criterion(&val)?);
+                let mut objective = Bilevel::new(&mut p, &c, search.method, search.options.clone());
+                search.run(&mut objective, pass)
+            })
+        }
+        CriterionKind::CrossValidation { folds } => {
+            let folds = experiment.folds(folds)?;
+            let search = Search::new(experiment, args, &folds[0].train)?;
+            let intercept = folds.iter().map(|f| f.intercept).sum::<f64>() / folds.len() as f64;
+            search.outcome(intercept, |pass| {
+                let mut problems = Vec::with_capacity(folds.len());
+                let mut criteria = Vec::with_capacity(folds.len());
+                for fold in &folds {
+                    problems.push(problem(&fold.train)?);
+                    criteria.push(criterion(&fold.val)?);
+                }
+                let per_fold = problems
+                    .iter_mut()
+                    .zip(&criteria)
+                    .map(|(p, c)| Bilevel::new(p, c, search.method, search.options.clone()))
+                    .collect();
+                search.run(&mut CrossValidation::new(per_fold)?, pass)
+            })
+        }
+        other => Err(format!("criterion {other} is not available yet").into()),
+    }
+}
+
+/// `hypergrad select`.
+pub fn select(experiment: &Experiment, args: &SelectArgs) -> Result<(), Error> {
+    let outcome = with_model!(experiment.kind, |problem, criterion| outcome(
+        experiment, args, problem, criterion
+    )?);
+    report::select(experiment.kind, args, &outcome);
+    if let Some(path) = &args.plot {
+        Figure {
+            run: &outcome.run,
+            label: report::label(args),
+            grid: outcome.baseline.as_ref(),
+            criterion: args.criterion.to_string(),
+        }
+        .write(path)?;
+    }
+    Ok(())
+}
