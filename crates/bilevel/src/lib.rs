@@ -31,6 +31,7 @@ mod linear;
 mod method;
 pub mod outer;
 mod reverse_unrolled;
+mod sure;
 
 pub use criterion::{Criterion, HeldOutLogistic, HeldOutMse};
 pub use error::BilevelError;
@@ -39,3 +40,4 @@ pub use hypergradient::{
 };
 pub use inner::{iterate_to_fixed_point, InnerProblem};
 pub use method::{Checkpoints, FpadMode, LinearSolver, Method, Options};
+pub use sure::{FdmcSure, Perturbation, Sure};

@@ -126,6 +126,17 @@ impl DataArgs {
     }
 }
 
+impl SelectArgs {
+    /// The method asked for, or the default: grid search for `sure:σ` (its df = |S| jumps
+    /// with the support, which a hypergradient cannot see), otherwise the model's default.
+    pub fn method(&self) -> MethodKind {
+        match (self.data.method, self.criterion) {
+            (None, CriterionKind::Sure { .. }) => MethodKind::Grid,
+            _ => self.data.method(),
+        }
+    }
+}
+
 /// The `--method` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum MethodKind {

@@ -30,7 +30,7 @@ fn alphas(log_alpha: &[f64]) -> String {
 
 /// `method / optimizer` (or the zero-order method alone), for tables and plots.
 pub fn label(args: &SelectArgs) -> String {
-    match args.data.method() {
+    match args.method() {
         m @ (MethodKind::Grid | MethodKind::Random) => name(m),
         m => format!("{} / {}", name(m), name(args.optimizer)),
     }
@@ -58,7 +58,7 @@ pub fn select(kind: ModelKind, args: &SelectArgs, outcome: &Outcome) {
             .map(|s| json!({"log_alpha": s.log_alpha, "value": s.value, "grad_norm": if s.grad_norm.is_nan() { None } else { Some(s.grad_norm) }, "seconds": s.seconds, "inner_iterations": s.inner_iterations}))
             .collect();
         let mut out = json!({
-            "model": name(kind), "method": name(args.data.method()), "optimizer": name(args.optimizer),
+            "model": name(kind), "method": name(args.method()), "optimizer": name(args.optimizer),
             "criterion": args.criterion.to_string(),
             "log_alpha": best.log_alpha, "alpha": best.log_alpha.iter().map(|l| l.exp()).collect::<Vec<_>>(),
             "value": best.value, "evaluations": run.steps.len(), "seconds": seconds(run),

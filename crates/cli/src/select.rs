@@ -13,7 +13,8 @@ use hypergrad::bilevel::outer::{
     Lbfgs, LineSearch, ToleranceSchedule, Trajectory,
 };
 use hypergrad::bilevel::{
-    Checkpoints, Criterion, FpadMode, InnerProblem, LinearSolver, Method, Options,
+    Checkpoints, Criterion, FdmcSure, FpadMode, InnerProblem, LinearSolver, Method, Options,
+    Perturbation, Sure,
 };
 use hypergrad::optim::data::Dataset;
 
@@ -87,7 +88,7 @@ impl<'a> Search<'a> {
         let tol = args.data.tol;
         Ok(Self {
             args,
-            method: match args.data.method() {
+            method: match args.method() {
                 MethodKind::Grid | MethodKind::Random => Method::ImplicitForward,
                 kind => gradient_method(kind)?,
             },
@@ -143,7 +144,7 @@ impl<'a> Search<'a> {
         if pass == Pass::Baseline {
             return self.zero_order(&mut objective, false, BASELINE_POINTS);
         }
-        Ok(match (self.args.data.method(), self.args.optimizer) {
+        Ok(match (self.args.method(), self.args.optimizer) {
             (MethodKind::Grid, _) => self.zero_order(&mut objective, false, max_steps)?,
             (MethodKind::Random, _) => self.zero_order(&mut objective, true, max_steps)?,
             (_, OptimizerKind::Gd) => GradientDescent {
@@ -245,7 +246,63 @@ where
                 search.run(&mut CrossValidation::new(per_fold)?, pass)
             })
         }
-        other => Err(format!("criterion {other} is not available yet").into()),
+        CriterionKind::Sure { sigma } => {
+            if !matches!(experiment.kind, ModelKind::Lasso | ModelKind::Wlasso) {
+                return Err(
+                    "sure:σ uses df = |S|, exact for lasso and wlasso only: use \
+                            fdmc-sure:σ for this model"
+                        .into(),
+                );
+            }
+            if args.method() != MethodKind::Grid && args.method() != MethodKind::Random {
+                eprintln!(
+                    "note: with df = |S| SURE jumps where the support changes and a \
+                     hypergradient sees only its smooth part; fdmc-sure:σ is differentiable"
+                );
+            }
+            let Prepared {
+                train, intercept, ..
+            } = experiment.in_sample()?;
+            let search = Search::new(experiment, args, &train)?;
+            let sure = Sure::new(train.x.clone(), ndarray::ArrayView1::from(&train.y), sigma)?;
+            search.outcome(intercept, |pass| {
+                let mut p = problem(&train)?;
+                let mut objective =
+                    Bilevel::new(&mut p, &sure, search.method, search.options.clone());
+                search.run(&mut objective, pass)
+            })
+        }
+        CriterionKind::FdmcSure { sigma } => {
+            if experiment.kind == ModelKind::Logreg {
+                return Err(
+                    "fdmc-sure:σ assumes Gaussian noise on a regression target: it does \
+                            not apply to logreg"
+                        .into(),
+                );
+            }
+            let Prepared {
+                train, intercept, ..
+            } = experiment.in_sample()?;
+            let search = Search::new(experiment, args, &train)?;
+            let perturbation = Perturbation::gaussian(train.y.len(), sigma, args.data.seed)?;
+            search.outcome(intercept, |pass| {
+                let mut objective = FdmcSure::new(
+                    train.x.clone(),
+                    ndarray::ArrayView1::from(&train.y),
+                    sigma,
+                    &perturbation,
+                    |y| {
+                        problem(&Dataset {
+                            y: y.to_vec(),
+                            ..train.clone()
+                        })
+                    },
+                    search.method,
+                    search.options.clone(),
+                )?;
+                search.run(&mut objective, pass)
+            })
+        }
     }
 }
 

@@ -149,6 +149,29 @@ fn cross_validation_matches_its_grid() {
 }
 
 #[test]
+fn sure_criteria_select_without_validation_data() {
+    // σ ≈ 55 is the residual level of diabetes (held-out MSE ≈ 3 000).
+    let fdmc = json(&hypergrad(&[
+        "select",
+        "--criterion",
+        "fdmc-sure:55",
+        "--fit-intercept",
+        "--compare",
+        "--json",
+    ]));
+    let (best, grid) = (
+        fdmc["value"].as_f64().unwrap(),
+        fdmc["grid"]["value"].as_f64().unwrap(),
+    );
+    // SURE is a risk estimate minus nσ², so negative here: "within 1 %" of the grid's best.
+    assert!(best <= grid + 0.01 * grid.abs(), "{best} vs grid {grid}");
+    // Exact SURE defaults to grid search (its df jumps with the support).
+    let sure = json(&hypergrad(&["select", "--criterion", "sure:55", "--json"]));
+    assert_eq!(sure["method"], "grid");
+    assert!(sure["value"].as_f64().unwrap().is_finite());
+}
+
+#[test]
 fn grad_and_solve_print_the_documented_objects() {
     let g = json(&hypergrad(&["grad", "--alpha", "1.0", "--json"]));
     for key in [
