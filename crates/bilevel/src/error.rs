@@ -29,6 +29,15 @@ pub enum BilevelError {
         /// What it must satisfy.
         reason: &'static str,
     },
+    /// An iterative solve stopped above its tolerance where the result cannot be reported
+    /// with a warning instead.
+    #[error("{what} did not converge (relative residual {residual:e})")]
+    NotConverged {
+        /// Which solve.
+        what: &'static str,
+        /// The relative residual reached.
+        residual: f64,
+    },
     /// The method needs a capability the inner problem does not have.
     #[error("method {method} needs {needs}, which this inner problem does not provide")]
     Unsupported {

@@ -40,4 +40,4 @@ pub use hypergradient::{
 };
 pub use inner::{iterate_to_fixed_point, InnerProblem};
 pub use method::{Checkpoints, FpadMode, LinearSolver, Method, Options};
-pub use sure::{FdmcSure, Perturbation, Sure};
+pub use sure::{FdmcSure, LinearOnSupport, MonteCarloSure, Perturbation, Sure};

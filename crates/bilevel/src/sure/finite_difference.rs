@@ -1,12 +1,9 @@
 //! [`FdmcSure`]: finite-difference Monte-Carlo SURE and its hypergradient, SUGAR.
 
 use super::check_sigma;
-use super::exact::squared_residual;
+use super::term::SureTerm;
 use crate::outer::{HyperEval, HyperObjective};
-use crate::{
-    hypergradient_warm, BilevelError, Criterion, InnerProblem, Method, Options, WarmStart,
-};
-use hypergrad_ad::Scalar;
+use crate::{hypergradient_warm, BilevelError, InnerProblem, Method, Options, WarmStart};
 use hypergrad_optim::{Design, LeastSquares};
 use ndarray::{Array1, ArrayView1};
 use rand::SeedableRng;
@@ -59,33 +56,6 @@ impl Perturbation {
     }
 }
 
-/// One solve's share of FDMC-SURE as a criterion of its coefficients `b`:
-/// `[‖y − Xb‖²] + ⟨Xb, w⟩ + constant`, with `⟨Xb, w⟩ = ⟨b, Xᵀw⟩` precomputed.
-#[derive(Clone, Debug)]
-struct SureTerm {
-    residual: Option<LeastSquares>,
-    linear: Vec<f64>,
-    constant: f64,
-}
-
-impl Criterion for SureTerm {
-    fn dim_x(&self) -> usize {
-        self.linear.len()
-    }
-    fn value<S: Scalar>(&self, x: &[S], _theta: &[S]) -> S {
-        let linear = x
-            .iter()
-            .zip(&self.linear)
-            .fold(S::from_f64(self.constant), |acc, (&b, &v)| {
-                acc + b.scale(S::Real::from_f64(v))
-            });
-        match &self.residual {
-            Some(fit) => squared_residual(fit, x) + linear,
-            None => linear,
-        }
-    }
-}
-
 /// Finite-difference Monte-Carlo SURE as an outer objective of `λ = log α`:
 ///
 /// `SURE_FDMC(λ) = ‖y − μ̂(y)‖² − nσ² + (2σ²/δ)⟨μ̂(y + δz) − μ̂(y), z⟩`, `μ̂ = Xβ̂_λ`.
@@ -135,16 +105,8 @@ impl<P: InnerProblem> FdmcSure<P> {
         design.rmatvec(&w, &mut linear);
         let fit = LeastSquares::new(design, y).map_err(BilevelError::from)?;
         let terms = [
-            SureTerm {
-                residual: Some(fit),
-                linear: linear.iter().map(|v| -v).collect(),
-                constant: -(n as f64) * s2,
-            },
-            SureTerm {
-                residual: None,
-                linear,
-                constant: 0.0,
-            },
+            SureTerm::residual(fit, linear.iter().map(|v| -v).collect(), -(n as f64) * s2),
+            SureTerm::linear(linear),
         ];
         Ok(Self {
             problems,

@@ -9,6 +9,9 @@
 //! un-normalized, as in the seed talks and sparse-ho. Three estimates of df:
 //! - [`Sure`]: the exact `df = |S|` of the Lasso and the weighted Lasso (Zou, Hastie &
 //!   Tibshirani 2007), a criterion like any other;
+//! - [`MonteCarloSure`]: the Monte-Carlo estimate `df ≈ ⟨J_y μ̂ · z, z⟩`, `z ~ N(0, Iₙ)`
+//!   (Ramani et al. 2008), with the Jacobian in `y` computed exactly on the support, for
+//!   least-squares models with ℓ1 / ℓ2 penalties ([`LinearOnSupport`]);
 //! - [`FdmcSure`]: the finite-difference Monte-Carlo estimate
 //!   `df ≈ ⟨μ̂(y + δz) − μ̂(y), z⟩/δ`, `z ~ N(0, Iₙ)` (Ramani et al. 2008; Deledalle et al.
 //!   2014), valid for any model, whose hypergradient is SUGAR: the sum of two ordinary
@@ -16,9 +19,12 @@
 
 mod exact;
 mod finite_difference;
+mod monte_carlo;
+mod term;
 
 pub use exact::Sure;
 pub use finite_difference::{FdmcSure, Perturbation};
+pub use monte_carlo::{LinearOnSupport, MonteCarloSure};
 
 use crate::BilevelError;
 
