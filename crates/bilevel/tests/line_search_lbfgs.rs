@@ -45,10 +45,13 @@ impl HyperObjective for Rosenbrock {
 }
 
 fn line_search(max_steps: usize, bounds: (f64, f64), grad_tol: f64) -> LineSearch {
+    // Smooth analytic objectives: run to the gradient tolerance, so the value and step
+    // tolerances (meant for non-smooth criteria) are off.
     LineSearch {
         max_steps,
         grad_tol,
         value_tol: 0.0,
+        step_tol: 0.0,
         schedule: ToleranceSchedule::constant(1e-8),
         bounds,
         ..LineSearch::default()
@@ -290,5 +293,65 @@ fn line_search_doubles_the_last_accepted_step_and_halves_on_failure() {
     assert_eq!(l.len(), expected.len());
     for (a, e) in l.iter().zip(expected) {
         assert!((a - e).abs() < 1e-12, "{l:?}");
+    }
+}
+
+/// `h(λ) = |λ − 1| + 0.1·λ²`-like kink: `h = 2|λ − 1| + (λ − 1)/2`, minimum at 1 where the
+/// gradient jumps from −1.5 to 2.5 (a support change in a Lasso criterion looks like this).
+struct Kink;
+
+impl HyperObjective for Kink {
+    fn dim(&self) -> usize {
+        1
+    }
+    fn evaluate(&mut self, l: &[f64], _tol: f64) -> Result<HyperEval, BilevelError> {
+        let d = l[0] - 1.0;
+        Ok(HyperEval {
+            value: 2.0 * d.abs() + 0.5 * d,
+            grad: vec![2.0 * d.signum() + 0.5],
+            inner_iterations: 1,
+        })
+    }
+}
+
+#[test]
+fn the_step_tolerance_ends_the_search_at_a_kink() {
+    let lbfgs = |ls: LineSearch| {
+        Lbfgs {
+            line_search: ls,
+            ..Lbfgs::default()
+        }
+        .run(&mut Kink, &[3.0])
+        .unwrap()
+    };
+    let steepest = |ls: LineSearch| ls.run(&mut Kink, &[3.0]).unwrap();
+    let off = || LineSearch {
+        step_tol: 0.0,
+        ..LineSearch::default()
+    };
+    for (name, run) in [
+        ("lbfgs", &lbfgs as &dyn Fn(LineSearch) -> Trajectory),
+        ("steepest", &steepest),
+    ] {
+        // The gradient never vanishes: the search ends when its trial steps shrink below
+        // step_tol, within step_tol of the kink.
+        let stopped = run(LineSearch::default());
+        assert_eq!(
+            stopped.stop,
+            OuterStop::StepTolerance,
+            "{name}: {stopped:?}"
+        );
+        assert!(
+            (stopped.best().log_alpha[0] - 1.0).abs() < 1e-3,
+            "{name}: {stopped:?}"
+        );
+        // Without it the halvings run out instead, no sooner.
+        let exhausted = run(off());
+        assert_eq!(
+            exhausted.stop,
+            OuterStop::LineSearch,
+            "{name}: {exhausted:?}"
+        );
+        assert!(exhausted.steps.len() >= stopped.steps.len(), "{name}");
     }
 }

@@ -62,6 +62,9 @@ impl Lbfgs {
     }
 }
 
+/// The largest change of any `log α` at the first trial of an iteration (a factor e² on α).
+const MAX_LOG_STEP: f64 = 2.0;
+
 /// A curvature pair `(s, y, ρ = 1/sᵀy)`.
 struct Pair {
     s: Vec<f64>,
@@ -111,7 +114,11 @@ impl SearchDirection for QuasiNewton {
                 .for_each(|(d, _)| *d = 0.0);
             let slope = dot(grad, &d);
             if slope < 0.0 && d.iter().all(|v| v.is_finite()) {
-                return (d, 1.0);
+                // The unit step, capped so that no log-hyperparameter moves by more than
+                // MAX_LOG_STEP on the first trial: on a non-smooth criterion a poor curvature
+                // pair can otherwise send the step across the whole box.
+                let largest = d.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+                return (d, (MAX_LOG_STEP / largest).min(1.0));
             }
             self.pairs.clear();
         }

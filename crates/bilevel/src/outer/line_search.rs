@@ -20,7 +20,8 @@ use crate::BilevelError;
 /// outward are held fixed. Every trial is an evaluation, recorded in the trajectory and counted
 /// in `max_steps`. Stops: the projected gradient `‖P(λ − g) − λ‖ ≤ grad_tol` (`= ‖g‖` in the
 /// interior); an accepted step changing `h` by at most `value_tol·|h|`; no sufficient decrease
-/// after `max_halvings` halvings ([`OuterStop::LineSearch`]); `max_steps` evaluations. The
+/// after `max_halvings` halvings ([`OuterStop::LineSearch`]); a trial step below `step_tol` in
+/// every `log α` ([`OuterStop::StepTolerance`]); `max_steps` evaluations. The
 /// inner tolerance of outer iteration `k` (all its trials) is `schedule.at(k)`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LineSearch {
@@ -38,6 +39,10 @@ pub struct LineSearch {
     pub sufficient_decrease: f64,
     /// Halvings of the trial step at most per iteration.
     pub max_halvings: usize,
+    /// Stop when a trial would move every `log α` by less than `step_tol`
+    /// ([`OuterStop::StepTolerance`]): finer than any grid, and below it a non-smooth `h` (a
+    /// kink where the support changes) only makes the search fail halving after halving.
+    pub step_tol: f64,
 }
 
 impl Default for LineSearch {
@@ -50,6 +55,7 @@ impl Default for LineSearch {
             bounds: (-30.0, 30.0),
             sufficient_decrease: 1e-4,
             max_halvings: 10,
+            step_tol: 1e-3,
         }
     }
 }
@@ -112,6 +118,8 @@ enum Search {
     Insufficient,
     /// The evaluation budget ran out.
     Budget,
+    /// The trial step fell below `step_tol`.
+    Stalled,
 }
 
 impl LineSearch {
@@ -180,6 +188,7 @@ impl LineSearch {
                 Search::Insufficient if rule.reset() => {}
                 Search::Insufficient => return Ok(recorder.finish(OuterStop::LineSearch)),
                 Search::Budget => break,
+                Search::Stalled => return Ok(recorder.finish(OuterStop::StepTolerance)),
             }
         }
         Ok(recorder.finish(OuterStop::MaxSteps))
@@ -204,6 +213,10 @@ impl LineSearch {
                 .map(|(l, d)| l + step * d)
                 .collect();
             clip(&mut trial, self.bounds);
+            let moved = (trial.iter().zip(lambda)).fold(0.0_f64, |m, (a, l)| m.max((a - l).abs()));
+            if moved < self.step_tol {
+                return Ok(Search::Stalled);
+            }
             let slope: f64 = (eval.grad.iter().zip(&trial).zip(lambda))
                 .map(|((g, a), l)| g * (a - l))
                 .sum();

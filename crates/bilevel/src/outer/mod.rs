@@ -174,6 +174,8 @@ pub enum OuterStop {
     /// The backtracking line search found no sufficient decrease within its halvings (`h` is
     /// flat or noisy at the inner tolerance along the direction).
     LineSearch,
+    /// The line search's trial step fell below its `step_tol` in every coordinate.
+    StepTolerance,
 }
 
 /// The record of an outer run: every evaluation, the best one and why it stopped.
