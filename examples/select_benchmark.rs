@@ -24,6 +24,11 @@
 //!   whose cold hypergradient takes more than `HYPERGRAD_SELECT_SKIP_SECONDS` (default 10 s) is
 //!   skipped and reported with that time.
 //!
+//! - Timing: every run (grid, cold hypergradient, each optimizer) is repeated
+//!   `HYPERGRAD_SELECT_REPEATS` times (default 5) from cold warm starts; the runs are
+//!   deterministic (checked: same values at every evaluation), and each reported time is the
+//!   median over the repeats, evaluation by evaluation.
+//!
 //! Run: `cargo run --release --example select_benchmark` (the issue's problem). A smaller
 //! problem for a quick look: `cargo run --release --example select_benchmark -- 1000 4000`
 //! (n p; the same 0.5 % density, validation n/5 rows).
@@ -104,11 +109,40 @@ fn size() -> Result<(usize, usize), String> {
     }
 }
 
-fn skip_seconds() -> f64 {
-    std::env::var("HYPERGRAD_SELECT_SKIP_SECONDS")
+/// A positive number from the environment variable `name`, or `default`.
+fn env_number<T: std::str::FromStr + PartialOrd + Default>(name: &str, default: T) -> T {
+    std::env::var(name)
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(10.0)
+        .filter(|v| *v > T::default())
+        .unwrap_or(default)
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// Runs `f` `repeats` times (at least once) and returns the first trajectory with the median
+/// time of every evaluation over the runs, and whether all runs evaluated the same values.
+fn repeated<E>(
+    repeats: usize,
+    mut f: impl FnMut() -> Result<Trajectory, E>,
+) -> Result<(Trajectory, bool), E> {
+    let mut first = f()?;
+    let mut runs = Vec::with_capacity(repeats.saturating_sub(1));
+    for _ in 1..repeats {
+        runs.push(f()?);
+    }
+    let values = |t: &Trajectory| t.steps.iter().map(|s| s.value).collect::<Vec<_>>();
+    let deterministic = runs.iter().all(|r| values(r) == values(&first));
+    if deterministic {
+        for (k, step) in first.steps.iter_mut().enumerate() {
+            let times = runs.iter().map(|r| r.steps[k].seconds);
+            step.seconds = median(times.chain([step.seconds]).collect());
+        }
+    }
+    Ok((first, deterministic))
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -128,8 +162,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
          (grid; floor of the HOAG schedule 1e-4·0.5ᵏ of every method); Jacobian tolerance 1e-8\n"
     );
 
-    let mut grid_objective = Bilevel::new(&mut lasso, &criterion, Method::OneStep, options());
-    let grid = grid_search(&mut grid_objective, &[bounds], GRID_POINTS, INNER_TOL)?;
+    let repeats = env_number("HYPERGRAD_SELECT_REPEATS", 5);
+    let skip_seconds = env_number("HYPERGRAD_SELECT_SKIP_SECONDS", 10.0);
+    let (grid, grid_deterministic) = repeated(repeats, || {
+        let mut objective = Bilevel::new(&mut lasso, &criterion, Method::OneStep, options());
+        grid_search(&mut objective, &[bounds], GRID_POINTS, INNER_TOL)
+    })?;
+    if !grid_deterministic {
+        println!("warning: the grid's values differ between repeats; times of the first run");
+    }
     let baseline = Baseline {
         value: grid.best().value,
         seconds: grid.steps.last().map_or(0.0, |s| s.seconds),
@@ -172,34 +213,45 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ];
     println!(
         "| method | optimizer | 1 hypergradient (cold) | reached at eval | time to reach | \
-         inner sweeps to reach | evaluations | final h | best h (α/α_max) | check h at tol 1e-8 \
-         | time / grid | stop, warnings |"
+         inner sweeps to reach | evaluations | final h | final ‖∇h‖ | best h (α/α_max) | \
+         h(reached λ) at tol 1e-8, cold | time / grid | stop, warnings |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let start = [(alpha_max / 10.0).ln()];
     for (method, optimizer) in rows {
         let label = format!("| {} | {} |", method.name(), optimizer.name());
-        let cold = Instant::now();
-        let probe = hypergradient(&mut lasso, &criterion, &start, &method, &options());
-        let cold = cold.elapsed().as_secs_f64();
+        let mut cold = Vec::with_capacity(repeats);
+        let mut probe = Ok(());
+        for _ in 0..repeats {
+            let clock = Instant::now();
+            probe = hypergradient(&mut lasso, &criterion, &start, &method, &options()).map(drop);
+            cold.push(clock.elapsed().as_secs_f64());
+            if probe.is_err() || clock.elapsed().as_secs_f64() > skip_seconds {
+                break;
+            }
+        }
+        let cold = median(cold);
         if let Err(e) = probe {
-            println!("{label} error: {e} | | | | | | | | | failed |");
+            println!("{label} error: {e} |{}failed |", " |".repeat(10));
             continue;
         }
-        if cold > skip_seconds() {
+        if cold > skip_seconds {
             println!(
-                "{label} {cold:.3} s | skipped | | | | | | | | skipped: one hypergradient > {} s |",
-                skip_seconds()
+                "{label} {cold:.4} s | skipped |{}skipped: one hypergradient > {skip_seconds} s |",
+                " |".repeat(9)
             );
             continue;
         }
-        let run = {
+        let run = repeated(repeats, || {
             let mut objective = Bilevel::new(&mut lasso, &criterion, method, options());
             run_optimizer(optimizer, &mut objective, &start, bounds)
-        };
+        });
         match run {
-            Err(e) => println!("{label} {cold:.3} s | error: {e} | | | | | | | | failed |"),
-            Ok(run) => {
+            Err(e) => println!(
+                "{label} {cold:.4} s | error: {e} |{}failed |",
+                " |".repeat(9)
+            ),
+            Ok((run, deterministic)) => {
                 let row = report(&run, &baseline, alpha_max);
                 let lambda = &run.steps[row.reached.unwrap_or(run.best)].log_alpha;
                 let check = hypergradient(&mut lasso, &criterion, lambda, &method, &options());
@@ -210,9 +262,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     ),
                     Err(e) => ("error".into(), e.to_string()),
                 };
+                let note = if deterministic {
+                    ""
+                } else {
+                    ", values differ between repeats (times of the first run)"
+                };
                 println!(
-                    "{label} {cold:.3} s | {} | {} | {} | {} | {} | {} | {check} | {} | {:?}, {warnings} |",
-                    row.reached_at, row.time, row.sweeps, run.steps.len(), row.last, row.best, row.ratio, run.stop
+                    "{label} {cold:.4} s | {} | {} | {} | {} | {} | {} | {} | {check} | {} | \
+                     {:?}, {warnings}{note} |",
+                    row.reached_at,
+                    row.time,
+                    row.sweeps,
+                    run.steps.len(),
+                    row.last,
+                    row.last_grad,
+                    row.best,
+                    row.ratio,
+                    run.stop
                 );
             }
         }
@@ -254,6 +320,7 @@ struct Row {
     time: String,
     sweeps: String,
     last: String,
+    last_grad: String,
     best: String,
     ratio: String,
 }
@@ -270,15 +337,17 @@ fn report(run: &Trajectory, baseline: &Baseline, alpha_max: f64) -> Row {
     );
     let last = run.steps.last().expect("a run has at least one evaluation");
     let last_value = format!("{:.6}", last.value);
+    let last_grad = format!("{:.3e}", last.grad_norm);
     match reached {
         Some(k) => {
             let step = &run.steps[k];
             Row {
                 reached,
                 reached_at: (k + 1).to_string(),
-                time: format!("{:.3} s", step.seconds),
+                time: format!("{:.4} s", step.seconds),
                 sweeps: step.inner_iterations.to_string(),
                 last: last_value,
+                last_grad,
                 best,
                 ratio: format!("{:.3}", step.seconds / baseline.seconds),
             }
@@ -286,9 +355,10 @@ fn report(run: &Trajectory, baseline: &Baseline, alpha_max: f64) -> Row {
         None => Row {
             reached,
             reached_at: "not reached".into(),
-            time: format!("({:.3} s total)", last.seconds),
+            time: format!("({:.4} s total)", last.seconds),
             sweeps: format!("({} total)", last.inner_iterations),
             last: last_value,
+            last_grad,
             best,
             ratio: format!("({:.3} total)", last.seconds / baseline.seconds),
         },
