@@ -36,89 +36,18 @@
 //! problem for a quick look: `cargo run --release --example select_benchmark -- 1000 4000`
 //! (n p; the same 0.5 % density, validation n/5 rows).
 
-#[path = "../benches/common/mod.rs"]
+#[path = "../../benches/common/mod.rs"]
 mod common;
+mod race;
 
-use hypergrad::bilevel::outer::{
-    grid_search, Bilevel, GradientDescent, HyperEval, HyperObjective, Lbfgs, LineSearch,
-    ToleranceSchedule, Trajectory,
-};
-use hypergrad::bilevel::{
-    hypergradient, BilevelError, Checkpoints, Criterion, FpadMode, HeldOutMse, InnerProblem,
-    LinearSolver, Method, Options,
-};
+use hypergrad::bilevel::outer::Trajectory;
+use hypergrad::bilevel::{hypergradient, Checkpoints, FpadMode, HeldOutMse, LinearSolver, Method};
 use hypergrad::optim::Lasso;
+use race::{
+    cold_hypergradient, deterministic, median, options, rounds, seconds_at, totals, Contender,
+    GRID_POINTS, GRID_RATIO, INNER_TOL, REACH_MARGIN,
+};
 use std::time::Instant;
-
-/// Grid points (the 30).
-const GRID_POINTS: usize = 30;
-/// The grid spans [α_max·GRID_RATIO, α_max].
-const GRID_RATIO: f64 = 1e-3;
-/// The grid's inner tolerance, and the floor of every method's schedule.
-const INNER_TOL: f64 = 1e-8;
-/// "Reached" means within this relative margin of the grid's best value.
-const REACH_MARGIN: f64 = 1e-3;
-
-/// The outer optimizer of a row.
-#[derive(Clone, Copy)]
-enum Optimizer {
-    GradientDescent,
-    Lbfgs,
-}
-
-impl Optimizer {
-    fn name(self) -> &'static str {
-        match self {
-            Optimizer::GradientDescent => "gradient descent",
-            Optimizer::Lbfgs => "L-BFGS",
-        }
-    }
-}
-
-/// The HOAG schedule of every run: 1e-4 halved per outer step, floored at the grid's tolerance.
-fn schedule() -> ToleranceSchedule {
-    ToleranceSchedule {
-        minimum: INNER_TOL,
-        ..ToleranceSchedule::default()
-    }
-}
-
-fn options() -> Options {
-    Options {
-        inner_tol: INNER_TOL,
-        jacobian_tol: 1e-8,
-        ..Options::default()
-    }
-}
-
-/// `h(λ) = C(x*(λ))` by the inner solve alone, warm-started from the previous solution: the
-/// cheapest possible grid evaluation. (`Bilevel::value` also computes a one-step derivative at
-/// the same solution, which a grid does not need; both grids are timed.)
-struct ValuesOnly<'a> {
-    lasso: &'a mut Lasso,
-    criterion: &'a HeldOutMse,
-    warm: Option<Vec<f64>>,
-}
-
-impl HyperObjective for ValuesOnly<'_> {
-    fn dim(&self) -> usize {
-        1
-    }
-    /// The value only: `grad` is left empty (zero-order use).
-    fn evaluate(&mut self, log_alpha: &[f64], inner_tol: f64) -> Result<HyperEval, BilevelError> {
-        let max_iter = options().inner_max_iter;
-        let solution = self
-            .lasso
-            .solve(log_alpha, self.warm.as_deref(), inner_tol, max_iter)?;
-        let value = self.criterion.value(&solution.x, log_alpha);
-        self.warm = Some(solution.x);
-        Ok(HyperEval {
-            value,
-            grad: Vec::new(),
-            inner_iterations: solution.report.iterations,
-        })
-    }
-}
 
 /// Problem size from the command line (`n p`), by default the 5000 × 20000.
 fn size() -> Result<(usize, usize), String> {
@@ -144,92 +73,6 @@ fn env_number<T: std::str::FromStr + PartialOrd + Default>(name: &str, default: 
         .and_then(|s| s.parse().ok())
         .filter(|v| *v > T::default())
         .unwrap_or(default)
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
-/// One line of the race: a grid or an optimizer driven by a hypergradient method.
-#[derive(Clone, Copy)]
-enum Contender {
-    /// The grid by inner solves alone (the baseline).
-    ValuesGrid,
-    /// The same grid through `Bilevel::value` (one-step).
-    BilevelGrid,
-    /// An outer optimizer on the hypergradients of a method.
-    Descent(Method, Optimizer),
-}
-
-impl Contender {
-    /// One run from cold warm starts.
-    fn run(
-        self,
-        lasso: &mut Lasso,
-        criterion: &HeldOutMse,
-        bounds: (f64, f64),
-        start: &[f64],
-    ) -> Result<Trajectory, BilevelError> {
-        match self {
-            Contender::ValuesGrid => {
-                let mut objective = ValuesOnly {
-                    lasso,
-                    criterion,
-                    warm: None,
-                };
-                grid_search(&mut objective, &[bounds], GRID_POINTS, INNER_TOL)
-            }
-            Contender::BilevelGrid => {
-                let mut objective = Bilevel::new(lasso, criterion, Method::OneStep, options());
-                grid_search(&mut objective, &[bounds], GRID_POINTS, INNER_TOL)
-            }
-            Contender::Descent(method, optimizer) => {
-                let mut objective = Bilevel::new(lasso, criterion, method, options());
-                match optimizer {
-                    Optimizer::GradientDescent => GradientDescent {
-                        schedule: schedule(),
-                        bounds,
-                        ..GradientDescent::default()
-                    }
-                    .run(&mut objective, start),
-                    Optimizer::Lbfgs => Lbfgs {
-                        line_search: LineSearch {
-                            max_steps: 30,
-                            schedule: schedule(),
-                            bounds,
-                            ..LineSearch::default()
-                        },
-                        ..Lbfgs::default()
-                    }
-                    .run(&mut objective, start),
-                }
-            }
-        }
-    }
-}
-
-/// The runs of one contender over the rounds (all rounds, or the error that stopped it).
-type Runs = Result<Vec<Trajectory>, BilevelError>;
-
-/// Seconds at evaluation `k` in each round that has it.
-fn seconds_at(runs: &[Trajectory], k: usize) -> Vec<f64> {
-    runs.iter()
-        .filter_map(|r| r.steps.get(k).map(|s| s.seconds))
-        .collect()
-}
-
-/// Whether every round evaluated the same values as the first.
-fn deterministic(runs: &[Trajectory]) -> bool {
-    let values = |t: &Trajectory| t.steps.iter().map(|s| s.value).collect::<Vec<_>>();
-    runs.iter().all(|r| values(r) == values(&runs[0]))
-}
-
-/// The total seconds of each round of a grid.
-fn totals(runs: &[Trajectory]) -> Vec<f64> {
-    runs.iter()
-        .map(|r| r.steps.last().map_or(0.0, |s| s.seconds))
-        .collect()
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -271,28 +114,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut contenders = vec![Contender::ValuesGrid, Contender::BilevelGrid];
     let mut cold = Vec::new();
     let descents = methods
-        .iter()
-        .map(|&m| (m, Optimizer::GradientDescent))
-        .chain([(Method::ImplicitForward, Optimizer::Lbfgs)]);
-    for (method, optimizer) in descents {
-        let seconds = cold_hypergradient(&mut lasso, &criterion, &start, method, repeats);
+        .map(Contender::GradientDescent)
+        .into_iter()
+        .chain([Contender::Lbfgs(Method::ImplicitForward)]);
+    for descent in descents {
+        let seconds = cold_hypergradient(&mut lasso, &criterion, &start, descent.method(), repeats);
         if matches!(seconds, Ok(s) if s <= skip_seconds) {
-            contenders.push(Contender::Descent(method, optimizer));
+            contenders.push(descent);
         }
-        cold.push(((method, optimizer), seconds));
+        cold.push((descent, seconds));
     }
 
-    let mut runs: Vec<Runs> = contenders.iter().map(|_| Ok(Vec::new())).collect();
-    for _ in 0..repeats {
-        for (contender, runs) in contenders.iter().zip(&mut runs) {
-            if let Ok(done) = runs {
-                match contender.run(&mut lasso, &criterion, bounds, &start) {
-                    Ok(trajectory) => done.push(trajectory),
-                    Err(e) => *runs = Err(e),
-                }
-            }
-        }
-    }
+    let runs = rounds(&contenders, repeats, &mut lasso, &criterion, bounds, &start);
     let mut runs = runs.into_iter();
     let (grid, bilevel_grid) = (runs.next().unwrap()?, runs.next().unwrap()?);
     let grid_best = grid[0].best();
@@ -340,8 +173,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         grid_seconds: &grid_seconds,
         alpha_max,
     };
-    for ((method, optimizer), seconds) in cold {
-        let label = format!("| {} | {} |", method.name(), optimizer.name());
+    for (descent, seconds) in cold {
+        let label = descent.label();
         match seconds {
             Err(e) => println!("{label} error: {e} |{}failed |", " |".repeat(10)),
             Ok(s) if s > skip_seconds => println!(
@@ -351,7 +184,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Ok(s) => match runs.next().expect("one run list per contender") {
                 Err(e) => println!("{label} {s:.4} s | error: {e} |{}failed |", " |".repeat(9)),
                 Ok(runs) => {
-                    let cells = row(&runs, &context, &mut lasso, &criterion, method);
+                    let cells = row(&runs, &context, &mut lasso, &criterion, descent.method());
                     println!("{label} {s:.4} s | {cells} |");
                 }
             },
@@ -359,27 +192,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("\nwall time {:.1} s", wall.elapsed().as_secs_f64());
     Ok(())
-}
-
-/// The median time of a cold hypergradient at `start` over `repeats` calls (fewer if a call is
-/// slow), or the error the first call raised.
-fn cold_hypergradient(
-    lasso: &mut Lasso,
-    criterion: &HeldOutMse,
-    start: &[f64],
-    method: Method,
-    repeats: usize,
-) -> Result<f64, BilevelError> {
-    let mut seconds = Vec::with_capacity(repeats);
-    for _ in 0..repeats {
-        let clock = Instant::now();
-        hypergradient(lasso, criterion, start, &method, &options())?;
-        seconds.push(clock.elapsed().as_secs_f64());
-        if seconds.iter().sum::<f64>() > 1.0 {
-            break;
-        }
-    }
-    Ok(median(seconds))
 }
 
 /// What every row is measured against.
