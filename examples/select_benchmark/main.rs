@@ -52,8 +52,9 @@
 //!
 //! Forward and reverse unrolling end with ‖∇h‖ = 0 exactly (stop "GradientTolerance"): once the
 //! warm start already meets the inner tolerance, zero iterations are unrolled and the Jacobian
-//! is returned as 0 without a warning. L-BFGS spends its last 20 evaluations on line-search
-//! trials whose warm-started inner solve needs no sweep (h unchanged), so it stops at its budget.
+//! is returned as 0 without a warning. L-BFGS spends its last 9 evaluations on line-search
+//! trials whose warm-started inner solve needs no sweep (h and ∇h unchanged), so it stops at its
+//! budget of 30 instead of on a tolerance.
 
 #[path = "../../benches/common/mod.rs"]
 mod common;
