@@ -1,0 +1,280 @@
+//! Hyperparameter selection race (issue 8): time for each hypergradient method, driven by
+//! gradient descent, to reach the optimum of a 30-point grid search of α, on the sparse Lasso of
+//! the `lasso` bench.
+//!
+//! Problem: the sparse 5000 × 20000 design of `benches/lasso.rs` (25 Gaussian non-zeros per
+//! column, 0.5 % density, seed 2025), `y = Xβ* + 0.1·ε` with β* of 20 non-zeros; the criterion
+//! is the held-out MSE `‖y_val − X_val β̂(α)‖²/n_val` on a validation set drawn the same way from
+//! the same β* (the one of `benches/hypergradient.rs`: 1000 × 20000, 5 per column, seed 8).
+//!
+//! - Grid: 30 log-spaced α from α_max down to α_max·1e-3 (the lasso bench itself only visits
+//!   α_max/10 and α_max/100; 1e-3 is the range of the issue), largest α first, each inner solve
+//!   warm-started from the previous one, inner tolerance 1e-8 (relative duality gap). Its best
+//!   value is `h_grid`; its time is the whole grid. The baseline grid computes values only (inner
+//!   solve + criterion); the same grid through `Bilevel` (`grid_search` on a `Bilevel`, whose
+//!   `value` also computes a one-step derivative it then drops) is timed beside it.
+//! - Each method: `GradientDescent` (adaptive step, at most 30 evaluations) from α_max/10 inside
+//!   the grid's box, with the HOAG schedule `tol_k = max(1e-4·0.5ᵏ, 1e-8)`, the same for every
+//!   method, so every run ends at the grid's tolerance. Jacobian tolerance 1e-8 (relative
+//!   residual), as in the `hypergradient` bench. One extra row runs L-BFGS (implicit-forward,
+//!   at most 30 evaluations, trials included).
+//! - "Reached" is the first evaluation with `h ≤ h_grid·(1 + 1e-3)`; the time and inner sweeps
+//!   are counted up to and including it. Because early evaluations use a loose inner tolerance,
+//!   the λ of that evaluation (or of the best one) is re-evaluated afterwards, untimed, from a
+//!   cold start at tolerance 1e-8 with the same method: the "check" column, and the warnings
+//!   (inner or Jacobian iterations capped, degenerate support) that this evaluation raises.
+//! - One cold hypergradient at the start is timed first ("1 hypergradient"); a method whose cold
+//!   hypergradient takes more than `HYPERGRAD_SELECT_SKIP_SECONDS` (default 10 s) is skipped
+//!   and reported with that time.
+//! - Timing: `HYPERGRAD_SELECT_REPEATS` rounds (default 9); each round runs both grids and every
+//!   method once from cold warm starts, so that a method and the grid it is compared with run
+//!   under the same machine load. The runs are deterministic (checked: same values at every
+//!   evaluation in every round). Reported times are medians over the rounds; "time / grid" is
+//!   the median over the rounds of the ratio within a round.
+//!
+//! Run: `cargo run --release --example select_benchmark` (the issue's problem). A smaller
+//! problem for a quick look: `cargo run --release --example select_benchmark -- 1000 4000`
+//! (n p; the same 0.5 % density, validation n/5 rows).
+//!
+//! Measured (2-core machine shared with other builds, 9 rounds, wall time 58 s): the grid's best
+//! is h = 0.010283 at α = α_max·2.59e-3 (30 evaluations, 220 sweeps, 0.136 s; the same grid
+//! through `Bilevel` 0.185 s, 1.35×); the continuous optimum is h = 0.010279 at α_max·2.75e-3.
+//!
+//! | method           | optimizer        | reached at eval | time to reach | sweeps | time / grid |
+//! | ---------------- | ---------------- | --------------- | ------------- | ------ | ----------- |
+//! | implicit-forward | gradient descent | 12              | 0.056 s       | 54     | 0.41        |
+//! | implicit         | gradient descent | 12              | 0.059 s       | 54     | 0.44        |
+//! | forward          | gradient descent | 12              | 0.094 s       | 54     | 0.70        |
+//! | fpad             | gradient descent | 12              | 0.150 s       | 54     | 1.10        |
+//! | one-step         | gradient descent | 13              | 0.059 s       | 58     | 0.44        |
+//! | reverse          | gradient descent | 12              | 2.07 s        | 54     | 15.3        |
+//! | implicit-forward | L-BFGS           | 10              | 0.043 s       | 43     | 0.31        |
+//!
+//! Forward and reverse unrolling end with ‖∇h‖ = 0 exactly (stop "GradientTolerance"): once the
+//! warm start already meets the inner tolerance, zero iterations are unrolled and the Jacobian
+//! is returned as 0 without a warning. L-BFGS spends its last 9 evaluations on line-search
+//! trials whose warm-started inner solve needs no sweep (h and ∇h unchanged), so it stops at its
+//! budget of 30 instead of on a tolerance.
+
+#[path = "../../benches/common/mod.rs"]
+mod common;
+mod race;
+
+use hypergrad::bilevel::outer::Trajectory;
+use hypergrad::bilevel::{hypergradient, Checkpoints, FpadMode, HeldOutMse, LinearSolver, Method};
+use hypergrad::optim::Lasso;
+use race::{
+    cold_hypergradient, deterministic, median, options, rounds, seconds_at, totals, Contender,
+    GRID_POINTS, GRID_RATIO, INNER_TOL, REACH_MARGIN,
+};
+use std::time::Instant;
+
+/// Problem size from the command line (`n p`), by default the issue's 5000 × 20000.
+fn size() -> Result<(usize, usize), String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.as_slice() {
+        [] => Ok((5000, 20000)),
+        [n, p] => {
+            let parse = |s: &String| s.parse::<usize>().map_err(|e| format!("{s}: {e}"));
+            let (n, p) = (parse(n)?, parse(p)?);
+            if n < 200 || p < 20 {
+                return Err(format!("need n ≥ 200 and p ≥ 20, got {n} × {p}"));
+            }
+            Ok((n, p))
+        }
+        _ => Err("usage: select_benchmark [n p]".into()),
+    }
+}
+
+/// A positive number from the environment variable `name`, or `default`.
+fn env_number<T: std::str::FromStr + PartialOrd + Default>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|v| *v > T::default())
+        .unwrap_or(default)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let wall = Instant::now();
+    let (n, p) = size()?;
+    // 0.5 % density as in the lasso bench (25 per column at n = 5000).
+    let (design, y) = common::sparse_problem(n, p, (n / 200).max(1), 2025);
+    let n_val = n / 5;
+    let (design_val, y_val) = common::sparse_problem(n_val, p, (n_val / 200).max(1), 8);
+    let mut lasso = Lasso::new(design, y.view(), 1.0)?;
+    let criterion = HeldOutMse::new(design_val, y_val.view())?;
+    let alpha_max = lasso.alpha_max();
+    let bounds = ((alpha_max * GRID_RATIO).ln(), alpha_max.ln());
+    let start = [(alpha_max / 10.0).ln()];
+    let repeats = env_number("HYPERGRAD_SELECT_REPEATS", 9);
+    let skip_seconds = env_number("HYPERGRAD_SELECT_SKIP_SECONDS", 10.0);
+    println!(
+        "sparse {n} × {p} Lasso, validation {n_val} × {p}; α_max = {alpha_max:.6e}; grid of \
+         {GRID_POINTS} α in [α_max·{GRID_RATIO:e}, α_max]; inner tolerance {INNER_TOL:e} \
+         (grid; floor of the HOAG schedule 1e-4·0.5ᵏ of every method); Jacobian tolerance 1e-8; \
+         start α_max/10; {repeats} rounds\n"
+    );
+
+    let methods = [
+        Method::ImplicitForward,
+        Method::Implicit {
+            linear_solver: LinearSolver::Bicgstab,
+        },
+        Method::ForwardUnrolled,
+        Method::Fpad {
+            mode: FpadMode::Forward,
+        },
+        Method::OneStep,
+        Method::ReverseUnrolled {
+            truncate: None,
+            checkpoints: Checkpoints::Uniform,
+        },
+    ];
+    let mut contenders = vec![Contender::ValuesGrid, Contender::BilevelGrid];
+    let mut cold = Vec::new();
+    let descents = methods
+        .map(Contender::GradientDescent)
+        .into_iter()
+        .chain([Contender::Lbfgs(Method::ImplicitForward)]);
+    for descent in descents {
+        let seconds = cold_hypergradient(&mut lasso, &criterion, &start, descent.method(), repeats);
+        if matches!(seconds, Ok(s) if s <= skip_seconds) {
+            contenders.push(descent);
+        }
+        cold.push((descent, seconds));
+    }
+
+    let runs = rounds(&contenders, repeats, &mut lasso, &criterion, bounds, &start);
+    let mut runs = runs.into_iter();
+    let (grid, bilevel_grid) = (runs.next().unwrap()?, runs.next().unwrap()?);
+    let grid_best = grid[0].best();
+    let grid_seconds = totals(&grid);
+    let bilevel_seconds = median(totals(&bilevel_grid));
+    let same = grid[0]
+        .steps
+        .iter()
+        .zip(&bilevel_grid[0].steps)
+        .all(|(a, b)| a.value == b.value);
+    let target = grid_best.value * (1.0 + REACH_MARGIN);
+    println!(
+        "grid (values only): best h = {:.6} at α = α_max·{:.4e}; {} evaluations, {} inner \
+         sweeps, {:.4} s; target h ≤ {target:.6}{}",
+        grid_best.value,
+        grid_best.log_alpha[0].exp() / alpha_max,
+        grid[0].steps.len(),
+        grid[0].steps.last().map_or(0, |s| s.inner_iterations),
+        median(grid_seconds.clone()),
+        if deterministic(&grid) && deterministic(&bilevel_grid) {
+            ""
+        } else {
+            " (WARNING: grid values differ between rounds)"
+        },
+    );
+    println!(
+        "grid through `Bilevel` (one-step derivative computed and dropped): {bilevel_seconds:.4} \
+         s ({:.2}× the values-only grid), {}\n",
+        bilevel_seconds / median(grid_seconds.clone()),
+        if same {
+            "same values"
+        } else {
+            "VALUES DIFFER from the values-only grid"
+        }
+    );
+
+    println!(
+        "| method | optimizer | 1 hypergradient (cold) | reached at eval | time to reach | \
+         inner sweeps to reach | evaluations | final h | final ‖∇h‖ | best h (α/α_max) | \
+         h(reached λ) at tol 1e-8, cold | time / grid | stop, warnings |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let context = Context {
+        target,
+        grid_seconds: &grid_seconds,
+        alpha_max,
+    };
+    for (descent, seconds) in cold {
+        let label = descent.label();
+        match seconds {
+            Err(e) => println!("{label} error: {e} |{}failed |", " |".repeat(10)),
+            Ok(s) if s > skip_seconds => println!(
+                "{label} {s:.4} s | skipped |{}skipped: one hypergradient > {skip_seconds} s |",
+                " |".repeat(9)
+            ),
+            Ok(s) => match runs.next().expect("one run list per contender") {
+                Err(e) => println!("{label} {s:.4} s | error: {e} |{}failed |", " |".repeat(9)),
+                Ok(runs) => {
+                    let cells = row(&runs, &context, &mut lasso, &criterion, descent.method());
+                    println!("{label} {s:.4} s | {cells} |");
+                }
+            },
+        }
+    }
+    println!("\nwall time {:.1} s", wall.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// What every row is measured against.
+struct Context<'a> {
+    target: f64,
+    grid_seconds: &'a [f64],
+    alpha_max: f64,
+}
+
+/// The cells after "1 hypergradient" of one optimizer's row.
+fn row(
+    runs: &[Trajectory],
+    context: &Context<'_>,
+    lasso: &mut Lasso,
+    criterion: &HeldOutMse,
+    method: Method,
+) -> String {
+    let run = &runs[0];
+    let last = run.steps.last().expect("a run has at least one evaluation");
+    let reached = run.steps.iter().position(|s| s.value <= context.target);
+    let k = reached.unwrap_or(run.steps.len() - 1);
+    let ratios = seconds_at(runs, k)
+        .iter()
+        .zip(context.grid_seconds)
+        .map(|(s, g)| s / g)
+        .collect();
+    let (seconds, ratio) = (median(seconds_at(runs, k)), median(ratios));
+    let (at, time, sweeps, ratio) = match reached {
+        Some(k) => (
+            (k + 1).to_string(),
+            format!("{seconds:.4} s"),
+            run.steps[k].inner_iterations.to_string(),
+            format!("{ratio:.3}"),
+        ),
+        None => (
+            "not reached".into(),
+            format!("({seconds:.4} s total)"),
+            format!("({} total)", last.inner_iterations),
+            format!("({ratio:.3} total)"),
+        ),
+    };
+    let best = run.best();
+    let lambda = &run.steps[reached.unwrap_or(run.best)].log_alpha;
+    let (check, warnings) = match hypergradient(lasso, criterion, lambda, &method, &options()) {
+        Ok(h) => (
+            format!("{:.6}", h.value),
+            format!("{:?}", h.diagnostics.warnings),
+        ),
+        Err(e) => ("error".into(), e.to_string()),
+    };
+    let note = if deterministic(runs) {
+        ""
+    } else {
+        ", WARNING: values differ between rounds"
+    };
+    format!(
+        "{at} | {time} | {sweeps} | {} | {:.6} | {:.3e} | {:.6} ({:.4e}) | {check} | {ratio} | \
+         {:?}, {warnings}{note}",
+        run.steps.len(),
+        last.value,
+        last.grad_norm,
+        best.value,
+        best.log_alpha[0].exp() / context.alpha_max,
+        run.stop
+    )
+}
