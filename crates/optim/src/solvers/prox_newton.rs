@@ -12,6 +12,12 @@ use hypergrad_ad::nonsmooth::soft_threshold;
 /// Sufficient-decrease constant σ of the composite Armijo rule.
 const ARMIJO: f64 = 1e-4;
 
+/// Relative rounding slack of the Armijo test: F is a sum of n softplus terms, computed with
+/// a relative error of order `√n·ε`; near the solution the predicted decrease `|Δ|` falls below
+/// it (the primal error is quadratic in `‖β − β*‖`, the duality gap only linear), and the test
+/// would compare rounding noise. With the slack the Newton step, accurate there, is taken.
+const ROUNDING: f64 = 64.0 * f64::EPSILON;
+
 /// Proximal Newton (newGLMNET, Yuan, Ho & Lin 2012; skglm's `ProxNewton`) for
 /// [`SparseLogistic`]: `F(β) = f(β) + α‖β‖₁`, `f(β) = 1/n Σᵢ log(1 + exp(−yᵢxᵢᵀβ))`.
 ///
@@ -31,7 +37,9 @@ const ARMIJO: f64 = 1e-4;
 /// Then a backtracking line search on F along d: since `t ↦ ‖β + td‖₁` is convex,
 /// `F(β + td) − F(β) ≤ t Δ + o(t)` with `Δ = gᵀd + α(‖β + d‖₁ − ‖β‖₁) ≤ −dᵀXᵀHXd < 0`
 /// (Tseng & Yun 2009), so `t ∈ {1, ½, ¼, …}` is halved until
-/// `F(β + td) ≤ F(β) + σ t Δ`, `σ = 10⁻⁴`. When no Newton decrease is found (`Δ ≥ 0`, or
+/// `F(β + td) ≤ F(β) + σ t Δ`, `σ = 10⁻⁴` (up to a rounding slack `64ε·|F(β)|`, without
+/// which the test compares rounding noise once `|Δ|` is below the precision of F: the gap
+/// closes only linearly in `‖β − β*‖`, F quadratically). When no Newton decrease is found (`Δ ≥ 0`, or
 /// `max_backtracks` halvings failed — the rounding floor of F), one coordinate-descent sweep on
 /// the quadratic upper bound (the [`CoordinateDescent`](crate::CoordinateDescent) update, which
 /// never increases F) is taken instead, so every iteration makes progress.
@@ -211,7 +219,7 @@ impl ProxNewton {
                 .zip(z.iter().zip(xd))
                 .for_each(|(v, (&z0, &q))| *v = z0 + t * q);
             let value = model.loss().value_from_linear(&trial_z) + l1(alpha, &trial_beta);
-            if value <= objective + ARMIJO * t * decrease {
+            if value <= objective + ARMIJO * t * decrease + ROUNDING * objective.abs() {
                 beta.copy_from_slice(&trial_beta);
                 z.copy_from_slice(&trial_z);
                 return Some(value);
