@@ -198,7 +198,7 @@ impl ProxNewton {
     }
 
     /// Backtracking on `F(β + td) ≤ F(β) + σtΔ` from `t = 1`; on success moves β and z
-    /// (`z ← z + t·Xd`) and returns the new objective.
+    /// (`z ← z + t·Xd`) and returns the step t.
     fn line_search(
         &self,
         model: &SparseLogistic,
@@ -222,7 +222,7 @@ impl ProxNewton {
             if value <= objective + ARMIJO * t * decrease + ROUNDING * objective.abs() {
                 beta.copy_from_slice(&trial_beta);
                 z.copy_from_slice(&trial_z);
-                return Some(value);
+                return Some(t);
             }
             t *= 0.5;
         }
@@ -249,13 +249,11 @@ impl ProxNewton {
             .fold((0.0, 0.0), |(a, b), (u, v)| (a + u, b + v));
         let decrease =
             working_set.iter().map(|&j| g[j] * d[j]).sum::<f64>() + alpha * (after - before);
-        let old = beta.to_vec();
-        let moved = decrease < 0.0
-            && self
-                .line_search(model, (beta, z), (&d, &xd), (objective, decrease))
-                .is_some();
-        if moved {
-            beta.iter().zip(&old).map(|(a, b)| (a - b) * (a - b)).sum()
+        let step = (decrease < 0.0)
+            .then(|| self.line_search(model, (beta, z), (&d, &xd), (objective, decrease)))
+            .flatten();
+        if let Some(t) = step {
+            t * t * working_set.iter().map(|&j| d[j] * d[j]).sum::<f64>()
         } else {
             let lipschitz = model.coordinate_lipschitz();
             sweep_logistic_l1(design, y, lipschitz, alpha, true, beta, z)
