@@ -161,7 +161,8 @@ pub fn hypergradient_warm<P: InnerProblem, C: Criterion>(
         checkpoints,
     } = *method
     {
-        let steps = solution.report.iterations;
+        let steps =
+            problem.unrolled_steps(&start, options.inner_tol, options.inner_max_iter, &solution)?;
         let r = hypergradient_reverse_unrolled(
             problem,
             criterion,
@@ -202,8 +203,13 @@ pub fn hypergradient_warm<P: InnerProblem, C: Criterion>(
         for lane in 0..m {
             let column = match method {
                 Method::ForwardUnrolled | Method::ReverseUnrolled { .. } => {
-                    let (last, column) =
-                        forward_unrolled(problem, &start, theta, lane, solution.report.iterations);
+                    let steps = problem.unrolled_steps(
+                        &start,
+                        options.inner_tol,
+                        options.inner_max_iter,
+                        &solution,
+                    )?;
+                    let (last, column) = forward_unrolled(problem, &start, theta, lane, steps);
                     x = last;
                     column
                 }

@@ -21,6 +21,7 @@ pub use models::{
     ElasticNet, GroupLasso, Lasso, MultiTaskLasso, Ridge, SparseLogistic, WeightedLasso,
 };
 pub use solution::{History, Solution, SolveReport, SolverParams, StopReason};
+pub use solvers::ProxNewton;
 pub use solvers::{CoordinateDescent, CoordinateDescentModel};
 mod objective;
 pub mod regularizer;

@@ -20,9 +20,11 @@ fn xlogx(u: f64) -> f64 {
 /// labels `yᵢ ∈ {−1, +1}` (scikit-learn's `LogisticRegression(penalty="l1", C = 1/(nα))`
 /// without intercept).
 ///
-/// Solved by cyclic coordinate descent on the per-coordinate quadratic upper bound
-/// (curvature `‖X_j‖²/(4n)`), `β_j ← st(β_j − g_j/L_j, α/L_j)`; as a [`FixedPointMap`] one such
-/// sweep with `θ = [log α]`.
+/// Solved fastest by [`ProxNewton`](crate::ProxNewton) (Newton steps on the true curvature
+/// `pᵢ(1 − pᵢ)`), or by [`CoordinateDescent`](crate::CoordinateDescent): cyclic coordinate
+/// descent on the per-coordinate quadratic upper bound (curvature `‖X_j‖²/(4n)`),
+/// `β_j ← st(β_j − g_j/L_j, α/L_j)`. As a [`FixedPointMap`] one such sweep with
+/// `θ = [log α]`; both solvers reach its fixed point, the minimizer.
 ///
 /// Dual: with `z = Xβ`, `pᵢ = σ(−yᵢzᵢ)` and `θ = c·(y ⊙ p)/n` where
 /// `c = min(1, α / ‖Xᵀ(y ⊙ p)‖∞/n)` (feasibility `‖Xᵀθ‖∞ ≤ α`),
@@ -69,6 +71,11 @@ impl SparseLogistic {
     /// The data fit.
     pub fn loss(&self) -> &Logistic {
         &self.loss
+    }
+
+    /// The per-coordinate curvature bounds `L_j = ‖X_j‖²/(4n)` of the coordinate-descent sweep.
+    pub(crate) fn coordinate_lipschitz(&self) -> &[f64] {
+        &self.lipschitz
     }
 
     /// `α_max = ‖Xᵀy‖∞/(2n)`: for `α ≥ α_max` the solution is 0.

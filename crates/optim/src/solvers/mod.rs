@@ -26,3 +26,5 @@ mod momentum;
 pub use momentum::{Momentum, MomentumKind, MomentumStep};
 mod chambolle_pock;
 pub use chambolle_pock::{ChambollePock, ChambollePockStep, TvNorm, TvProblem};
+mod prox_newton;
+pub use prox_newton::ProxNewton;

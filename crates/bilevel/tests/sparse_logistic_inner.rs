@@ -1,0 +1,50 @@
+//! `SparseLogistic` as an inner problem: solved by proximal Newton, to the fixed point of the
+//! coordinate-descent sweep that the methods differentiate; the unrolled methods are told how
+//! many sweeps reach that point.
+
+use hypergrad_bilevel::InnerProblem;
+use hypergrad_optim::data::{breast_cancer, standardize, train_validation_split};
+use hypergrad_optim::{CoordinateDescent, FixedPointMap, SolverParams, SparseLogistic};
+use ndarray::ArrayView1;
+
+fn model() -> SparseLogistic {
+    let (mut train, mut val) = train_validation_split(&breast_cancer(), 1.0 / 3.0, 0).unwrap();
+    standardize(&mut train, &mut val);
+    SparseLogistic::new(train.x, ArrayView1::from(&train.y), 1.0).unwrap()
+}
+
+#[test]
+fn the_solve_is_a_fixed_point_of_the_sweep_in_few_newton_steps() {
+    let mut model = model();
+    let theta = [(model.alpha_max() / 100.0).ln()];
+    let tol = 1e-12;
+    let sol = model.solve(&theta, None, tol, 1_000).unwrap();
+    assert!(sol.report.converged(), "{:?}", sol.report);
+    let cd = CoordinateDescent::new(SolverParams {
+        max_iter: 1_000_000,
+        tol,
+        record_history: false,
+    })
+    .solve(&model, None)
+    .unwrap();
+    assert!(cd.report.converged());
+    // Newton steps against sweeps: the point of the solver (measured: 27 against 65 342).
+    assert!(10 * sol.report.iterations < cd.report.iterations);
+    // One sweep T barely moves the solution. With gap ≤ 7e-13 the gradient is within
+    // δ = √(2L·gap) ≤ 3.2e-6 of ∇f(β*) (L = ‖X‖₂²/(4n) ≤ 7.5: co-coercivity), so each
+    // coordinate's prox-gradient step, of size ≤ (its KKT violation)/L_j with L_j = 1/4 on
+    // standardized columns, is ≤ 4δ ≈ 1.3e-5, plus the same order from the Gauss–Seidel coupling
+    // within the sweep: bound 2e-5 (measured 1e-13); a wrong fixed point moves by far more.
+    let mut next = vec![0.0; sol.x.len()];
+    model.apply(&sol.x, &theta, &mut next);
+    let moved: f64 = next
+        .iter()
+        .zip(&sol.x)
+        .map(|(a, b)| (a - b).powi(2))
+        .sum::<f64>();
+    assert!(moved.sqrt() <= 2e-5, "‖T(β) − β‖ = {}", moved.sqrt());
+    // The unrolled methods unroll as many sweeps as coordinate descent needs from the start.
+    let start = vec![0.0; sol.x.len()];
+    let steps = model.unrolled_steps(&start, tol, 1_000_000, &sol).unwrap();
+    assert_eq!(steps, cd.report.iterations);
+}
