@@ -161,8 +161,7 @@ pub fn hypergradient_warm<P: InnerProblem, C: Criterion>(
         checkpoints,
     } = *method
     {
-        let steps =
-            problem.unrolled_steps(&start, options.inner_tol, options.inner_max_iter, &solution)?;
+        let steps = unrolled_steps(problem, &start, options, &solution)?;
         let r = hypergradient_reverse_unrolled(
             problem,
             criterion,
@@ -200,16 +199,21 @@ pub fn hypergradient_warm<P: InnerProblem, C: Criterion>(
     } else {
         let mut jvp = Jvp::at(&solution.x, theta);
         let mut columns = Vec::with_capacity(m);
+        let mut steps = None;
         for lane in 0..m {
             let column = match method {
                 Method::ForwardUnrolled | Method::ReverseUnrolled { .. } => {
-                    let steps = problem.unrolled_steps(
-                        &start,
-                        options.inner_tol,
-                        options.inner_max_iter,
-                        &solution,
-                    )?;
-                    let (last, column) = forward_unrolled(problem, &start, theta, lane, steps);
+                    // From a warm start the tangent starts at the previous Jacobian column.
+                    let tangent = warm_x
+                        .and(warm.jacobian.as_ref())
+                        .and_then(|j| j.get(lane))
+                        .filter(|c| c.len() == p);
+                    let steps = match steps {
+                        Some(s) => s,
+                        None => *steps.insert(unrolled_steps(problem, &start, options, &solution)?),
+                    };
+                    let (last, column) =
+                        forward_unrolled(problem, (&start, tangent), theta, lane, steps);
                     x = last;
                     column
                 }
@@ -349,12 +353,19 @@ fn directional_derivative<C: Criterion>(
 /// iterate and its derivative in `θ_lane`.
 fn forward_unrolled<P: InnerProblem>(
     problem: &P,
-    start: &[f64],
+    (start, tangent): (&[f64], Option<&Vec<f64>>),
     theta: &[f64],
     lane: usize,
     iterations: usize,
 ) -> (Vec<f64>, Vec<f64>) {
-    let mut x: Vec<_> = start.iter().map(|&v| Dual::constant(v)).collect();
+    let mut x: Vec<_> = match tangent {
+        Some(t) => start
+            .iter()
+            .zip(t)
+            .map(|(&v, &e)| Dual::new(v, e))
+            .collect(),
+        None => start.iter().map(|&v| Dual::constant(v)).collect(),
+    };
     let mut next = x.clone();
     let td: Vec<_> = theta
         .iter()
@@ -369,6 +380,20 @@ fn forward_unrolled<P: InnerProblem>(
         x.iter().map(|d| d.re).collect(),
         x.iter().map(|d| d.eps).collect(),
     )
+}
+
+/// The applications of `T` the unrolled methods differentiate: those of the solve (see
+/// [`InnerProblem::unrolled_steps`]), and at least one: a warm start that already meets the
+/// tolerance would otherwise unroll nothing and report a zero gradient.
+fn unrolled_steps<P: InnerProblem>(
+    problem: &P,
+    start: &[f64],
+    options: &Options,
+    solution: &hypergrad_optim::Solution,
+) -> Result<usize, BilevelError> {
+    Ok(problem
+        .unrolled_steps(start, options.inner_tol, options.inner_max_iter, solution)?
+        .max(1))
 }
 
 /// The linear system `(I − A) J = b` with `A = P ∂ₓT(x*) P` and `b = P ∂_θT(x*) e_lane`, `P`

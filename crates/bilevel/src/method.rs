@@ -30,10 +30,12 @@ pub enum FpadMode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
     /// Forward mode through the iterations `x_{k+1} = T(x_k, θ)` from the warm start, one dual
-    /// pass per hyperparameter, until the primal residual meets the inner tolerance.
+    /// pass per hyperparameter, until the primal residual meets the inner tolerance (at least
+    /// one iteration). From a warm start the tangent starts at the previous Jacobian.
     ForwardUnrolled,
     /// Reverse mode through the same iterations on a tape: one sweep gives every
-    /// hyperparameter's derivative. `truncate = Some(k)` differentiates only the last `k` steps
+    /// hyperparameter's derivative (of the iterations from the warm start, at least one: the
+    /// warm start itself is treated as a constant). `truncate = Some(k)` differentiates only the last `k` steps
     /// (truncated backpropagation); `checkpoints` bounds the memory (O(√K) states with
     /// [`Checkpoints::Uniform`]).
     ReverseUnrolled {

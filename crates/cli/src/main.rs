@@ -54,7 +54,8 @@ pub struct DataArgs {
     #[arg(long, value_enum, default_value = "lasso")]
     pub model: ModelKind,
     /// The hypergradient method (`grid` / `random` are zero-order baselines for `select`).
-    /// Default: implicit-forward, or implicit for ridge (which has no support).
+    /// Default: implicit-forward; implicit for ridge (which has no support) and for logreg
+    /// (whose support-restricted sweep contracts as slowly as coordinate descent).
     #[arg(long, value_enum)]
     pub method: Option<MethodKind>,
     /// Inner solver tolerance (relative duality gap for coordinate descent).
@@ -120,7 +121,7 @@ impl DataArgs {
     /// The method asked for, or the model's default.
     pub fn method(&self) -> MethodKind {
         self.method.unwrap_or(match self.model {
-            ModelKind::Ridge => MethodKind::Implicit,
+            ModelKind::Ridge | ModelKind::Logreg => MethodKind::Implicit,
             _ => MethodKind::ImplicitForward,
         })
     }
