@@ -7,7 +7,7 @@ use crate::reverse_unrolled::hypergradient_reverse_unrolled;
 use crate::{BilevelError, Criterion, FpadMode, InnerProblem, LinearSolver, Method, Options};
 use hypergrad_ad::reverse::TapeStats;
 use hypergrad_ad::Dual;
-use hypergrad_optim::SolveReport;
+use hypergrad_optim::{Solution, SolveReport};
 
 /// A condition of the theory that failed: the gradient may be inaccurate.
 #[derive(Clone, Debug, PartialEq)]
@@ -80,6 +80,24 @@ pub struct WarmStart {
     pub jacobian: Option<Vec<Vec<f64>>>,
     /// The previous adjoint vector `v` (adjoint forms).
     pub adjoint: Option<Vec<f64>>,
+}
+
+/// `h(θ) = C(x*(θ), θ)` alone, for zero-order searches: the inner solve from `warm.x` (which
+/// it updates) and the criterion, no derivative. Returns the value and the inner solution.
+/// Errors as [`hypergradient_warm`].
+pub fn value_warm<P: InnerProblem, C: Criterion>(
+    problem: &mut P,
+    criterion: &C,
+    theta: &[f64],
+    options: &Options,
+    warm: &mut WarmStart,
+) -> Result<(f64, Solution), BilevelError> {
+    check_inputs(problem, criterion, theta, options)?;
+    let warm_x = warm.x.as_deref().filter(|x| x.len() == problem.dim_x());
+    let solution = problem.solve(theta, warm_x, options.inner_tol, options.inner_max_iter)?;
+    let value = criterion.value(&solution.x, theta);
+    warm.x = Some(solution.x.clone());
+    Ok((value, solution))
 }
 
 /// Computes `h(θ) = C(x*(θ), θ)` and `∇h(θ)` by `method`, from a cold start.
@@ -389,7 +407,7 @@ fn unrolled_steps<P: InnerProblem>(
     problem: &P,
     start: &[f64],
     options: &Options,
-    solution: &hypergrad_optim::Solution,
+    solution: &Solution,
 ) -> Result<usize, BilevelError> {
     Ok(problem
         .unrolled_steps(start, options.inner_tol, options.inner_max_iter, solution)?

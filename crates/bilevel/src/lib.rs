@@ -36,7 +36,8 @@ mod sure;
 pub use criterion::{Criterion, HeldOutLogistic, HeldOutMse};
 pub use error::BilevelError;
 pub use hypergradient::{
-    hypergradient, hypergradient_warm, Diagnostics, Hypergradient, TapeUse, WarmStart, Warning,
+    hypergradient, hypergradient_warm, value_warm, Diagnostics, Hypergradient, TapeUse, WarmStart,
+    Warning,
 };
 pub use inner::{iterate_to_fixed_point, InnerProblem};
 pub use method::{Checkpoints, FpadMode, LinearSolver, Method, Options};

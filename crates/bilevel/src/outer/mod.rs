@@ -14,7 +14,8 @@ pub use line_search::LineSearch;
 pub use search::{grid_search, random_search};
 
 use crate::{
-    hypergradient_warm, BilevelError, Criterion, InnerProblem, Method, Options, WarmStart,
+    hypergradient_warm, value_warm, BilevelError, Criterion, InnerProblem, Method, Options,
+    WarmStart,
 };
 use std::time::Instant;
 
@@ -103,11 +104,24 @@ impl<P: InnerProblem, C: Criterion> HyperObjective for Bilevel<'_, P, C> {
     fn evaluate(&mut self, log_alpha: &[f64], inner_tol: f64) -> Result<HyperEval, BilevelError> {
         self.run(log_alpha, inner_tol, self.method)
     }
-    /// The value only: the cheapest method (one-step) computes it at the same inner solution.
+    /// The value only: the inner solve and the criterion, no derivative.
     fn value(&mut self, log_alpha: &[f64], inner_tol: f64) -> Result<HyperEval, BilevelError> {
-        let mut eval = self.run(log_alpha, inner_tol, Method::OneStep)?;
-        eval.grad.clear();
-        Ok(eval)
+        let options = Options {
+            inner_tol,
+            ..self.options.clone()
+        };
+        let (value, solution) = value_warm(
+            self.problem,
+            self.criterion,
+            log_alpha,
+            &options,
+            &mut self.warm,
+        )?;
+        Ok(HyperEval {
+            value,
+            grad: Vec::new(),
+            inner_iterations: solution.report.iterations,
+        })
     }
 }
 

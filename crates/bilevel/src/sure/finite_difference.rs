@@ -3,7 +3,9 @@
 use super::check_sigma;
 use super::term::SureTerm;
 use crate::outer::{HyperEval, HyperObjective};
-use crate::{hypergradient_warm, BilevelError, InnerProblem, Method, Options, WarmStart};
+use crate::{
+    hypergradient_warm, value_warm, BilevelError, InnerProblem, Method, Options, WarmStart,
+};
 use hypergrad_optim::{Design, LeastSquares};
 use ndarray::{Array1, ArrayView1};
 use rand::SeedableRng;
@@ -119,26 +121,34 @@ impl<P: InnerProblem> FdmcSure<P> {
 }
 
 impl<P: InnerProblem + Send> FdmcSure<P> {
+    /// Both halves in parallel: value and gradient, or (`with_gradient = false`) the value.
     fn run(
         &mut self,
         log_alpha: &[f64],
         inner_tol: f64,
-        method: Method,
+        with_gradient: bool,
     ) -> Result<HyperEval, BilevelError> {
         let options = Options {
             inner_tol,
             ..self.options.clone()
         };
+        let method = self.method;
+        let half = |p: &mut P, term: &SureTerm, warm: &mut WarmStart| {
+            if with_gradient {
+                let h = hypergradient_warm(p, term, log_alpha, &method, &options, warm)?;
+                Ok::<_, BilevelError>((h.value, h.grad, h.diagnostics.inner.iterations))
+            } else {
+                let (value, solution) = value_warm(p, term, log_alpha, &options, warm)?;
+                Ok((value, Vec::new(), solution.report.iterations))
+            }
+        };
         let ([p0, p1], [w0, w1], [t0, t1]) = (&mut self.problems, &mut self.warm, &self.terms);
-        let (a, b) = rayon::join(
-            || hypergradient_warm(p0, t0, log_alpha, &method, &options, w0),
-            || hypergradient_warm(p1, t1, log_alpha, &method, &options, w1),
-        );
+        let (a, b) = rayon::join(|| half(p0, t0, w0), || half(p1, t1, w1));
         let (a, b) = (a?, b?);
         Ok(HyperEval {
-            value: a.value + b.value,
-            grad: a.grad.iter().zip(&b.grad).map(|(x, y)| x + y).collect(),
-            inner_iterations: a.diagnostics.inner.iterations + b.diagnostics.inner.iterations,
+            value: a.0 + b.0,
+            grad: a.1.iter().zip(&b.1).map(|(x, y)| x + y).collect(),
+            inner_iterations: a.2 + b.2,
         })
     }
 }
@@ -148,12 +158,10 @@ impl<P: InnerProblem + Send> HyperObjective for FdmcSure<P> {
         self.problems[0].dim_theta()
     }
     fn evaluate(&mut self, log_alpha: &[f64], inner_tol: f64) -> Result<HyperEval, BilevelError> {
-        self.run(log_alpha, inner_tol, self.method)
+        self.run(log_alpha, inner_tol, true)
     }
-    /// The value only, by the cheapest method (one-step) at the same inner solutions.
+    /// The value only: the two solves and the criterion.
     fn value(&mut self, log_alpha: &[f64], inner_tol: f64) -> Result<HyperEval, BilevelError> {
-        let mut eval = self.run(log_alpha, inner_tol, Method::OneStep)?;
-        eval.grad.clear();
-        Ok(eval)
+        self.run(log_alpha, inner_tol, false)
     }
 }

@@ -4,7 +4,9 @@ use super::check_sigma;
 use super::finite_difference::Perturbation;
 use super::term::SureTerm;
 use crate::outer::{HyperEval, HyperObjective};
-use crate::{hypergradient_warm, BilevelError, InnerProblem, Method, Options, WarmStart};
+use crate::{
+    hypergradient_warm, value_warm, BilevelError, InnerProblem, Method, Options, WarmStart,
+};
 use hypergrad_optim::solvers::cg;
 use hypergrad_optim::{ElasticNet, Lasso, LeastSquares, Ridge, WeightedLasso};
 
@@ -174,30 +176,31 @@ impl<P: LinearOnSupport> MonteCarloSure<P> {
         Ok((df, grad))
     }
 
+    /// Value and gradient, or (`with_gradient = false`) the value.
     fn run(
         &mut self,
         log_alpha: &[f64],
         inner_tol: f64,
-        method: Method,
+        with_gradient: bool,
     ) -> Result<HyperEval, BilevelError> {
         let options = Options {
             inner_tol,
             ..self.options.clone()
         };
-        let h = hypergradient_warm(
-            &mut self.problem,
-            &self.residual,
-            log_alpha,
-            &method,
-            &options,
-            &mut self.warm,
-        )?;
-        let (df, ddf) = self.degrees_of_freedom(&h.x, log_alpha)?;
+        let (problem, residual, warm) = (&mut self.problem, &self.residual, &mut self.warm);
+        let (value, x, grad, iterations) = if with_gradient {
+            let h = hypergradient_warm(problem, residual, log_alpha, &self.method, &options, warm)?;
+            (h.value, h.x, h.grad, h.diagnostics.inner.iterations)
+        } else {
+            let (value, solution) = value_warm(problem, residual, log_alpha, &options, warm)?;
+            (value, solution.x, Vec::new(), solution.report.iterations)
+        };
+        let (df, ddf) = self.degrees_of_freedom(&x, log_alpha)?;
         let s2 = 2.0 * self.sigma * self.sigma;
         Ok(HyperEval {
-            value: h.value + s2 * df,
-            grad: h.grad.iter().zip(&ddf).map(|(g, d)| g + s2 * d).collect(),
-            inner_iterations: h.diagnostics.inner.iterations,
+            value: value + s2 * df,
+            grad: grad.iter().zip(&ddf).map(|(g, d)| g + s2 * d).collect(),
+            inner_iterations: iterations,
         })
     }
 }
@@ -207,12 +210,10 @@ impl<P: LinearOnSupport> HyperObjective for MonteCarloSure<P> {
         self.problem.dim_theta()
     }
     fn evaluate(&mut self, log_alpha: &[f64], inner_tol: f64) -> Result<HyperEval, BilevelError> {
-        self.run(log_alpha, inner_tol, self.method)
+        self.run(log_alpha, inner_tol, true)
     }
-    /// The value only: the residual part by one-step (cheapest) at the same inner solution.
+    /// The value only: the solve, the criterion and the degrees of freedom.
     fn value(&mut self, log_alpha: &[f64], inner_tol: f64) -> Result<HyperEval, BilevelError> {
-        let mut eval = self.run(log_alpha, inner_tol, Method::OneStep)?;
-        eval.grad.clear();
-        Ok(eval)
+        self.run(log_alpha, inner_tol, false)
     }
 }
