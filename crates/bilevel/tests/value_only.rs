@@ -42,7 +42,7 @@ fn value_matches_the_full_evaluation() {
     let make = |y: ndarray::ArrayView1<'_, f64>| {
         Ok::<_, BilevelError>(Lasso::new(train.x.clone(), y, 1.0)?)
     };
-    let mut sure = |m| {
+    let sure = |m| {
         FdmcSure::new(
             train.x.clone(),
             y.view(),
