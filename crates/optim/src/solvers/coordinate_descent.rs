@@ -110,56 +110,77 @@ impl CoordinateDescent {
         warm_start: Option<&[f64]>,
     ) -> Result<Solution, OptimError> {
         self.validate()?;
-        let p = model.n_features();
-        let mut beta = match warm_start {
-            Some(x0) => {
-                check_coefficients(x0, p)?;
-                x0.to_vec()
-            }
-            None => vec![0.0; p],
-        };
-        let mut state = vec![0.0; model.state_len()];
-        model.init_state(&beta, &mut state);
-        let threshold = self.params.tol * model.objective_at_zero();
-        let record = self.params.record_history;
-        let mut history = record.then(History::default);
-        let (mut objective, mut gap) = model.objective_and_gap(&beta, &state);
-        let mut step_sq = 0.0;
-        let mut stop = StopReason::MaxIterations;
-        let (mut iterations, mut last_check) = (0, 0);
-        if gap <= threshold {
-            stop = StopReason::Converged;
-        }
-        while stop == StopReason::MaxIterations && iterations < self.params.max_iter {
-            step_sq = model.sweep(&mut beta, &mut state);
-            iterations += 1;
-            let last = iterations == self.params.max_iter;
-            let norm_sq: f64 = beta.iter().map(|b| b * b).sum();
-            let stalled = step_sq <= self.params.tol * self.params.tol * norm_sq;
-            if record || last || stalled || iterations - last_check >= self.gap_frequency {
-                last_check = iterations;
-                (objective, gap) = model.objective_and_gap(&beta, &state);
-                if let Some(h) = history.as_mut() {
-                    h.objective.push(objective);
-                    h.residual.push(gap);
-                }
-                if !objective.is_finite() || !gap.is_finite() {
-                    stop = StopReason::Diverged;
-                } else if gap <= threshold {
-                    stop = StopReason::Converged;
-                }
-            }
-        }
-        Ok(Solution {
-            x: beta,
-            report: SolveReport {
-                iterations,
-                residual: step_sq.sqrt(),
-                duality_gap: Some(gap),
-                objective,
-                stop,
-                history,
-            },
-        })
+        solve_to_gap(
+            model,
+            warm_start,
+            &self.params,
+            self.gap_frequency,
+            |beta, state, _| model.sweep(beta, state),
+        )
     }
+}
+
+/// The loop of the solvers that stop on a duality gap: from `warm_start` (or 0), apply
+/// `step(β, state, P(β))` (which returns `‖β⁺ − β‖²`) until `gap ≤ tol·P(0)` or `max_iter` steps.
+/// The gap (and `P`, so the objective passed to `step` may be stale) is computed every
+/// `gap_frequency` steps, at the last step, when recording the history, and when a step moved β
+/// by `‖Δβ‖₂ ≤ tol·‖β‖₂`.
+pub(crate) fn solve_to_gap<M: CoordinateDescentModel>(
+    model: &M,
+    warm_start: Option<&[f64]>,
+    params: &SolverParams,
+    gap_frequency: usize,
+    mut step: impl FnMut(&mut [f64], &mut [f64], f64) -> f64,
+) -> Result<Solution, OptimError> {
+    let p = model.n_features();
+    let mut beta = match warm_start {
+        Some(x0) => {
+            check_coefficients(x0, p)?;
+            x0.to_vec()
+        }
+        None => vec![0.0; p],
+    };
+    let mut state = vec![0.0; model.state_len()];
+    model.init_state(&beta, &mut state);
+    let threshold = params.tol * model.objective_at_zero();
+    let record = params.record_history;
+    let mut history = record.then(History::default);
+    let (mut objective, mut gap) = model.objective_and_gap(&beta, &state);
+    let mut step_sq = 0.0;
+    let mut stop = StopReason::MaxIterations;
+    let (mut iterations, mut last_check) = (0, 0);
+    if gap <= threshold {
+        stop = StopReason::Converged;
+    }
+    while stop == StopReason::MaxIterations && iterations < params.max_iter {
+        step_sq = step(&mut beta, &mut state, objective);
+        iterations += 1;
+        let last = iterations == params.max_iter;
+        let norm_sq: f64 = beta.iter().map(|b| b * b).sum();
+        let stalled = step_sq <= params.tol * params.tol * norm_sq;
+        if record || last || stalled || iterations - last_check >= gap_frequency {
+            last_check = iterations;
+            (objective, gap) = model.objective_and_gap(&beta, &state);
+            if let Some(h) = history.as_mut() {
+                h.objective.push(objective);
+                h.residual.push(gap);
+            }
+            if !objective.is_finite() || !gap.is_finite() {
+                stop = StopReason::Diverged;
+            } else if gap <= threshold {
+                stop = StopReason::Converged;
+            }
+        }
+    }
+    Ok(Solution {
+        x: beta,
+        report: SolveReport {
+            iterations,
+            residual: step_sq.sqrt(),
+            duality_gap: Some(gap),
+            objective,
+            stop,
+            history,
+        },
+    })
 }

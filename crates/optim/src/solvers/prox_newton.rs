@@ -1,12 +1,10 @@
 //! [`ProxNewton`]: proximal Newton for ℓ1-penalized logistic regression, stopped on the
 //! duality gap.
 
-use crate::loss::{check_coefficients, sigmoid};
+use super::coordinate_descent::solve_to_gap;
+use crate::loss::sigmoid;
 use crate::solvers::sweep_logistic_l1;
-use crate::{
-    CoordinateDescentModel, Design, History, OptimError, Solution, SolveReport, SolverParams,
-    SparseLogistic, StopReason,
-};
+use crate::{Design, OptimError, Solution, SolverParams, SparseLogistic};
 use hypergrad_ad::nonsmooth::soft_threshold;
 
 /// Sufficient-decrease constant σ of the composite Armijo rule.
@@ -269,49 +267,10 @@ impl ProxNewton {
         warm_start: Option<&[f64]>,
     ) -> Result<Solution, OptimError> {
         self.validate()?;
-        let p = model.n_features();
-        let mut beta = match warm_start {
-            Some(x0) => {
-                check_coefficients(x0, p)?;
-                x0.to_vec()
-            }
-            None => vec![0.0; p],
-        };
-        let mut z = vec![0.0; model.state_len()];
-        model.init_state(&beta, &mut z);
-        let threshold = self.params.tol * model.objective_at_zero();
-        let mut history = self.params.record_history.then(History::default);
-        let (mut objective, mut gap) = model.objective_and_gap(&beta, &z);
-        let (mut iterations, mut step_sq) = (0, 0.0);
-        let mut stop = if gap <= threshold {
-            StopReason::Converged
-        } else {
-            StopReason::MaxIterations
-        };
-        while stop == StopReason::MaxIterations && iterations < self.params.max_iter {
-            step_sq = self.step(model, objective, &mut beta, &mut z);
-            iterations += 1;
-            (objective, gap) = model.objective_and_gap(&beta, &z);
-            if let Some(h) = history.as_mut() {
-                h.objective.push(objective);
-                h.residual.push(gap);
-            }
-            if !objective.is_finite() || !gap.is_finite() {
-                stop = StopReason::Diverged;
-            } else if gap <= threshold {
-                stop = StopReason::Converged;
-            }
-        }
-        Ok(Solution {
-            x: beta,
-            report: SolveReport {
-                iterations,
-                residual: step_sq.sqrt(),
-                duality_gap: Some(gap),
-                objective,
-                stop,
-                history,
-            },
+        // The gap at every Newton step (each costs several sweeps): the line search needs the
+        // current objective.
+        solve_to_gap(model, warm_start, &self.params, 1, |beta, z, objective| {
+            self.step(model, objective, beta, z)
         })
     }
 }
