@@ -106,6 +106,16 @@ pub struct Options {
     pub jacobian_max_iter: usize,
 }
 
+impl Options {
+    /// The same options with the inner tolerance `inner_tol` (set per outer step).
+    pub fn with_inner_tol(&self, inner_tol: f64) -> Self {
+        Self {
+            inner_tol,
+            ..self.clone()
+        }
+    }
+}
+
 impl Default for Options {
     fn default() -> Self {
         Self {

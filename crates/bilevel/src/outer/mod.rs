@@ -77,10 +77,7 @@ impl<P: InnerProblem, C: Criterion> Bilevel<'_, P, C> {
         inner_tol: f64,
         method: Method,
     ) -> Result<HyperEval, BilevelError> {
-        let options = Options {
-            inner_tol,
-            ..self.options.clone()
-        };
+        let options = self.options.with_inner_tol(inner_tol);
         let h = hypergradient_warm(
             self.problem,
             self.criterion,
@@ -106,10 +103,7 @@ impl<P: InnerProblem, C: Criterion> HyperObjective for Bilevel<'_, P, C> {
     }
     /// The value only: the inner solve and the criterion, no derivative.
     fn value(&mut self, log_alpha: &[f64], inner_tol: f64) -> Result<HyperEval, BilevelError> {
-        let options = Options {
-            inner_tol,
-            ..self.options.clone()
-        };
+        let options = self.options.with_inner_tol(inner_tol);
         let (value, solution) = value_warm(
             self.problem,
             self.criterion,

@@ -128,10 +128,7 @@ impl<P: InnerProblem + Send> FdmcSure<P> {
         inner_tol: f64,
         with_gradient: bool,
     ) -> Result<HyperEval, BilevelError> {
-        let options = Options {
-            inner_tol,
-            ..self.options.clone()
-        };
+        let options = self.options.with_inner_tol(inner_tol);
         let method = self.method;
         let half = |p: &mut P, term: &SureTerm, warm: &mut WarmStart| {
             if with_gradient {

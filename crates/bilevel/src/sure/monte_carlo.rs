@@ -183,10 +183,7 @@ impl<P: LinearOnSupport> MonteCarloSure<P> {
         inner_tol: f64,
         with_gradient: bool,
     ) -> Result<HyperEval, BilevelError> {
-        let options = Options {
-            inner_tol,
-            ..self.options.clone()
-        };
+        let options = self.options.with_inner_tol(inner_tol);
         let (problem, residual, warm) = (&mut self.problem, &self.residual, &mut self.warm);
         let (value, x, grad, iterations) = if with_gradient {
             let h = hypergradient_warm(problem, residual, log_alpha, &self.method, &options, warm)?;
