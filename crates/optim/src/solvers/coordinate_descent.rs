@@ -1,5 +1,6 @@
 //! [`CoordinateDescent`]: cyclic coordinate descent stopped on the duality gap.
 
+use super::progress::{at_least_one, validate_params};
 use crate::loss::check_coefficients;
 use crate::{History, OptimError, Solution, SolveReport, SolverParams, StopReason};
 
@@ -76,29 +77,8 @@ impl CoordinateDescent {
     }
 
     fn validate(&self) -> Result<(), OptimError> {
-        let p = &self.params;
-        if !(p.tol.is_finite() && p.tol > 0.0) {
-            return Err(OptimError::InvalidParameter {
-                name: "tol",
-                value: p.tol,
-                reason: "must be finite and > 0",
-            });
-        }
-        if p.max_iter == 0 {
-            return Err(OptimError::InvalidParameter {
-                name: "max_iter",
-                value: 0.0,
-                reason: "must be at least 1",
-            });
-        }
-        if self.gap_frequency == 0 {
-            return Err(OptimError::InvalidParameter {
-                name: "gap_frequency",
-                value: 0.0,
-                reason: "must be at least 1",
-            });
-        }
-        Ok(())
+        validate_params(&self.params)?;
+        at_least_one("gap_frequency", self.gap_frequency)
     }
 
     /// Solves `model` from `warm_start` (or from 0).

@@ -4,14 +4,21 @@ use crate::{History, OptimError, Solution, SolveReport, SolverParams, StopReason
 
 /// Checks the stopping parameters: `max_iter ≥ 1`, `tol` finite and `> 0`.
 pub(crate) fn validate_params(params: &SolverParams) -> Result<(), OptimError> {
-    if params.max_iter == 0 {
-        return Err(OptimError::InvalidParameter {
-            name: "max_iter",
+    at_least_one("max_iter", params.max_iter)?;
+    positive("tol", params.tol)
+}
+
+/// Checks that a count (iterations, sweeps, a frequency) is at least 1.
+pub(crate) fn at_least_one(name: &'static str, value: usize) -> Result<(), OptimError> {
+    if value >= 1 {
+        Ok(())
+    } else {
+        Err(OptimError::InvalidParameter {
+            name,
             value: 0.0,
             reason: "must be at least 1",
-        });
+        })
     }
-    positive("tol", params.tol)
 }
 
 /// Checks that a step size or other knob is finite and `> 0`.

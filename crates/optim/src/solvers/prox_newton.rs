@@ -2,6 +2,7 @@
 //! duality gap.
 
 use super::coordinate_descent::solve_to_gap;
+use super::progress::{at_least_one, validate_params};
 use crate::loss::sigmoid;
 use crate::solvers::sweep_logistic_l1;
 use crate::{Design, OptimError, Solution, SolverParams, SparseLogistic};
@@ -171,28 +172,9 @@ impl ProxNewton {
     }
 
     fn validate(&self) -> Result<(), OptimError> {
-        let p = &self.params;
-        if !(p.tol.is_finite() && p.tol > 0.0) {
-            return Err(OptimError::InvalidParameter {
-                name: "tol",
-                value: p.tol,
-                reason: "must be finite and > 0",
-            });
-        }
-        for (name, value) in [
-            ("max_iter", p.max_iter),
-            ("max_inner_sweeps", self.max_inner_sweeps),
-            ("max_backtracks", self.max_backtracks),
-        ] {
-            if value == 0 {
-                return Err(OptimError::InvalidParameter {
-                    name,
-                    value: 0.0,
-                    reason: "must be at least 1",
-                });
-            }
-        }
-        Ok(())
+        validate_params(&self.params)?;
+        at_least_one("max_inner_sweeps", self.max_inner_sweeps)?;
+        at_least_one("max_backtracks", self.max_backtracks)
     }
 
     /// Backtracking on `F(β + td) ≤ F(β) + σtΔ` from `t = 1`; on success moves β and z
