@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// The `--criterion` values: `heldout`, `cv:K`, `sure:σ` or `fdmc-sure:σ`.
+/// The `--criterion` values: `heldout`, `cv:K`, `sure:σ`, `mc-sure:σ` or `fdmc-sure:σ`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum CriterionKind {
     /// Loss of the model on validation data (a seeded third, or `--val`).
@@ -15,6 +15,11 @@ pub enum CriterionKind {
     },
     /// Stein's unbiased risk estimate with df = |S| (noise level σ).
     Sure {
+        /// σ > 0.
+        sigma: f64,
+    },
+    /// Monte-Carlo SURE with the exact Jacobian in y (noise level σ).
+    McSure {
         /// σ > 0.
         sigma: f64,
     },
@@ -46,9 +51,10 @@ impl FromStr for CriterionKind {
                 _ => Err(format!("cv:K needs an integer K ≥ 2, got `{k}`")),
             },
             ("sure", s) => Ok(Self::Sure { sigma: sigma(s)? }),
+            ("mc-sure", s) => Ok(Self::McSure { sigma: sigma(s)? }),
             ("fdmc-sure", s) => Ok(Self::FdmcSure { sigma: sigma(s)? }),
             _ => Err(format!(
-                "unknown criterion `{text}`: expected heldout, cv:K, sure:σ or fdmc-sure:σ"
+                "unknown criterion `{text}`: expected heldout, cv:K, sure:σ, mc-sure:σ or fdmc-sure:σ"
             )),
         }
     }
@@ -60,6 +66,7 @@ impl fmt::Display for CriterionKind {
             Self::HeldOut => write!(f, "heldout"),
             Self::CrossValidation { folds } => write!(f, "cv:{folds}"),
             Self::Sure { sigma } => write!(f, "sure:{sigma}"),
+            Self::McSure { sigma } => write!(f, "mc-sure:{sigma}"),
             Self::FdmcSure { sigma } => write!(f, "fdmc-sure:{sigma}"),
         }
     }
@@ -77,6 +84,10 @@ mod tests {
             Ok(CriterionKind::CrossValidation { folds: 5 })
         );
         assert_eq!("sure:0.5".parse(), Ok(CriterionKind::Sure { sigma: 0.5 }));
+        assert_eq!(
+            "mc-sure:3".parse(),
+            Ok(CriterionKind::McSure { sigma: 3.0 })
+        );
         assert_eq!(
             "fdmc-sure:2".parse(),
             Ok(CriterionKind::FdmcSure { sigma: 2.0 })

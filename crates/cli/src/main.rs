@@ -80,7 +80,8 @@ pub struct SelectArgs {
     #[command(flatten)]
     pub data: DataArgs,
     /// What to minimize: `heldout` (validation loss), `cv:K` (K-fold cross-validation),
-    /// `sure:σ` (Stein's unbiased risk estimate, df = |S|: lasso and wlasso) or `fdmc-sure:σ`
+    /// `sure:σ` (Stein's unbiased risk estimate, df = |S|: lasso and wlasso), `mc-sure:σ`
+    /// (Monte-Carlo SURE, exact Jacobian in y: least-squares models) or `fdmc-sure:σ`
     /// (finite-difference Monte-Carlo SURE, differentiated by SUGAR), σ the noise level.
     #[arg(long, default_value = "heldout")]
     pub criterion: CriterionKind,
@@ -128,11 +129,15 @@ impl DataArgs {
 }
 
 impl SelectArgs {
-    /// The method asked for, or the default: grid search for `sure:σ` (its df = |S| jumps
-    /// with the support, which a hypergradient cannot see), otherwise the model's default.
+    /// The method asked for, or the default: grid search for `sure:σ`, and for `mc-sure:σ`
+    /// with an ℓ1 model (their df jumps with the support, which a hypergradient cannot see),
+    /// otherwise the model's default.
     pub fn method(&self) -> MethodKind {
-        match (self.data.method, self.criterion) {
-            (None, CriterionKind::Sure { .. }) => MethodKind::Grid,
+        match (self.data.method, self.criterion, self.data.model) {
+            (None, CriterionKind::Sure { .. }, _) => MethodKind::Grid,
+            (None, CriterionKind::McSure { .. }, model) if model != ModelKind::Ridge => {
+                MethodKind::Grid
+            }
             _ => self.data.method(),
         }
     }

@@ -1,62 +1,112 @@
 //! From `--model` to concrete types: the inner problem and its held-out criterion, each built
-//! from a data set by a closure, so that one generic body serves every model.
+//! from a data set by a function, so that one generic body serves every model.
 
-/// Evaluates `$body` with `$problem: Fn(&Dataset) -> Result<P, Error>` (the model fitted on a
-/// data set, at α = 1 until the hyperparameters are set) and `$criterion: Fn(&Dataset) ->
-/// Result<C, Error>` (the model's validation loss on a data set), for the model `$kind`.
+use crate::setup::Error;
+use hypergrad::bilevel::{HeldOutLogistic, HeldOutMse};
+use hypergrad::optim::data::Dataset;
+use hypergrad::optim::{ElasticNet, Lasso, Ridge, SparseLogistic, WeightedLasso};
+use ndarray::Array1;
+
+fn targets(d: &Dataset) -> Array1<f64> {
+    Array1::from(d.y.clone())
+}
+
+/// The Lasso on `d` (α = 1 until the hyperparameters are set).
+pub fn lasso(d: &Dataset) -> Result<Lasso, Error> {
+    Ok(Lasso::new(d.x.clone(), targets(d).view(), 1.0)?)
+}
+
+/// The elastic net on `d`.
+pub fn enet(d: &Dataset) -> Result<ElasticNet, Error> {
+    Ok(ElasticNet::new(d.x.clone(), targets(d).view(), 1.0, 1.0)?)
+}
+
+/// The weighted Lasso on `d`, one weight per feature.
+pub fn wlasso(d: &Dataset) -> Result<WeightedLasso, Error> {
+    let ones = vec![1.0; d.x.n_features()];
+    Ok(WeightedLasso::new(d.x.clone(), targets(d).view(), &ones)?)
+}
+
+/// Ridge on `d`.
+pub fn ridge(d: &Dataset) -> Result<Ridge, Error> {
+    Ok(Ridge::new(d.x.clone(), targets(d).view(), 1.0)?)
+}
+
+/// Sparse logistic regression on `d` (labels ±1).
+pub fn logreg(d: &Dataset) -> Result<SparseLogistic, Error> {
+    Ok(SparseLogistic::new(d.x.clone(), targets(d).view(), 1.0)?)
+}
+
+/// The held-out mean squared error on `d`.
+pub fn mse(d: &Dataset) -> Result<HeldOutMse, Error> {
+    Ok(HeldOutMse::new(d.x.clone(), targets(d).view())?)
+}
+
+/// The held-out logistic loss on `d`.
+pub fn logistic(d: &Dataset) -> Result<HeldOutLogistic, Error> {
+    Ok(HeldOutLogistic::new(d.x.clone(), targets(d).view())?)
+}
+
+/// Evaluates `$body` with `$problem: fn(&Dataset) -> Result<P, Error>` (the model fitted on a
+/// data set) and `$criterion: fn(&Dataset) -> Result<C, Error>` (the model's validation loss on
+/// a data set), for the model `$kind`.
 macro_rules! with_model {
     ($kind:expr, |$problem:ident, $criterion:ident| $body:expr) => {{
-        use hypergrad::bilevel::{HeldOutLogistic, HeldOutMse};
-        use hypergrad::optim::data::Dataset;
-        use hypergrad::optim::{ElasticNet, Lasso, Ridge, SparseLogistic, WeightedLasso};
-        use $crate::setup::{Error, ModelKind};
-        fn targets(d: &Dataset) -> ndarray::Array1<f64> {
-            ndarray::Array1::from(d.y.clone())
-        }
-        let mse = |d: &Dataset| -> Result<HeldOutMse, Error> {
-            Ok(HeldOutMse::new(d.x.clone(), targets(d).view())?)
-        };
+        use $crate::model;
+        use $crate::setup::ModelKind;
         match $kind {
             ModelKind::Logreg => {
-                let $problem = |d: &Dataset| -> Result<SparseLogistic, Error> {
-                    Ok(SparseLogistic::new(d.x.clone(), targets(d).view(), 1.0)?)
-                };
-                let $criterion = |d: &Dataset| -> Result<HeldOutLogistic, Error> {
-                    Ok(HeldOutLogistic::new(d.x.clone(), targets(d).view())?)
-                };
+                let ($problem, $criterion) = (model::logreg, model::logistic);
                 $body
             }
             ModelKind::Lasso => {
-                let $problem = |d: &Dataset| -> Result<Lasso, Error> {
-                    Ok(Lasso::new(d.x.clone(), targets(d).view(), 1.0)?)
-                };
-                let $criterion = mse;
+                let ($problem, $criterion) = (model::lasso, model::mse);
                 $body
             }
             ModelKind::Enet => {
-                let $problem = |d: &Dataset| -> Result<ElasticNet, Error> {
-                    Ok(ElasticNet::new(d.x.clone(), targets(d).view(), 1.0, 1.0)?)
-                };
-                let $criterion = mse;
+                let ($problem, $criterion) = (model::enet, model::mse);
                 $body
             }
             ModelKind::Wlasso => {
-                let $problem = |d: &Dataset| -> Result<WeightedLasso, Error> {
-                    let ones = vec![1.0; d.x.n_features()];
-                    Ok(WeightedLasso::new(d.x.clone(), targets(d).view(), &ones)?)
-                };
-                let $criterion = mse;
+                let ($problem, $criterion) = (model::wlasso, model::mse);
                 $body
             }
             ModelKind::Ridge => {
-                let $problem = |d: &Dataset| -> Result<Ridge, Error> {
-                    Ok(Ridge::new(d.x.clone(), targets(d).view(), 1.0)?)
-                };
-                let $criterion = mse;
+                let ($problem, $criterion) = (model::ridge, model::mse);
                 $body
             }
         }
     }};
 }
 
-pub(crate) use with_model;
+/// Evaluates `$body` with `$problem` for the least-squares models (those whose fit is linear in
+/// `y` on the support: what Monte-Carlo SURE needs); `Err` for logreg.
+macro_rules! with_least_squares_model {
+    ($kind:expr, |$problem:ident| $body:expr) => {{
+        use $crate::model;
+        use $crate::setup::ModelKind;
+        match $kind {
+            ModelKind::Logreg => Err::<_, $crate::setup::Error>(
+                "mc-sure:σ needs a least-squares model: it does not apply to logreg".into(),
+            ),
+            ModelKind::Lasso => {
+                let $problem = model::lasso;
+                Ok($body)
+            }
+            ModelKind::Enet => {
+                let $problem = model::enet;
+                Ok($body)
+            }
+            ModelKind::Wlasso => {
+                let $problem = model::wlasso;
+                Ok($body)
+            }
+            ModelKind::Ridge => {
+                let $problem = model::ridge;
+                Ok($body)
+            }
+        }
+    }};
+}
+
+pub(crate) use {with_least_squares_model, with_model};

@@ -2,7 +2,7 @@
 //! baseline search for comparison, then the report and the plot.
 
 use crate::criterion::CriterionKind;
-use crate::model::with_model;
+use crate::model::{with_least_squares_model, with_model};
 use crate::plot::Figure;
 use crate::point::options;
 use crate::progress::Progress;
@@ -13,8 +13,8 @@ use hypergrad::bilevel::outer::{
     Lbfgs, LineSearch, ToleranceSchedule, Trajectory,
 };
 use hypergrad::bilevel::{
-    Checkpoints, Criterion, FdmcSure, FpadMode, InnerProblem, LinearSolver, Method, Options,
-    Perturbation, Sure,
+    Checkpoints, Criterion, FdmcSure, FpadMode, InnerProblem, LinearOnSupport, LinearSolver,
+    Method, MonteCarloSure, Options, Perturbation, Sure,
 };
 use hypergrad::optim::data::Dataset;
 
@@ -254,12 +254,7 @@ where
                         .into(),
                 );
             }
-            if args.method() != MethodKind::Grid && args.method() != MethodKind::Random {
-                eprintln!(
-                    "note: with df = |S| SURE jumps where the support changes and a \
-                     hypergradient sees only its smooth part; fdmc-sure:σ is differentiable"
-                );
-            }
+            jump_note(args);
             let Prepared {
                 train, intercept, ..
             } = experiment.in_sample()?;
@@ -272,6 +267,8 @@ where
                 search.run(&mut objective, pass)
             })
         }
+        // Built by `mc_sure`, which needs the narrower `LinearOnSupport` bound.
+        CriterionKind::McSure { .. } => Err("mc-sure:σ needs a least-squares model".into()),
         CriterionKind::FdmcSure { sigma } => {
             if experiment.kind == ModelKind::Logreg {
                 return Err(
@@ -306,11 +303,56 @@ where
     }
 }
 
+/// A note when a gradient method is asked for on a criterion whose df jumps with the support.
+fn jump_note(args: &SelectArgs) {
+    if !matches!(args.method(), MethodKind::Grid | MethodKind::Random) {
+        eprintln!(
+            "note: the degrees of freedom of {} jump where the support changes and a \
+             hypergradient sees only the smooth part; prefer grid search or fdmc-sure:σ",
+            args.criterion
+        );
+    }
+}
+
+/// Monte-Carlo SURE on all of `--data`, along a seeded direction.
+fn mc_sure<P: LinearOnSupport>(
+    experiment: &Experiment,
+    args: &SelectArgs,
+    problem: impl Fn(&Dataset) -> Result<P, Error>,
+    sigma: f64,
+) -> Result<Outcome, Error> {
+    if experiment.kind != ModelKind::Ridge {
+        jump_note(args);
+    }
+    let Prepared {
+        train, intercept, ..
+    } = experiment.in_sample()?;
+    let search = Search::new(experiment, args, &train)?;
+    let direction = Perturbation::gaussian(train.y.len(), sigma, args.data.seed)?;
+    search.outcome(intercept, |pass| {
+        let mut objective = MonteCarloSure::new(
+            problem(&train)?,
+            sigma,
+            &direction,
+            search.method,
+            search.options.clone(),
+        )?;
+        search.run(&mut objective, pass)
+    })
+}
+
 /// `hypergrad select`.
 pub fn select(experiment: &Experiment, args: &SelectArgs) -> Result<(), Error> {
-    let outcome = with_model!(experiment.kind, |problem, criterion| outcome(
-        experiment, args, problem, criterion
-    )?);
+    let outcome = match args.criterion {
+        CriterionKind::McSure { sigma } => {
+            with_least_squares_model!(experiment.kind, |problem| mc_sure(
+                experiment, args, problem, sigma
+            )?)?
+        }
+        _ => with_model!(experiment.kind, |problem, criterion| outcome(
+            experiment, args, problem, criterion
+        )?),
+    };
     report::select(experiment.kind, args, &outcome);
     if let Some(path) = &args.plot {
         Figure {

@@ -165,10 +165,30 @@ fn sure_criteria_select_without_validation_data() {
     );
     // SURE is a risk estimate minus nσ², so negative here: "within 1 %" of the grid's best.
     assert!(best <= grid + 0.01 * grid.abs(), "{best} vs grid {grid}");
-    // Exact SURE defaults to grid search (its df jumps with the support).
-    let sure = json(&hypergrad(&["select", "--criterion", "sure:55", "--json"]));
-    assert_eq!(sure["method"], "grid");
-    assert!(sure["value"].as_f64().unwrap().is_finite());
+    // Exact SURE, and MC-SURE of an ℓ1 model, default to grid search (their df jumps with the
+    // support).
+    for criterion in ["sure:55", "mc-sure:55"] {
+        let v = json(&hypergrad(&["select", "--criterion", criterion, "--json"]));
+        assert_eq!(v["method"], "grid", "{criterion}");
+        assert!(v["value"].as_f64().unwrap().is_finite());
+    }
+    // MC-SURE of ridge is smooth: gradient descent on its exact hypergradient.
+    let ridge = json(&hypergrad(&[
+        "select",
+        "--criterion",
+        "mc-sure:55",
+        "--model",
+        "ridge",
+        "--fit-intercept",
+        "--compare",
+        "--json",
+    ]));
+    assert_eq!(ridge["method"], "implicit");
+    let (best, grid) = (
+        ridge["value"].as_f64().unwrap(),
+        ridge["grid"]["value"].as_f64().unwrap(),
+    );
+    assert!(best <= grid + 0.01 * grid.abs(), "{best} vs grid {grid}");
 }
 
 #[test]
