@@ -2,7 +2,7 @@
 
 use crate::adjoint::{adjoint_hypergradient, AtFixedPoint};
 use crate::jvp::Jvp;
-use crate::linear::solve_linear;
+use crate::linear::{solve_linear, solve_warm_fixed_point};
 use crate::reverse_unrolled::hypergradient_reverse_unrolled;
 use crate::{BilevelError, Criterion, FpadMode, InnerProblem, LinearSolver, Method, Options};
 use hypergrad_ad::reverse::TapeStats;
@@ -257,8 +257,9 @@ pub fn hypergradient_warm<P: InnerProblem, C: Criterion>(
                         active: active.as_deref(),
                     };
                     let solver = match *method {
-                        Method::Implicit { linear_solver } => linear_solver,
-                        _ => LinearSolver::Neumann,
+                        Method::Implicit { linear_solver } => Some(linear_solver),
+                        Method::Fpad { .. } => Some(LinearSolver::Neumann),
+                        _ => None,
                     };
                     let (column, iterations, residual) =
                         system.solve(problem, &mut jvp, solver, previous, options)?;
@@ -451,11 +452,13 @@ impl FixedPointSystem<'_> {
 
     /// Solves `(I − A) J = b` with `solver` from `start` (or 0); off the support the system is
     /// the identity (`J_j = b_j = 0`). Returns (J, iterations, relative residual).
+    /// Solves the system by `solver`, or (`None`) by the warm fixed-point iteration with a
+    /// Krylov fallback ([`solve_warm_fixed_point`]).
     fn solve<P: InnerProblem>(
         &self,
         problem: &P,
         jvp: &mut Jvp,
-        solver: LinearSolver,
+        solver: Option<LinearSolver>,
         start: Option<Vec<f64>>,
         options: &Options,
     ) -> Result<(Vec<f64>, usize, f64), BilevelError> {
@@ -468,15 +471,11 @@ impl FixedPointSystem<'_> {
             self.affine(problem, jvp, v, 0.0, out);
             out.iter_mut().zip(v).for_each(|(o, &v)| *o = v - *o);
         };
-        let report = solve_linear(
-            solver,
-            apply,
-            &b,
-            &mut j,
-            self.active,
-            options.jacobian_tol,
-            options.jacobian_max_iter,
-        )?;
+        let (tol, max_iter) = (options.jacobian_tol, options.jacobian_max_iter);
+        let report = match solver {
+            Some(solver) => solve_linear(solver, apply, &b, &mut j, self.active, tol, max_iter)?,
+            None => solve_warm_fixed_point(apply, &b, &mut j, tol, max_iter),
+        };
         Ok((j, report.iterations, report.relative_residual))
     }
 }

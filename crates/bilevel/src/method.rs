@@ -54,7 +54,8 @@ pub enum Method {
     },
     /// sparse-ho's implicit-forward: iterate `J ← ∂ₓT(x*) J + ∂_θT(x*)` on the support of
     /// `x*` only, warm-started, until the relative residual of the linear system is below the
-    /// Jacobian tolerance. Needs a support (prox-based models).
+    /// Jacobian tolerance; after 100 iterations without converging (a slowly contracting `T`),
+    /// BiCGSTAB continues on the same restricted system. Needs a support (prox-based models).
     ImplicitForward,
     /// Fixed-point AD (Mehmood & Ochs): iterate the derivative recursion of `T` at the fixed
     /// point on the full space, forward `J_{k+1} = ∂ₓT(x*) J_k + ∂_θT(x*)` from `J_0 = 0` (one

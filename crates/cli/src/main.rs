@@ -55,7 +55,7 @@ pub struct DataArgs {
     pub model: ModelKind,
     /// The hypergradient method (`grid` / `random` are zero-order baselines for `select`).
     /// Default: implicit-forward; implicit for ridge (which has no support) and for logreg
-    /// (whose support-restricted sweep contracts as slowly as coordinate descent).
+    /// (where BiCGSTAB on the support beats the slowly contracting coordinate sweep).
     #[arg(long, value_enum)]
     pub method: Option<MethodKind>,
     /// Inner solver tolerance (relative duality gap for coordinate descent).
