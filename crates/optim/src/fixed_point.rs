@@ -23,6 +23,7 @@ use hypergrad_ad::Scalar;
 /// | [`unrolled_steps`](Self::unrolled_steps) | the iterations of `solve` | `solve` is not the iteration of `T` |
 /// | [`support`](Self::support), [`non_degeneracy_margin`](Self::non_degeneracy_margin) | none | solutions are sparse (prox-based models) |
 /// | [`apply_on_support`](Self::apply_on_support) | `apply` | the update restricted to the support is cheaper |
+/// | [`solution_vjp`](Self::solution_vjp) | none | the derivative of the solution has a direct form (a factorization) |
 ///
 /// **State.** The state may hold more than the coefficients a criterion reads (momentum, dual
 /// variables): the coefficients come first, and a criterion declaring `m < dim_x()` entries reads
@@ -113,6 +114,20 @@ pub trait FixedPointMap {
     /// hold when it is positive. `None` (the default) where the notion does not apply.
     fn non_degeneracy_margin(&self, x: &[f64], theta: &[f64]) -> Option<f64> {
         let _ = (x, theta);
+        None
+    }
+
+    /// The exact product `(∂x*/∂θ)ᵀ g` at a solution `x` returned by [`solve`](Self::solve),
+    /// for models that compute it directly (for example from a factorization of their
+    /// optimality system); `g` has `dim_x()` entries, the result `dim_theta()`. `None` (the
+    /// default) lets the hypergradient methods differentiate `T` instead.
+    fn solution_vjp(
+        &self,
+        x: &[f64],
+        theta: &[f64],
+        g: &[f64],
+    ) -> Option<Result<Vec<f64>, OptimError>> {
+        let _ = (x, theta, g);
         None
     }
 }
