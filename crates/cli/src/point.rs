@@ -6,6 +6,7 @@ use crate::select::gradient_method;
 use crate::setup::{Error, Experiment};
 use crate::{report, DataArgs};
 use hypergrad::bilevel::{hypergradient, InnerProblem, Options};
+use std::io::Write;
 use std::time::Instant;
 
 fn check_dim(experiment: &Experiment, log_alpha: &[f64]) -> Result<(), Error> {
@@ -30,7 +31,12 @@ pub fn options(tol: f64) -> Options {
 }
 
 /// `hypergrad grad`.
-pub fn grad(experiment: &Experiment, args: &DataArgs, log_alpha: &[f64]) -> Result<(), Error> {
+pub fn grad(
+    experiment: &Experiment,
+    args: &DataArgs,
+    log_alpha: &[f64],
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     check_dim(experiment, log_alpha)?;
     let method = gradient_method(args.method())?;
     let data = experiment.held_out()?;
@@ -43,12 +49,16 @@ pub fn grad(experiment: &Experiment, args: &DataArgs, log_alpha: &[f64]) -> Resu
         &options(args.tol)
     )?);
     let seconds = start.elapsed().as_secs_f64();
-    report::grad(experiment.kind, args, log_alpha, &h, seconds);
-    Ok(())
+    report::grad(out, experiment.kind, args, log_alpha, &h, seconds)
 }
 
 /// `hypergrad solve`.
-pub fn solve(experiment: &Experiment, args: &DataArgs, log_alpha: &[f64]) -> Result<(), Error> {
+pub fn solve(
+    experiment: &Experiment,
+    args: &DataArgs,
+    log_alpha: &[f64],
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     check_dim(experiment, log_alpha)?;
     let data = experiment.held_out()?;
     let solution = with_model!(experiment.kind, |problem, _criterion| {
@@ -60,6 +70,5 @@ pub fn solve(experiment: &Experiment, args: &DataArgs, log_alpha: &[f64]) -> Res
             100_000,
         )?
     });
-    report::solve(&solution, data.intercept, args);
-    Ok(())
+    report::solve(out, &solution, data.intercept, experiment.columns(), args)
 }
