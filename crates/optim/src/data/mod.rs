@@ -14,7 +14,7 @@ pub use columns::ColumnMap;
 pub use csv::{read_csv, CsvOptions, TargetColumn};
 pub use format::{read_file, Format};
 pub use libsvm::read_libsvm;
-pub use preprocessing::{standardize, Preprocessing, Standardization};
+pub use preprocessing::{standardize, Preprocessing, Standardization, MAX_DENSE_ENTRIES};
 pub use signal::{check_signal, NullModel};
 pub use split::{kfold, train_validation_split};
 
