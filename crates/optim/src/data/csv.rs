@@ -1,6 +1,6 @@
 //! Comma-separated values: one sample per line, one column the target.
 
-use super::{ColumnMap, DataError, Dataset};
+use super::{quoted, ColumnMap, DataError, Dataset};
 use crate::Design;
 use ndarray::Array2;
 use std::io::BufRead;
@@ -80,8 +80,9 @@ pub fn read_csv(reader: impl BufRead, options: &CsvOptions) -> Result<Dataset, D
             let value: f64 = field.parse().map_err(|_| DataError::Malformed {
                 line,
                 message: format!(
-                    "column {}: cannot parse '{field}' as a number",
-                    column_name(names.as_deref(), k)
+                    "column {}: cannot parse {} as a number",
+                    column_name(names.as_deref(), k),
+                    quoted(field.as_bytes())
                 ),
             })?;
             if !value.is_finite() {
@@ -145,5 +146,5 @@ fn target_index(
 fn column_name(names: Option<&[String]>, k: usize) -> String {
     names
         .and_then(|n| n.get(k))
-        .map_or_else(|| (k + 1).to_string(), |n| format!("'{n}'"))
+        .map_or_else(|| (k + 1).to_string(), |n| quoted(n.as_bytes()))
 }

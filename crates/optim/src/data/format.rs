@@ -45,14 +45,19 @@ impl Format {
 }
 
 /// Reads a data file in `format`, or in the format detected from its first 64 KiB
-/// ([`Format::detect`]) when `None`. An error on a detected format says which was assumed.
+/// ([`Format::detect`]) when `None`: [`read_data`] on the file.
 pub fn read_file(path: impl AsRef<Path>, format: Option<Format>) -> Result<Dataset, DataError> {
-    let mut reader = open(path.as_ref())?;
+    read_data(open(path.as_ref())?, format)
+}
+
+/// Reads data in `format`, or in the format detected from what `reader` holds buffered
+/// ([`Format::detect`]) when `None`. An error on a detected format says which was assumed.
+pub fn read_data(mut reader: impl BufRead, format: Option<Format>) -> Result<Dataset, DataError> {
     let detected = match format {
         Some(f) => return read_as(reader, f),
-        None => Format::detect(reader.fill_buf().map_err(|source| DataError::Io {
-            path: path.as_ref().to_path_buf(),
-            source,
+        None => Format::detect(reader.fill_buf().map_err(|e| DataError::Malformed {
+            line: 1,
+            message: e.to_string(),
         })?),
     };
     read_as(reader, detected).map_err(|e| match e {

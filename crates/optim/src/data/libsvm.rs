@@ -1,6 +1,6 @@
 //! LIBSVM / SVMlight text: `label index:value …` with 1-based increasing indices.
 
-use super::{strip_bom, ColumnMap, DataError, Dataset};
+use super::{quoted, strip_bom, ColumnMap, DataError, Dataset};
 use crate::Design;
 use sprs::CsMat;
 use std::io::BufRead;
@@ -62,15 +62,6 @@ struct SparseRows {
     vals: Vec<f64>,
     y: Vec<f64>,
     max_index: u64,
-}
-
-/// At most this many bytes of an offending field are quoted in an error.
-const QUOTED: usize = 40;
-
-fn quoted(field: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&field[..field.len().min(QUOTED)]);
-    let more = if field.len() > QUOTED { "…" } else { "" };
-    format!("'{text}{more}'")
 }
 
 fn finite(field: &[u8]) -> Option<f64> {

@@ -12,7 +12,7 @@ mod split;
 
 pub use columns::ColumnMap;
 pub use csv::{read_csv, CsvOptions, TargetColumn};
-pub use format::{read_file, Format};
+pub use format::{read_data, read_file, Format};
 pub use libsvm::read_libsvm;
 pub use preprocessing::{standardize, Preprocessing, Standardization, MAX_DENSE_ENTRIES};
 pub use signal::{check_signal, NullModel};
@@ -113,6 +113,26 @@ pub enum DataError {
     /// The data was read but is not a valid design (see the inner error).
     #[error(transparent)]
     Invalid(#[from] crate::OptimError),
+}
+
+/// At most this many characters of an offending field are quoted in an error.
+const QUOTED: usize = 40;
+
+/// `'field'` for an error message: at most [`QUOTED`] characters, control characters escaped
+/// (the message stays on one line).
+fn quoted(field: &[u8]) -> String {
+    let text = String::from_utf8_lossy(field);
+    let shown: String = text
+        .chars()
+        .take(QUOTED)
+        .flat_map(char::escape_debug)
+        .collect();
+    let more = if text.chars().nth(QUOTED).is_some() {
+        "…"
+    } else {
+        ""
+    };
+    format!("'{shown}{more}'")
 }
 
 /// `text` without a leading UTF-8 byte-order mark.
