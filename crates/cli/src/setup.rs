@@ -198,10 +198,10 @@ impl Experiment {
         if self.val.is_some() {
             return Err("--val does not apply to cross-validation, which splits --data".into());
         }
-        Ok(hypergrad::optim::data::kfold(&self.data, k, self.seed)?
+        hypergrad::optim::data::kfold(&self.data, k, self.seed)?
             .into_iter()
             .map(|(train, val)| self.prepare(train, val))
-            .collect::<Result<_, _>>()?)
+            .collect()
     }
 
     /// `α_max` of the ℓ1 part on `train` (for ridge, of the same data as a Lasso): the scale

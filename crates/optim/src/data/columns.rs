@@ -60,39 +60,12 @@ impl ColumnMap {
             .collect())
     }
 
-    /// Columns read from a source: `cols` holds the source column of every non-zero (in any
-    /// order, each below `width`). Returns the map of the columns that occur and, for every
-    /// non-zero, its design column. Memory is proportional to `cols.len()` whatever `width` is.
-    pub(crate) fn compact(cols: &[u64], width: u64, open: bool) -> (Self, Vec<usize>) {
-        let nnz = cols.len() as u64;
-        // A lookup table when the source is not much wider than the non-zeros (the common
-        // case, O(nnz)); sorting the distinct columns otherwise (hashed features, O(nnz log nnz)).
-        if width <= 4 * nnz + 1024 {
-            const ABSENT: usize = usize::MAX;
-            let mut position = vec![ABSENT; width as usize];
-            cols.iter().for_each(|&c| position[c as usize] = 0);
-            let mut kept = Vec::new();
-            for (c, p) in position.iter_mut().enumerate() {
-                if *p != ABSENT {
-                    *p = kept.len();
-                    kept.push(c as u64);
-                }
-            }
-            let index = cols.iter().map(|&c| position[c as usize]).collect();
-            (Self { kept, width, open }, index)
-        } else {
-            let mut kept = cols.to_vec();
-            kept.sort_unstable();
-            kept.dedup();
-            let index = cols
-                .iter()
-                .map(|c| {
-                    kept.binary_search(c)
-                        .expect("every column that occurs is kept")
-                })
-                .collect();
-            (Self { kept, width, open }, index)
-        }
+    /// The map of a source of `width` columns (past which columns are implicit zeros if
+    /// `open`) whose columns `kept` (strictly increasing, each below `width`) occur.
+    pub(crate) fn from_kept(kept: Vec<u64>, width: u64, open: bool) -> Self {
+        debug_assert!(kept.windows(2).all(|w| w[0] < w[1]));
+        debug_assert!(kept.last().is_none_or(|&k| k < width));
+        Self { kept, width, open }
     }
 
     /// Where each column of `self` sits in `target` (`None`: a column `target` does not hold,
@@ -167,17 +140,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn compact_keeps_the_columns_that_occur_in_both_regimes() {
-        // Narrow source: the lookup table.
-        let (map, index) = ColumnMap::compact(&[4, 1, 4, 7], 9, true);
-        assert_eq!(map.kept(), &[1, 4, 7]);
-        assert_eq!(index, vec![1, 0, 1, 2]);
-        assert_eq!(map.n_dropped(), 6);
-        // Hashed features: a width of 2⁶⁴ − 1 with three non-zeros.
-        let cols = [u64::MAX - 1, 3_999_999_999, u64::MAX - 1];
-        let (map, index) = ColumnMap::compact(&cols, u64::MAX, true);
-        assert_eq!(map.kept(), &[3_999_999_999, u64::MAX - 1]);
-        assert_eq!(index, vec![1, 0, 1]);
+    fn restore_lists_the_non_zero_coefficients_by_source_column() {
+        let map = ColumnMap::from_kept(vec![3_999_999_999, u64::MAX - 1], u64::MAX, true);
+        assert_eq!(map.n_dropped(), u64::MAX - 2);
         assert_eq!(map.restore(&[0.0, 2.5]).unwrap(), vec![(u64::MAX - 1, 2.5)]);
         assert!(matches!(
             map.restore(&[1.0]),

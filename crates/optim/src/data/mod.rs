@@ -4,6 +4,7 @@
 
 mod columns;
 mod csv;
+mod decimal;
 mod format;
 mod libsvm;
 mod preprocessing;
