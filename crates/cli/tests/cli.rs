@@ -474,3 +474,41 @@ fn validation_format_does_not_change_the_selection() {
     assert_eq!(a["value"], b["value"]);
     assert_eq!(a["log_alpha"], b["log_alpha"]);
 }
+
+/// Every file of the fuzz corpus (the crashing and wrong files of issue 13) through `select`
+/// and `solve`: a result whose numbers are finite, or a one-line error; never a panic or abort.
+#[test]
+fn every_corpus_file_ends_in_a_result_or_a_one_line_error() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../optim/tests/fuzz_corpus");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 20);
+    for path in files {
+        let path = path.to_str().unwrap();
+        for args in [
+            &["select", "--max-outer", "2", "--json", "--data", path][..],
+            &["solve", "--alpha", "0.1", "--json", "--data", path],
+        ] {
+            let o = hypergrad(args);
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(o.status.code().is_some(), "{args:?}: killed by a signal");
+            assert!(!err.contains("panicked"), "{args:?}: {err}");
+            if o.status.success() {
+                let text = stdout(&o);
+                assert!(
+                    !text.contains("null") && !text.contains("NaN"),
+                    "{args:?}: {text}"
+                );
+            } else {
+                let lines: Vec<&str> = err.lines().filter(|l| !l.starts_with("note:")).collect();
+                assert!(
+                    lines.len() == 1 && lines[0].starts_with("error: "),
+                    "{args:?}: {err}"
+                );
+            }
+        }
+    }
+}
