@@ -406,9 +406,17 @@ fn every_printed_number_is_finite() {
 
 #[test]
 fn grad_json_carries_the_warnings() {
-    // Ridge to a relative tolerance of 1e-300 cannot converge: the warning must reach the JSON.
+    // The elastic net near α = 0 to a relative gap of 1e-300 stops at its iteration cap: the
+    // warning must reach the JSON.
     let v = json(&hypergrad(&[
-        "grad", "--model", "ridge", "--alpha", "1e-4", "--tol", "1e-300", "--json",
+        "grad",
+        "--model",
+        "enet",
+        "--alpha",
+        "1e-4,1e-6",
+        "--tol",
+        "1e-300",
+        "--json",
     ]));
     assert_eq!(v["inner_converged"], false);
     assert_eq!(v["warnings"], serde_json::json!(["InnerNotConverged"]));

@@ -19,13 +19,15 @@ use super::{Tape, TapeStats, Var};
 use crate::AdError;
 use crate::Scalar;
 
-/// One step `x_{k+1} = T(x_k, θ)` of an iteration, recorded on a tape. Implement it by calling a
-/// generic update `fn apply<S: Scalar>(x: &[S], θ: &[S], out: &mut [S])` with `S = Var<'t, T>`,
+/// One step `x_{k+1} = T_k(x_k, θ)` of an iteration, recorded on a tape. Implement it by calling
+/// a generic update `fn apply<S: Scalar>(x: &[S], θ: &[S], out: &mut [S])` with `S = Var<'t, T>`,
 /// or by using composite nodes of `tape` ([`Tape::matvec`], …) for vectorized steps.
 pub trait Recurrence<T: Scalar> {
-    /// Writes `T(x, θ)` into `out` (of the length of `x`).
+    /// Writes `T_k(x, θ)` into `out` (of the length of `x`); `k` is the index of the step
+    /// (0 first), for iterations whose update depends on it (momentum or step schedules).
     fn step<'t>(
         &self,
+        k: usize,
         tape: &'t Tape<T>,
         x: &[Var<'t, T>],
         theta: &[Var<'t, T>],
@@ -108,7 +110,7 @@ where
         tape.clear();
         let next = {
             let t: &Tape<T> = tape;
-            let (_, _, out) = record_segment(t, map, &state, theta, k1 - k0);
+            let (_, _, out) = record_segment(t, map, &state, theta, k0..k1);
             State {
                 values: out.iter().map(Var::primal).collect(),
                 variable: out.iter().map(|v| v.tape().is_some()).collect(),
@@ -127,7 +129,7 @@ where
         recorded += k1 - k0;
         tape.clear();
         let t: &Tape<T> = tape;
-        let (xs, ths, out) = record_segment(t, map, &states[j], theta, k1 - k0);
+        let (xs, ths, out) = record_segment(t, map, &states[j], theta, k0..k1);
         let mut seeds: Vec<(Var<'_, T>, T)> =
             ths.iter().copied().zip(theta_bar.iter().copied()).collect();
         if j == segments - 1 {
@@ -155,14 +157,14 @@ where
     })
 }
 
-/// The recorded inputs, `θ` nodes and output of `steps` steps from `state`.
+/// The recorded inputs, `θ` nodes and output of the steps `steps` from `state`.
 #[allow(clippy::type_complexity)]
 fn record_segment<'t, T: Scalar, R: Recurrence<T>>(
     tape: &'t Tape<T>,
     map: &R,
     state: &State<T>,
     theta: &[T],
-    steps: usize,
+    steps: std::ops::Range<usize>,
 ) -> (Vec<Var<'t, T>>, Vec<Var<'t, T>>, Vec<Var<'t, T>>) {
     let ths = tape.vars(theta);
     let xs: Vec<_> = state
@@ -173,8 +175,8 @@ fn record_segment<'t, T: Scalar, R: Recurrence<T>>(
         .collect();
     let mut x = xs.clone();
     let mut out = vec![Var::constant(T::zero()); x.len()];
-    for _ in 0..steps {
-        map.step(tape, &x, &ths, &mut out);
+    for k in steps {
+        map.step(k, tape, &x, &ths, &mut out);
         std::mem::swap(&mut x, &mut out);
     }
     (xs, ths, x)
