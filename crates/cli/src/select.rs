@@ -342,7 +342,11 @@ fn mc_sure<P: LinearOnSupport>(
 }
 
 /// `hypergrad select`.
-pub fn select(experiment: &Experiment, args: &SelectArgs) -> Result<(), Error> {
+pub fn select(
+    experiment: &Experiment,
+    args: &SelectArgs,
+    out: &mut dyn std::io::Write,
+) -> Result<(), Error> {
     let outcome = match args.criterion {
         CriterionKind::McSure { sigma } => {
             with_least_squares_model!(experiment.kind, |problem| mc_sure(
@@ -353,7 +357,7 @@ pub fn select(experiment: &Experiment, args: &SelectArgs) -> Result<(), Error> {
             experiment, args, problem, criterion
         )?),
     };
-    report::select(experiment.kind, args, &outcome);
+    report::select(out, experiment.kind, args, &outcome)?;
     if let Some(path) = &args.plot {
         Figure {
             run: &outcome.run,
