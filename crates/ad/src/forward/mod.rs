@@ -49,33 +49,46 @@ pub(crate) trait Forward: Copy {
     fn tangent_is_zero(&self) -> bool;
     /// Every part scaled by a plain float.
     fn scale_parts(&self, c: <Self::T as Scalar>::Real) -> Self;
+    /// `x + y`, part by part (no products: exact and cheap on nested duals).
+    fn add_parts(&self, o: &Self) -> Self;
+    /// `x − y`, part by part.
+    fn sub_parts(&self, o: &Self) -> Self;
+    /// `−x`, part by part.
+    fn neg_parts(&self) -> Self;
+    /// `x + c` for a plain float: only the primal part changes.
+    fn shift(&self, c: f64) -> Self;
+    /// `x / c` for a plain float, every part divided (the primal rounds as `f64` division).
+    fn div_real(&self, c: f64) -> Self;
 }
 
-/// Implements `Float` (through `forward_float!`), `Scalar`, arithmetic (with `Self` and with plain `f32`/`f64` on both
-/// sides), comparisons, `Sum`, `Product` and the num-traits plumbing for a [`Forward`] type.
+/// Implements `Float` (through `forward_float!`), `Scalar`, arithmetic (with `Self` and with plain
+/// `f64` on both sides), comparisons, `Sum`, `Product` and the num-traits plumbing for a
+/// [`Forward`] type. Extra items in braces go into the `Scalar` impl (the parts and the vector
+/// operations of each type).
 macro_rules! forward_number {
     ([$($gen:tt)*] $ty:ty) => {
+        $crate::forward::forward_number!([$($gen)*] $ty; {});
+    };
+    ([$($gen:tt)*] $ty:ty; { $($scalar_items:tt)* }) => {
         impl<$($gen)*> ::std::ops::Neg for $ty {
             type Output = Self;
             #[inline(always)]
             fn neg(self) -> Self {
-                self.chain(-self.re(), -<T as num_traits::One>::one())
+                self.neg_parts()
             }
         }
         impl<$($gen)*> ::std::ops::Add for $ty {
             type Output = Self;
             #[inline(always)]
             fn add(self, o: Self) -> Self {
-                let one = <T as num_traits::One>::one();
-                self.chain2(&o, self.re() + o.re(), one, one)
+                self.add_parts(&o)
             }
         }
         impl<$($gen)*> ::std::ops::Sub for $ty {
             type Output = Self;
             #[inline(always)]
             fn sub(self, o: Self) -> Self {
-                let one = <T as num_traits::One>::one();
-                self.chain2(&o, self.re() - o.re(), one, -one)
+                self.sub_parts(&o)
             }
         }
         impl<$($gen)*> ::std::ops::Mul for $ty {
@@ -230,66 +243,67 @@ macro_rules! forward_number {
             fn scale(self, c: T::Real) -> Self {
                 self.scale_parts(c)
             }
+            $($scalar_items)*
         }
         $crate::forward::forward_number!(@mixed [$($gen)*] $ty, f64);
-        $crate::forward::forward_number!(@mixed [$($gen)*] $ty, f32);
         $crate::forward::forward_float!([$($gen)*] $ty);
     };
     (@mixed [$($gen:tt)*] $ty:ty, $f:ty) => {
-        impl<$($gen)*> ::std::ops::Add<$f> for $ty where T: $crate::Scalar<Real = $f> {
+        impl<$($gen)*> ::std::ops::Add<$f> for $ty {
             type Output = Self;
             #[inline(always)]
             fn add(self, c: $f) -> Self {
-                self + Self::from_real(c)
+                self.shift(c)
             }
         }
-        impl<$($gen)*> ::std::ops::Sub<$f> for $ty where T: $crate::Scalar<Real = $f> {
+        impl<$($gen)*> ::std::ops::Sub<$f> for $ty {
             type Output = Self;
             #[inline(always)]
             fn sub(self, c: $f) -> Self {
-                self - Self::from_real(c)
+                self.shift(-c)
             }
         }
-        impl<$($gen)*> ::std::ops::Mul<$f> for $ty where T: $crate::Scalar<Real = $f> {
+        impl<$($gen)*> ::std::ops::Mul<$f> for $ty {
             type Output = Self;
             #[inline(always)]
             fn mul(self, c: $f) -> Self {
-                self.scale_parts(c)
+                self.scale_parts(<T::Real as $crate::Scalar>::from_f64(c))
             }
         }
-        impl<$($gen)*> ::std::ops::Div<$f> for $ty where T: $crate::Scalar<Real = $f> {
+        impl<$($gen)*> ::std::ops::Div<$f> for $ty {
             type Output = Self;
             #[inline(always)]
             fn div(self, c: $f) -> Self {
-                self.scale_parts(1.0 / c)
+                self.div_real(c)
             }
         }
-        impl<$($gen)*> ::std::ops::Add<$ty> for $f where T: $crate::Scalar<Real = $f> {
+        impl<$($gen)*> ::std::ops::Add<$ty> for $f {
             type Output = $ty;
             #[inline(always)]
             fn add(self, x: $ty) -> $ty {
-                x + self
+                x.shift(self)
             }
         }
-        impl<$($gen)*> ::std::ops::Sub<$ty> for $f where T: $crate::Scalar<Real = $f> {
+        impl<$($gen)*> ::std::ops::Sub<$ty> for $f {
             type Output = $ty;
+            /// `c − x = (−x) + c`, exactly as IEEE subtraction.
             #[inline(always)]
             fn sub(self, x: $ty) -> $ty {
-                <$ty as $crate::Scalar>::from_real(self) - x
+                x.neg_parts().shift(self)
             }
         }
-        impl<$($gen)*> ::std::ops::Mul<$ty> for $f where T: $crate::Scalar<Real = $f> {
+        impl<$($gen)*> ::std::ops::Mul<$ty> for $f {
             type Output = $ty;
             #[inline(always)]
             fn mul(self, x: $ty) -> $ty {
-                x.scale_parts(self)
+                x.scale_parts(<T::Real as $crate::Scalar>::from_f64(self))
             }
         }
-        impl<$($gen)*> ::std::ops::Div<$ty> for $f where T: $crate::Scalar<Real = $f> {
+        impl<$($gen)*> ::std::ops::Div<$ty> for $f {
             type Output = $ty;
             #[inline(always)]
             fn div(self, x: $ty) -> $ty {
-                <$ty as $crate::Scalar>::from_real(self) / x
+                <$ty as $crate::Scalar>::from_f64(self) / x
             }
         }
     };

@@ -5,7 +5,7 @@
 //! O(number of scalar multiplications), and a matrix is copied onto the tape once, not once per
 //! output partial.
 
-use super::tape::{to_index, Composite, Node, Special, StoredMatrix, Tape, SINK};
+use super::tape::{Composite, Node, Records, StoredMatrix, Tape, SINK};
 use super::var::same_tape;
 use super::Var;
 use crate::error::{check_len, AdError};
@@ -30,14 +30,18 @@ impl<T: Scalar> TapeMatrix<'_, T> {
 
 impl<T: Scalar> Tape<T> {
     /// Records one node of value `value` with operands `(v, ∂/∂v)`; constants are skipped, and a
-    /// node with no variable operand is a constant.
+    /// node with no variable operand is a constant. Up to two operands make a scalar node.
     ///
     /// # Panics
     /// If an operand belongs to another tape (a programming error, as for binary operations).
     #[inline]
-    fn record<'t>(&'t self, value: T, terms: impl Iterator<Item = (Var<'t, T>, T)>) -> Var<'t, T> {
+    pub(super) fn record<'t>(
+        &'t self,
+        value: T,
+        terms: impl Iterator<Item = (Var<'t, T>, T)>,
+    ) -> Var<'t, T> {
         let mut r = self.rec.borrow_mut();
-        let start = r.wide_args.len();
+        let (args_at, partials_at) = (r.args.len(), r.partials.len());
         // The first two operands stay in a scalar node unless a third one comes.
         let mut node = Node {
             partials: [T::zero(); 2],
@@ -52,26 +56,25 @@ impl<T: Scalar> Tape<T> {
                 node.args[count] = v.index;
             } else {
                 if count == 2 {
-                    r.wide_partials.extend_from_slice(&node.partials);
-                    r.wide_args.extend_from_slice(&node.args);
+                    r.partials.extend_from_slice(&node.partials);
+                    r.args.extend_from_slice(&node.args);
                 }
-                r.wide_partials.push(d);
-                r.wide_args.push(v.index);
+                r.partials.push(d);
+                r.args.push(v.index);
             }
             count += 1;
         }
         let index = match count {
             0 => return Var::constant(value),
             1 | 2 => r.push(node),
-            _ => {
-                let first = r.push_leaf();
-                let end = r.wide_args.len();
-                r.specials.push(Special {
-                    first,
-                    kind: Composite::Wide { start, end },
-                });
-                first
-            }
+            len => r.push_special(
+                1,
+                Composite::Wide {
+                    args_at,
+                    partials_at,
+                    len,
+                },
+            ),
         };
         Var::on_tape(value, index, self)
     }
@@ -144,7 +147,7 @@ impl<T: Scalar> Tape<T> {
         self.record(value, x.iter().map(|xi| (*xi, T::one())))
     }
 
-    /// `zᵢ = a·xᵢ + yᵢ`: one node per output with three operands.
+    /// `zᵢ = a·xᵢ + yᵢ`: one composite node for all outputs.
     ///
     /// # Errors
     /// [`AdError::LengthMismatch`] if `y` and `x` differ in length.
@@ -155,33 +158,30 @@ impl<T: Scalar> Tape<T> {
         y: &[Var<'t, T>],
     ) -> Result<Vec<Var<'t, T>>, AdError> {
         check_len("axpy y", x.len(), y.len())?;
-        Ok(x.iter()
-            .zip(y)
-            .map(|(xi, yi)| {
-                let value = a.value * xi.value + yi.value;
-                self.record(
-                    value,
-                    [(a, xi.value), (*xi, a.value), (*yi, T::one())].into_iter(),
-                )
-            })
-            .collect())
+        let mut z = y.to_vec();
+        super::vector::axpy(a, x, &mut z);
+        Ok(z)
     }
 
-    /// Stores `a` on the tape for [`Tape::matvec`] / [`Tape::matvec_t`]. Storing the same view
-    /// again (same address, shape, strides and entries: checked) returns the stored copy, so a
-    /// loop that multiplies by one matrix at every step keeps one copy.
+    /// Copies `a` onto the tape for [`Tape::matvec`] / [`Tape::matvec_t`]. Storing the same view
+    /// again (same address, shape, strides and entries) returns the stored copy, so a loop that
+    /// multiplies by one matrix at every step keeps one copy. The entries are compared because
+    /// the borrow of `a` ends with this call: another matrix may later sit at the same address.
+    /// The comparison is one pass over contiguous memory (cheaper than the product), and only
+    /// for a candidate of the same address; [`Scalar::matvec`](crate::Scalar::matvec) with a
+    /// shared operator needs neither the copy nor the comparison.
     pub fn matrix<'t>(&'t self, a: ArrayView2<'_, T::Real>) -> TapeMatrix<'t, T> {
         let (rows, cols) = a.dim();
         let st = a.strides();
-        let source = (a.as_ptr() as usize, [st[0], st[1]]);
+        let source = (a.as_ptr() as usize, [rows, cols], [st[0], st[1]]);
         let mut r = self.rec.borrow_mut();
-        let found = r.matrices.iter().position(|m| {
+        let found = r.matrices.iter().rposition(|m| {
+            let stored = &r.matrix_entries[m.at..m.at + rows * cols];
             m.source == source
-                && (m.rows, m.cols) == (rows, cols)
-                && r.matrix_entries[m.at..m.at + rows * cols]
-                    .iter()
-                    .zip(a.iter())
-                    .all(|(s, x)| s == x)
+                && match a.as_slice() {
+                    Some(entries) => stored == entries,
+                    None => stored.iter().zip(a.iter()).all(|(s, x)| s == x),
+                }
         });
         let id = found.unwrap_or_else(|| {
             let at = r.matrix_entries.len();
@@ -226,8 +226,8 @@ impl<T: Scalar> Tape<T> {
         self.block(a, x, true)
     }
 
-    /// Records `A x` or `Aᵀ x` as a block; constants in `x` become leaf nodes, and an all-constant
-    /// `x` gives constant outputs without recording.
+    /// Records `A x` or `Aᵀ x` as a block; constants in `x` point to the sink (no node), and an
+    /// all-constant `x` gives constant outputs without recording.
     fn block<'t>(
         &'t self,
         a: &TapeMatrix<'t, T>,
@@ -261,31 +261,20 @@ impl<T: Scalar> Tape<T> {
         if x.iter().all(|v| v.tape.is_none()) {
             return Ok(values.into_iter().map(Var::constant).collect());
         }
-        let args: Vec<u32> = x
-            .iter()
-            .map(|v| match v.tape {
-                Some(t) => {
-                    same_tape(t, self);
-                    v.index
-                }
-                None => self.var(v.value).index,
-            })
-            .collect();
         let mut r = self.rec.borrow_mut();
-        let args_at = r.block_args.len();
-        r.block_args.extend_from_slice(&args);
-        let first = to_index(r.nodes.len());
-        for _ in 0..values.len() {
-            r.push_leaf();
+        let args_at = r.args.len();
+        for v in x {
+            let j = Records::operand(self, v);
+            r.args.push(j);
         }
-        r.specials.push(Special {
-            first,
-            kind: Composite::MatVec {
+        let first = r.push_special(
+            outer,
+            Composite::Matrix {
                 matrix: a.id,
                 transpose,
                 args_at,
             },
-        });
+        );
         Ok(values
             .into_iter()
             .enumerate()

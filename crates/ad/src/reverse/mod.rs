@@ -50,9 +50,11 @@
 mod checkpoint;
 mod composite;
 mod drivers;
+mod listing;
 mod sweep;
 mod tape;
 mod var;
+mod vector;
 
 pub use checkpoint::{reverse_unrolled, Checkpoints, Recurrence, UnrolledVjp};
 pub use composite::TapeMatrix;

@@ -2,9 +2,11 @@
 
 use super::Var;
 use crate::error::{check_len, AdError};
+use crate::operator::LinearOperator;
 use crate::Scalar;
 use std::cell::RefCell;
 use std::fmt;
+use std::sync::Arc;
 
 /// A scalar node: two operand slots (index, local partial). A unary node or an input fills the
 /// unused slots with the sink node 0 and partial 0, so the sweep runs without branches.
@@ -14,34 +16,62 @@ pub(super) struct Node<T> {
     pub(super) args: [u32; 2],
 }
 
-/// The sink: node 0 of every tape, the target of unused operand slots; never read.
+/// The sink: node 0 of every tape, the target of unused operand slots and of constant operands
+/// of composite nodes; its adjoint is never read.
 pub(super) const SINK: u32 = 0;
 
-/// A matrix copied once onto the tape (row-major), shared by every product that uses it.
+/// A matrix copied onto the tape (row-major) by [`Tape::matrix`], shared by every product that
+/// uses it.
 pub(super) struct StoredMatrix {
     pub(super) at: usize,
-    /// Address and strides of the view it was copied from, to find it again cheaply.
-    pub(super) source: (usize, [isize; 2]),
+    /// Address, shape and strides of the view it was copied from, to find it again.
+    pub(super) source: (usize, [usize; 2], [isize; 2]),
     pub(super) rows: usize,
     pub(super) cols: usize,
 }
 
-/// A node with more than two operands, or a block of nodes, recorded outside the scalar array
-/// (whose entries for these nodes point to the sink). The sweep handles it when it reaches it.
+/// A node with more than two operands, or a block of outputs, recorded outside the scalar
+/// array. Operand indices live in `Records::args` (the sink for a constant operand), partials in
+/// `Records::partials`.
+#[derive(Clone, Copy)]
 pub(super) enum Composite {
-    /// One node with operands `wide_args[start..end]`, partials `wide_partials[start..end]`.
-    Wide { start: usize, end: usize },
-    /// Outputs `A·x` (or `Aᵀ·x`) of a stored matrix, `x` listed in `block_args` from `args_at`.
-    MatVec {
+    /// One output with `len` operands listed in `args` from `args_at` and their partials in
+    /// `partials` from `partials_at`.
+    Wide {
+        args_at: usize,
+        partials_at: usize,
+        len: usize,
+    },
+    /// `y = A x` (or `Aᵀ x`) of a stored matrix, `x` listed in `args` from `args_at`.
+    Matrix {
         matrix: usize,
         transpose: bool,
         args_at: usize,
     },
+    /// `y = A x` (or `Aᵀ x`) of a shared operator, `x` listed in `args` from `args_at`.
+    Operator {
+        operator: usize,
+        transpose: bool,
+        args_at: usize,
+    },
+    /// `zᵢ = α xᵢ + yᵢ`: `args` holds `α, x₁ … xₙ, y₁ … yₙ` and `partials` the values
+    /// `α, x₁ … xₙ` (the partials of `zᵢ` with respect to `xᵢ` and `α`).
+    Axpy { args_at: usize, partials_at: usize },
+    /// `yᵢ = f(xᵢ; p)`: `args` holds `x₁ … xₙ, p₁ … p_k`, `partials` the rows
+    /// `(∂f/∂xᵢ, ∂f/∂p₁, …, ∂f/∂p_k)` for each `i`.
+    Diagonal {
+        args_at: usize,
+        partials_at: usize,
+        params: usize,
+    },
 }
 
-/// A composite node and its first output node.
+/// A composite node: its outputs are the node indices `first .. first + outputs`; it was
+/// recorded after the first `node_pos` scalar nodes.
 pub(super) struct Special {
     pub(super) first: u32,
+    pub(super) outputs: u32,
+    pub(super) node_pos: usize,
     pub(super) kind: Composite,
 }
 
@@ -50,11 +80,16 @@ pub(super) struct Records<T: Scalar> {
     pub(super) nodes: Vec<Node<T>>,
     /// Composite nodes, in recording order.
     pub(super) specials: Vec<Special>,
-    pub(super) wide_partials: Vec<T>,
-    pub(super) wide_args: Vec<u32>,
-    pub(super) block_args: Vec<u32>,
+    /// Operand indices of composite nodes.
+    pub(super) args: Vec<u32>,
+    /// Partials (or the values they are computed from) of composite nodes.
+    pub(super) partials: Vec<T>,
     pub(super) matrices: Vec<StoredMatrix>,
     pub(super) matrix_entries: Vec<T::Real>,
+    /// Operators used by composite nodes (shared, not copied).
+    pub(super) operators: Vec<Arc<dyn LinearOperator>>,
+    /// The next node index: scalar nodes and composite outputs share one numbering.
+    pub(super) next: u32,
     pub(super) adjoints: Vec<T>,
 }
 
@@ -119,21 +154,60 @@ fn too_many_nodes() -> ! {
 }
 
 impl<T: Scalar> Records<T> {
+    /// Takes `count` node indices; returns the first.
+    #[inline(always)]
+    fn take(&mut self, count: u32) -> u32 {
+        let first = self.next;
+        self.next = match first.checked_add(count) {
+            Some(n) => n,
+            None => too_many_nodes(),
+        };
+        first
+    }
+
     /// Appends a scalar node; returns its index.
     #[inline(always)]
     pub(super) fn push(&mut self, node: Node<T>) -> u32 {
-        let index = to_index(self.nodes.len());
+        let index = self.take(1);
         self.nodes.push(node);
         index
     }
 
-    /// Appends a node whose operands are recorded elsewhere (input or composite output).
+    /// Appends an input node (no operands); returns its index.
     #[inline(always)]
     pub(super) fn push_leaf(&mut self) -> u32 {
         self.push(Node {
             partials: [T::zero(); 2],
             args: [SINK; 2],
         })
+    }
+
+    /// Appends a composite node with `outputs` outputs; returns the index of the first.
+    pub(super) fn push_special(&mut self, outputs: usize, kind: Composite) -> u32 {
+        let first = self.take(to_index(outputs));
+        self.specials.push(Special {
+            first,
+            outputs: to_index(outputs),
+            node_pos: self.nodes.len(),
+            kind,
+        });
+        first
+    }
+
+    /// The index of `v` as an operand of a composite node on `tape`: its node, or the sink for
+    /// a constant.
+    ///
+    /// # Panics
+    /// If `v` belongs to another tape (a programming error, as for binary operations).
+    #[inline]
+    pub(super) fn operand(tape: &Tape<T>, v: &Var<'_, T>) -> u32 {
+        match v.tape {
+            Some(t) => {
+                super::var::same_tape(t, tape);
+                v.index
+            }
+            None => SINK,
+        }
     }
 }
 
@@ -154,11 +228,12 @@ impl<T: Scalar> Tape<T> {
         let mut rec = Records {
             nodes: Vec::with_capacity(nodes + 1),
             specials: Vec::new(),
-            wide_partials: Vec::new(),
-            wide_args: Vec::new(),
-            block_args: Vec::new(),
+            args: Vec::new(),
+            partials: Vec::new(),
             matrices: Vec::new(),
             matrix_entries: Vec::new(),
+            operators: Vec::new(),
+            next: 0,
             adjoints: Vec::with_capacity(nodes + 1),
         };
         rec.push_leaf();
@@ -172,18 +247,19 @@ impl<T: Scalar> Tape<T> {
     pub fn clear(&mut self) {
         let r = self.rec.get_mut();
         r.nodes.truncate(1);
+        r.next = 1;
         r.specials.clear();
-        r.wide_partials.clear();
-        r.wide_args.clear();
-        r.block_args.clear();
+        r.args.clear();
+        r.partials.clear();
         r.matrices.clear();
         r.matrix_entries.clear();
+        r.operators.clear();
         r.adjoints.clear();
     }
 
-    /// The number of recorded nodes (numbered `1 ..= len`).
+    /// The number of recorded nodes (numbered `1 ..= len`), composite outputs included.
     pub fn len(&self) -> usize {
-        self.rec.borrow().nodes.len() - 1
+        self.rec.borrow().next as usize - 1
     }
 
     /// Whether nothing is recorded.
@@ -195,33 +271,36 @@ impl<T: Scalar> Tape<T> {
     pub fn memory(&self) -> TapeStats {
         use std::mem::size_of;
         let r = self.rec.borrow();
-        let bytes = |n: usize, m: usize, b: usize, a: usize, s: usize, e: usize| {
+        let bytes = |n: usize, a: usize, p: usize, m: usize, s: usize, e: usize, o: usize| {
             n * size_of::<Node<T>>()
-                + m * (size_of::<T>() + size_of::<u32>())
-                + b * size_of::<u32>()
-                + a * size_of::<StoredMatrix>()
+                + a * size_of::<u32>()
+                + p * size_of::<T>()
+                + m * size_of::<StoredMatrix>()
                 + s * size_of::<Special>()
                 + e * size_of::<T::Real>()
+                + o * size_of::<Arc<dyn LinearOperator>>()
         };
         TapeStats {
-            nodes: r.nodes.len() - 1,
-            wide_operands: r.wide_args.len(),
+            nodes: r.next as usize - 1,
+            wide_operands: r.args.len(),
             matrix_entries: r.matrix_entries.len(),
             bytes: bytes(
                 r.nodes.len(),
-                r.wide_args.len(),
-                r.block_args.len(),
+                r.args.len(),
+                r.partials.len(),
                 r.matrices.len(),
                 r.specials.len(),
                 r.matrix_entries.len(),
+                r.operators.len(),
             ),
             capacity_bytes: bytes(
                 r.nodes.capacity(),
-                r.wide_args.capacity().max(r.wide_partials.capacity()),
-                r.block_args.capacity(),
+                r.args.capacity(),
+                r.partials.capacity(),
                 r.matrices.capacity(),
                 r.specials.capacity(),
                 r.matrix_entries.capacity(),
+                r.operators.capacity(),
             ) + r.adjoints.capacity() * size_of::<T>(),
         }
     }
@@ -284,7 +363,7 @@ impl<T: Scalar> Tape<T> {
     /// [`AdError::ForeignVar`] if a seed belongs to another tape.
     pub fn reverse(&self, seeds: &[(Var<'_, T>, T)]) -> Result<(), AdError> {
         let mut r = self.rec.borrow_mut();
-        let n = r.nodes.len();
+        let n = r.next as usize;
         r.adjoints.clear();
         r.adjoints.resize(n, T::zero());
         for (v, w) in seeds {
@@ -323,7 +402,7 @@ impl<T: Scalar> Tape<T> {
     /// ```
     ///
     /// # Errors
-    /// [`AdError::ForeignVar`] if `y` belongs to another tape.
+    /// [`AdError::ForeignVar`] if `y` or an input belongs to another tape.
     pub fn gradient(&self, y: Var<'_, T>, inputs: &[Var<'_, T>]) -> Result<Vec<T>, AdError> {
         self.reverse(&[(y, T::one())])?;
         let mut out = vec![T::zero(); inputs.len()];
@@ -331,17 +410,20 @@ impl<T: Scalar> Tape<T> {
         Ok(out)
     }
 
-    /// Writes the adjoints of `inputs` into `out` (after a [`Tape::reverse`]).
+    /// Writes the adjoints of `inputs` into `out` (after a [`Tape::reverse`]); zero for a
+    /// constant.
     ///
     /// # Errors
-    /// [`AdError::LengthMismatch`] if `out` and `inputs` differ in length.
+    /// [`AdError::LengthMismatch`] if `out` and `inputs` differ in length,
+    /// [`AdError::ForeignVar`] if an input was recorded on another tape (its adjoint here would
+    /// be a meaningless zero).
     pub fn adjoints_into(&self, inputs: &[Var<'_, T>], out: &mut [T]) -> Result<(), AdError> {
         check_len("adjoint output", inputs.len(), out.len())?;
         let r = self.rec.borrow();
         for (o, x) in out.iter_mut().zip(inputs) {
-            *o = match self.own_index(x) {
-                Ok(Some(i)) => r.adjoints.get(i as usize).copied().unwrap_or_else(T::zero),
-                _ => T::zero(),
+            *o = match self.own_index(x)? {
+                Some(i) => r.adjoints.get(i as usize).copied().unwrap_or_else(T::zero),
+                None => T::zero(),
             };
         }
         Ok(())

@@ -6,9 +6,14 @@
 //! every choice at a kink is written once for both modes.
 
 use super::tape::Tape;
+use super::vector;
+use crate::custom::CustomRule;
+use crate::elementwise::Elementwise;
 use crate::forward::{forward_number, Forward};
+use crate::operator::LinearOperator;
 use crate::Scalar;
 use std::fmt;
+use std::sync::Arc;
 
 /// A value on a [`Tape`] (or a constant, which needs no tape).
 ///
@@ -136,6 +141,28 @@ impl<'t, T: Scalar> Forward for Var<'t, T> {
     fn scale_parts(&self, c: T::Real) -> Self {
         self.chain(self.value.scale(c), T::from_real(c))
     }
+    #[inline(always)]
+    fn add_parts(&self, o: &Self) -> Self {
+        let one = T::one();
+        self.chain2(o, self.value + o.value, one, one)
+    }
+    #[inline(always)]
+    fn sub_parts(&self, o: &Self) -> Self {
+        let one = T::one();
+        self.chain2(o, self.value - o.value, one, -one)
+    }
+    #[inline(always)]
+    fn neg_parts(&self) -> Self {
+        self.chain(-self.value, -T::one())
+    }
+    #[inline(always)]
+    fn shift(&self, c: f64) -> Self {
+        self.chain(self.value + c, T::one())
+    }
+    #[inline(always)]
+    fn div_real(&self, c: f64) -> Self {
+        self.chain(self.value / c, T::one() / c)
+    }
 }
 
 impl<T: Scalar> fmt::Display for Var<'_, T> {
@@ -157,4 +184,44 @@ impl<T: Scalar> fmt::Debug for Var<'_, T> {
     }
 }
 
-forward_number!(['t, T: Scalar] Var<'t, T>);
+forward_number!(['t, T: Scalar] Var<'t, T>; {
+    #[inline(always)]
+    fn parts() -> usize {
+        T::parts()
+    }
+    #[inline(always)]
+    fn part(&self, k: usize) -> f64 {
+        self.value.part(k)
+    }
+    #[inline(always)]
+    fn set_part(&mut self, k: usize, v: f64) {
+        self.value.set_part(k, v)
+    }
+    fn dot(a: &[Self], b: &[Self]) -> Self {
+        vector::dot(a, b)
+    }
+    fn dot_const(a: &[Self], w: &[f64]) -> Self {
+        vector::dot_const(a, w)
+    }
+    fn axpy(alpha: Self, x: &[Self], y: &mut [Self]) {
+        vector::axpy(alpha, x, y)
+    }
+    fn sum_slice(x: &[Self]) -> Self {
+        vector::sum(x)
+    }
+    fn norm_sq(x: &[Self]) -> Self {
+        vector::norm_sq(x)
+    }
+    fn matvec<A: LinearOperator + 'static>(a: &Arc<A>, x: &[Self], y: &mut [Self]) {
+        vector::apply(a, false, x, y)
+    }
+    fn rmatvec<A: LinearOperator + 'static>(a: &Arc<A>, y: &[Self], x: &mut [Self]) {
+        vector::apply(a, true, y, x)
+    }
+    fn map_slice<F: Elementwise + ?Sized>(f: &F, x: &[Self], p: &[Self], out: &mut [Self]) {
+        vector::map_slice(f, x, p, out)
+    }
+    fn custom<R: CustomRule + ?Sized>(rule: &R, x: &[Self], y: &mut [Self]) {
+        vector::custom(rule, x, y)
+    }
+});
