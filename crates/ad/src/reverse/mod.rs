@@ -58,6 +58,6 @@ mod vector;
 
 pub use checkpoint::{reverse_unrolled, Checkpoints, Recurrence, UnrolledVjp};
 pub use composite::TapeMatrix;
-pub use drivers::{gradient, gradient_on, hvp, jacobian, vjp};
+pub use drivers::{gradient, gradient_on, hvp, jacobian, scalar_fn, vector_fn, vjp};
 pub use tape::{Tape, TapeStats};
 pub use var::Var;
