@@ -40,8 +40,9 @@
 //!
 //! ## Loops
 //! [`reverse_unrolled`] reverses `x_{k+1} = T(x_k, θ)` ([`Recurrence`]) with a full tape or with
-//! checkpoints ([`Checkpoints`]: `⌈√K⌉`-step segments or a budget of stored states), and gives
-//! bit for bit the same gradient either way.
+//! checkpoints ([`Checkpoints`]: `⌈√K⌉`-step segments, a budget of stored states, or binomial
+//! checkpointing with O(log K) states), and gives bit for bit the same gradient either way;
+//! [`reverse_unrolled_with`] also takes `x₀` as a constant.
 //!
 //! ## Element type
 //! `Tape<Dual<f64>>` runs forward over reverse: the adjoints' tangents are Hessian–vector
@@ -51,12 +52,15 @@ mod checkpoint;
 mod composite;
 mod drivers;
 mod listing;
+mod revolve;
 mod sweep;
 mod tape;
 mod var;
 mod vector;
 
-pub use checkpoint::{reverse_unrolled, Checkpoints, Recurrence, UnrolledVjp};
+pub use checkpoint::{
+    reverse_unrolled, reverse_unrolled_with, Checkpoints, Recurrence, Unroll, UnrolledVjp,
+};
 pub use composite::TapeMatrix;
 pub use drivers::{gradient, gradient_on, hvp, jacobian, scalar_fn, vector_fn, vjp};
 pub use tape::{Tape, TapeStats};
