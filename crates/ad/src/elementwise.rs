@@ -13,7 +13,10 @@ pub const MAX_PARAMS: usize = 2;
 
 /// A scalar map `f(x; p)` with at most [`MAX_PARAMS`] parameters, generic over the scalar. It
 /// may branch on primal values ([`Scalar::value`]): every mode differentiates the branch taken.
-pub trait Elementwise {
+///
+/// A tape keeps a clone of the map (hence `Clone + Send + Sync + 'static`) to evaluate the node
+/// again on a replay, where a branch may change.
+pub trait Elementwise: Clone + Send + Sync + 'static {
     /// `f(x; p)`.
     fn eval<S: Scalar>(&self, x: S, p: &[S]) -> S;
 }

@@ -107,12 +107,7 @@ pub(crate) fn apply_by_parts<S: Scalar, A: LinearOperator + ?Sized>(
 
 /// `outᵢ = f(xᵢ; p)`, entry by entry.
 #[inline]
-pub(crate) fn map_slice<S: Scalar, F: Elementwise + ?Sized>(
-    f: &F,
-    x: &[S],
-    p: &[S],
-    out: &mut [S],
-) {
+pub(crate) fn map_slice<S: Scalar, F: Elementwise>(f: &F, x: &[S], p: &[S], out: &mut [S]) {
     check_map(x.len(), p.len(), out.len());
     for (o, &xi) in out.iter_mut().zip(x) {
         *o = f.eval(xi, p);

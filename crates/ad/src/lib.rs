@@ -26,6 +26,7 @@ pub mod error;
 pub mod forward;
 mod kernels;
 pub mod nonsmooth;
+mod op;
 pub mod operator;
 pub mod reverse;
 mod scalar;

@@ -159,7 +159,7 @@ pub trait Scalar:
     ///
     /// # Panics
     /// If `out` and `x` differ in length, or `p` holds more than `MAX_PARAMS` entries.
-    fn map_slice<F: Elementwise + ?Sized>(f: &F, x: &[Self], p: &[Self], out: &mut [Self]) {
+    fn map_slice<F: Elementwise>(f: &F, x: &[Self], p: &[Self], out: &mut [Self]) {
         kernels::map_slice(f, x, p, out);
     }
 

@@ -3,6 +3,7 @@
 use super::{forward_number, Forward};
 use crate::custom::CustomRule;
 use crate::kernels::check_custom;
+use crate::op::Op;
 use crate::Scalar;
 use std::fmt;
 
@@ -54,14 +55,14 @@ impl<T: Scalar> Forward for Dual<T> {
         self.re
     }
     #[inline(always)]
-    fn chain(&self, f: T, df: T) -> Self {
+    fn chain(&self, _: Op, _: T, f: T, df: T) -> Self {
         Self {
             re: f,
             eps: self.eps * df,
         }
     }
     #[inline(always)]
-    fn chain2(&self, other: &Self, f: T, dfx: T, dfy: T) -> Self {
+    fn chain2(&self, other: &Self, _: Op, f: T, dfx: T, dfy: T) -> Self {
         Self {
             re: f,
             eps: self.eps * dfx + other.eps * dfy,

@@ -3,6 +3,7 @@
 use super::{forward_number, Forward};
 use crate::custom::CustomRule;
 use crate::kernels::check_custom;
+use crate::op::Op;
 use crate::Scalar;
 use std::fmt;
 
@@ -60,14 +61,14 @@ impl<T: Scalar, const N: usize> Forward for DualVec<T, N> {
         self.re
     }
     #[inline(always)]
-    fn chain(&self, f: T, df: T) -> Self {
+    fn chain(&self, _: Op, _: T, f: T, df: T) -> Self {
         Self {
             re: f,
             eps: self.eps.map(|e| e * df),
         }
     }
     #[inline(always)]
-    fn chain2(&self, other: &Self, f: T, dfx: T, dfy: T) -> Self {
+    fn chain2(&self, other: &Self, _: Op, f: T, dfx: T, dfy: T) -> Self {
         let mut eps = self.eps;
         for (e, o) in eps.iter_mut().zip(&other.eps) {
             *e = *e * dfx + *o * dfy;

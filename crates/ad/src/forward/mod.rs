@@ -32,6 +32,7 @@ pub use drivers::{derivative, gradient, hessian, hvp, jacobian, jvp, CHUNK};
 pub use dual::Dual;
 pub use dual_vec::DualVec;
 
+use crate::op::Op;
 use crate::Scalar;
 
 /// The chain-rule primitives a forward number type provides; [`forward_number!`] builds every
@@ -41,10 +42,11 @@ pub(crate) trait Forward: Copy {
     type T: Scalar;
     /// The primal part.
     fn re(&self) -> Self::T;
-    /// `f(x)` with `f(x) = f` and `f'(x) = df`: tangent `dx · df`.
-    fn chain(&self, f: Self::T, df: Self::T) -> Self;
+    /// `f(x)` with `f(x) = f` and `f'(x) = df`: tangent `dx · df`. `op` names `f` and `c` is its
+    /// parameter, if any (for a tape to replay the node).
+    fn chain(&self, op: Op, c: Self::T, f: Self::T, df: Self::T) -> Self;
     /// `f(x, y)` with partials `dfx`, `dfy`: tangent `dx · dfx + dy · dfy`.
-    fn chain2(&self, other: &Self, f: Self::T, dfx: Self::T, dfy: Self::T) -> Self;
+    fn chain2(&self, other: &Self, op: Op, f: Self::T, dfx: Self::T, dfy: Self::T) -> Self;
     /// Whether every tangent is zero.
     fn tangent_is_zero(&self) -> bool;
     /// Every part scaled by a plain float.
@@ -59,6 +61,20 @@ pub(crate) trait Forward: Copy {
     fn shift(&self, c: f64) -> Self;
     /// `x / c` for a plain float, every part divided (the primal rounds as `f64` division).
     fn div_real(&self, c: f64) -> Self;
+    /// `other` if `pick_other`, else `self`: a choice between operands (`max`, `min`), whose
+    /// derivative is the chosen operand's.
+    #[inline(always)]
+    fn select(&self, other: &Self, pick_other: bool, _op: Op) -> Self {
+        if pick_other {
+            *other
+        } else {
+            *self
+        }
+    }
+    /// Called when the primal value is read to decide something (a comparison, `value()`):
+    /// a tape notes that its recording depends on values and cannot be replayed.
+    #[inline(always)]
+    fn observe(&self) {}
 }
 
 /// Implements `Float` (through `forward_float!`), `Scalar`, arithmetic (with `Self` and with plain
@@ -95,7 +111,7 @@ macro_rules! forward_number {
             type Output = Self;
             #[inline(always)]
             fn mul(self, o: Self) -> Self {
-                self.chain2(&o, self.re() * o.re(), o.re(), self.re())
+                self.chain2(&o, $crate::op::Op::MUL, self.re() * o.re(), o.re(), self.re())
             }
         }
         impl<$($gen)*> ::std::ops::Div for $ty {
@@ -105,7 +121,7 @@ macro_rules! forward_number {
             fn div(self, o: Self) -> Self {
                 let inv = <T as num_traits::One>::one() / o.re();
                 let f = self.re() / o.re();
-                self.chain2(&o, f, inv, -f * inv)
+                self.chain2(&o, $crate::op::Op::DIV, f, inv, -f * inv)
             }
         }
         impl<$($gen)*> ::std::ops::Rem for $ty {
@@ -114,7 +130,8 @@ macro_rules! forward_number {
             #[inline(always)]
             fn rem(self, o: Self) -> Self {
                 let q = (self.re() / o.re()).trunc();
-                self.chain2(&o, self.re() % o.re(), <T as num_traits::One>::one(), -q)
+                let one = <T as num_traits::One>::one();
+                self.chain2(&o, $crate::op::Op::REM, self.re() % o.re(), one, -q)
             }
         }
         impl<$($gen)*> ::std::ops::AddAssign for $ty {
@@ -151,6 +168,8 @@ macro_rules! forward_number {
             /// Compares primal values only, as branching code expects.
             #[inline(always)]
             fn eq(&self, o: &Self) -> bool {
+                self.observe();
+                o.observe();
                 self.re() == o.re()
             }
         }
@@ -158,6 +177,8 @@ macro_rules! forward_number {
             /// Orders by primal value only.
             #[inline(always)]
             fn partial_cmp(&self, o: &Self) -> Option<::std::cmp::Ordering> {
+                self.observe();
+                o.observe();
                 self.re().partial_cmp(&o.re())
             }
         }
@@ -225,6 +246,7 @@ macro_rules! forward_number {
             type Real = T::Real;
             #[inline(always)]
             fn value(&self) -> T::Real {
+                self.observe();
                 self.re().value()
             }
             #[inline(always)]
@@ -237,6 +259,7 @@ macro_rules! forward_number {
             }
             #[inline(always)]
             fn to_f64_value(&self) -> f64 {
+                self.observe();
                 self.re().to_f64_value()
             }
             #[inline(always)]

@@ -5,10 +5,11 @@
 //! O(number of scalar multiplications), and a matrix is copied onto the tape once, not once per
 //! output partial.
 
-use super::tape::{Composite, Node, Records, StoredMatrix, Tape, SINK};
+use super::tape::{Composite, Node, StoredMatrix, Tape, WideKind, SINK};
 use super::var::same_tape;
 use super::Var;
 use crate::error::{check_len, AdError};
+use crate::op::Op;
 use crate::Scalar;
 use ndarray::ArrayView2;
 
@@ -29,19 +30,21 @@ impl<T: Scalar> TapeMatrix<'_, T> {
 }
 
 impl<T: Scalar> Tape<T> {
-    /// Records one node of value `value` with operands `(v, ∂/∂v)`; constants are skipped, and a
-    /// node with no variable operand is a constant. Up to two operands make a scalar node.
+    /// Records one node of value `value` with operands `(v, ∂/∂v)` whose partials the caller
+    /// computed (a custom primitive): constants are skipped, a node with no variable operand is
+    /// a constant, and up to two operands make a scalar node. The recording can no longer be
+    /// replayed (the partials cannot be computed again).
     ///
     /// # Panics
     /// If an operand belongs to another tape (a programming error, as for binary operations).
     #[inline]
-    pub(super) fn record<'t>(
+    pub(super) fn record_opaque<'t>(
         &'t self,
         value: T,
         terms: impl Iterator<Item = (Var<'t, T>, T)>,
     ) -> Var<'t, T> {
         let mut r = self.rec.borrow_mut();
-        let (args_at, partials_at) = (r.args.len(), r.partials.len());
+        let (args_at, partials_at, consts_at) = (r.args.len(), r.partials.len(), r.consts.len());
         // The first two operands stay in a scalar node unless a third one comes.
         let mut node = Node {
             partials: [T::zero(); 2],
@@ -66,16 +69,52 @@ impl<T: Scalar> Tape<T> {
         }
         let index = match count {
             0 => return Var::constant(value),
-            1 | 2 => r.push(node),
+            1 | 2 => r.push(Op::OPAQUE, node),
             len => r.push_special(
                 1,
+                consts_at,
                 Composite::Wide {
                     args_at,
                     partials_at,
                     len,
+                    kind: WideKind::Opaque,
                 },
             ),
         };
+        drop(r);
+        self.block_replay("a custom node (its partials were given, not computed)");
+        Var::on_tape(value, index, self)
+    }
+
+    /// Records one wide node of value `value` that `kind` can evaluate again: every operand is
+    /// listed (a constant as the sink, its value kept), with its partial. The caller has checked
+    /// that at least one operand is a variable.
+    ///
+    /// # Panics
+    /// If an operand belongs to another tape.
+    pub(super) fn record_wide<'t>(
+        &'t self,
+        value: T,
+        kind: WideKind,
+        terms: impl Iterator<Item = (Var<'t, T>, T)>,
+    ) -> Var<'t, T> {
+        let mut r = self.rec.borrow_mut();
+        let (args_at, partials_at, consts_at) = (r.args.len(), r.partials.len(), r.consts.len());
+        for (v, d) in terms {
+            r.push_operand(self, &v);
+            r.partials.push(d);
+        }
+        let len = r.args.len() - args_at;
+        let index = r.push_special(
+            1,
+            consts_at,
+            Composite::Wide {
+                args_at,
+                partials_at,
+                len,
+                kind,
+            },
+        );
         Var::on_tape(value, index, self)
     }
 
@@ -103,24 +142,20 @@ impl<T: Scalar> Tape<T> {
         partials: &[T],
     ) -> Result<Var<'t, T>, AdError> {
         check_len("custom partials", inputs.len(), partials.len())?;
-        Ok(self.record(value, inputs.iter().copied().zip(partials.iter().copied())))
+        Ok(self.record_opaque(value, inputs.iter().copied().zip(partials.iter().copied())))
     }
 
-    /// `Σᵢ xᵢ wᵢ` for constant weights: one node, partials `wᵢ`.
+    /// `Σᵢ xᵢ wᵢ` for constant weights: one node, partials `wᵢ` (as [`Scalar::dot_const`]).
     ///
     /// # Errors
     /// [`AdError::LengthMismatch`] if `w` and `x` differ in length.
     pub fn dot<'t>(&'t self, x: &[Var<'t, T>], w: &[T::Real]) -> Result<Var<'t, T>, AdError> {
         check_len("dot weights", x.len(), w.len())?;
-        let value = x
-            .iter()
-            .zip(w)
-            .fold(T::zero(), |acc, (xi, &wi)| acc + xi.value.scale(wi));
-        let terms = x.iter().zip(w).map(|(xi, &wi)| (*xi, T::from_real(wi)));
-        Ok(self.record(value, terms))
+        let w: Vec<f64> = w.iter().map(Scalar::to_f64_value).collect();
+        Ok(super::vector::dot_const(x, &w))
     }
 
-    /// `Σᵢ xᵢ yᵢ` of two variable vectors: one node, partials `yᵢ` for `xᵢ` and `xᵢ` for `yᵢ`.
+    /// `Σᵢ xᵢ yᵢ`: one node, partials `yᵢ` for `xᵢ` and `xᵢ` for `yᵢ` (as [`Scalar::dot`]).
     ///
     /// # Errors
     /// [`AdError::LengthMismatch`] if `y` and `x` differ in length.
@@ -130,21 +165,12 @@ impl<T: Scalar> Tape<T> {
         y: &[Var<'t, T>],
     ) -> Result<Var<'t, T>, AdError> {
         check_len("dot_vars second vector", x.len(), y.len())?;
-        let value = x
-            .iter()
-            .zip(y)
-            .fold(T::zero(), |acc, (a, b)| acc + a.value * b.value);
-        let terms = x
-            .iter()
-            .zip(y)
-            .flat_map(|(a, b)| [(*a, b.value), (*b, a.value)]);
-        Ok(self.record(value, terms))
+        Ok(super::vector::dot(x, y))
     }
 
-    /// `Σᵢ xᵢ`: one node, partials 1.
+    /// `Σᵢ xᵢ`: one node, partials 1 (as [`Scalar::sum_slice`]).
     pub fn sum<'t>(&'t self, x: &[Var<'t, T>]) -> Var<'t, T> {
-        let value = x.iter().fold(T::zero(), |acc, xi| acc + xi.value);
-        self.record(value, x.iter().map(|xi| (*xi, T::one())))
+        super::vector::sum(x)
     }
 
     /// `zᵢ = a·xᵢ + yᵢ`: one composite node for all outputs.
@@ -262,13 +288,13 @@ impl<T: Scalar> Tape<T> {
             return Ok(values.into_iter().map(Var::constant).collect());
         }
         let mut r = self.rec.borrow_mut();
-        let args_at = r.args.len();
+        let (args_at, consts_at) = (r.args.len(), r.consts.len());
         for v in x {
-            let j = Records::operand(self, v);
-            r.args.push(j);
+            r.push_operand(self, v);
         }
         let first = r.push_special(
             outer,
+            consts_at,
             Composite::Matrix {
                 matrix: a.id,
                 transpose,

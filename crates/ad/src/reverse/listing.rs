@@ -52,6 +52,7 @@ fn composite_row<T: Scalar>(
             args_at,
             partials_at,
             len,
+            ..
         } => (0..len)
             .map(|k| (arg(args_at + k), r.partials[partials_at + k]))
             .collect(),
@@ -106,6 +107,7 @@ fn composite_row<T: Scalar>(
             args_at,
             partials_at,
             params,
+            ..
         } => {
             let d = &r.partials[partials_at + row * (1 + params)..];
             std::iter::once((arg(args_at + row), d[0]))

@@ -52,6 +52,7 @@ mod checkpoint;
 mod composite;
 mod drivers;
 mod listing;
+mod replay;
 mod revolve;
 mod sweep;
 mod tape;

@@ -73,6 +73,7 @@ fn composite<T: Scalar>(
             args_at,
             partials_at,
             len,
+            ..
         } => {
             let a = adjoints[first];
             let args = &side.args[args_at..args_at + len];
@@ -149,6 +150,7 @@ fn composite<T: Scalar>(
             args_at,
             partials_at,
             params,
+            ..
         } => {
             // yᵢ = f(xᵢ; p): x̄ᵢ += ∂f/∂xᵢ ȳᵢ, p̄ₖ += Σᵢ ∂f/∂pₖ(xᵢ) ȳᵢ.
             let width = 1 + params;

@@ -1,10 +1,12 @@
 //! [`Tape<T>`]: the Wengert list, stored Adept-style in flat arrays, and the adjoint sweep.
 
+use super::replay::ReplayMap;
 use super::Var;
 use crate::error::{check_len, AdError};
+use crate::op::Op;
 use crate::operator::LinearOperator;
 use crate::Scalar;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::sync::Arc;
 
@@ -41,6 +43,7 @@ pub(super) enum Composite {
         args_at: usize,
         partials_at: usize,
         len: usize,
+        kind: WideKind,
     },
     /// `y = A x` (or `Aᵀ x`) of a stored matrix, `x` listed in `args` from `args_at`.
     Matrix {
@@ -57,27 +60,48 @@ pub(super) enum Composite {
     /// `zᵢ = α xᵢ + yᵢ`: `args` holds `α, x₁ … xₙ, y₁ … yₙ` and `partials` the values
     /// `α, x₁ … xₙ` (the partials of `zᵢ` with respect to `xᵢ` and `α`).
     Axpy { args_at: usize, partials_at: usize },
-    /// `yᵢ = f(xᵢ; p)`: `args` holds `x₁ … xₙ, p₁ … p_k`, `partials` the rows
-    /// `(∂f/∂xᵢ, ∂f/∂p₁, …, ∂f/∂p_k)` for each `i`.
+    /// `yᵢ = f(xᵢ; p)` with `f = maps[map]`: `args` holds `x₁ … xₙ, p₁ … p_k`, `partials` the
+    /// rows `(∂f/∂xᵢ, ∂f/∂p₁, …, ∂f/∂p_k)` for each `i`.
     Diagonal {
         args_at: usize,
         partials_at: usize,
         params: usize,
+        map: usize,
     },
 }
 
+/// What a wide node computes, so that a replay can evaluate it again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum WideKind {
+    /// Partials given by the caller (custom rules): not replayable.
+    Opaque,
+    /// `Σ xᵢ`.
+    Sum,
+    /// `Σ aᵢ bᵢ`, operands listed `a₁, b₁, a₂, b₂, …`.
+    Dot,
+    /// `Σ xᵢ wᵢ` with the constant weights `wᵢ` as partials.
+    Weighted,
+    /// `Σ xᵢ²`.
+    NormSq,
+}
+
 /// A composite node: its outputs are the node indices `first .. first + outputs`; it was
-/// recorded after the first `node_pos` scalar nodes.
+/// recorded after the first `node_pos` scalar nodes; the values of its constant operands (the
+/// operands listed as the sink) are `consts[consts_at..]`, in operand order.
+#[derive(Clone, Copy)]
 pub(super) struct Special {
     pub(super) first: u32,
     pub(super) outputs: u32,
     pub(super) node_pos: usize,
+    pub(super) consts_at: usize,
     pub(super) kind: Composite,
 }
 
 /// Everything a tape records; behind a `RefCell` so that recording needs only `&Tape`.
 pub(super) struct Records<T: Scalar> {
     pub(super) nodes: Vec<Node<T>>,
+    /// The operation of each scalar node (what a replay evaluates).
+    pub(super) ops: Vec<Op>,
     /// Composite nodes, in recording order.
     pub(super) specials: Vec<Special>,
     /// Operand indices of composite nodes.
@@ -88,6 +112,12 @@ pub(super) struct Records<T: Scalar> {
     pub(super) matrix_entries: Vec<T::Real>,
     /// Operators used by composite nodes (shared, not copied).
     pub(super) operators: Vec<Arc<dyn LinearOperator>>,
+    /// Values of constant operands of composite nodes.
+    pub(super) consts: Vec<T>,
+    /// Element-wise maps of diagonal nodes, kept for replays.
+    pub(super) maps: Vec<Box<dyn ReplayMap<T>>>,
+    /// Node values computed by the last replay (empty before one).
+    pub(super) values: Vec<T>,
     /// The next node index: scalar nodes and composite outputs share one numbering.
     pub(super) next: u32,
     pub(super) adjoints: Vec<T>,
@@ -117,6 +147,8 @@ pub(super) struct Records<T: Scalar> {
 /// ```
 pub struct Tape<T: Scalar> {
     pub(super) rec: RefCell<Records<T>>,
+    /// Why the recording cannot be replayed (the first such event), if it cannot.
+    pub(super) blocker: Cell<Option<&'static str>>,
 }
 
 /// The memory a tape holds: counts of what it recorded and the bytes they occupy.
@@ -165,48 +197,77 @@ impl<T: Scalar> Records<T> {
         first
     }
 
-    /// Appends a scalar node; returns its index.
+    /// Appends a scalar node computed by `op`; returns its index.
     #[inline(always)]
-    pub(super) fn push(&mut self, node: Node<T>) -> u32 {
+    pub(super) fn push(&mut self, op: Op, node: Node<T>) -> u32 {
         let index = self.take(1);
         self.nodes.push(node);
+        self.ops.push(op);
         index
     }
 
-    /// Appends an input node (no operands); returns its index.
+    /// Appends an input node of value `value` (kept in its unused partial slot for replays);
+    /// returns its index.
     #[inline(always)]
-    pub(super) fn push_leaf(&mut self) -> u32 {
-        self.push(Node {
-            partials: [T::zero(); 2],
-            args: [SINK; 2],
-        })
+    pub(super) fn push_input(&mut self, value: T) -> u32 {
+        self.push(
+            Op::INPUT,
+            Node {
+                partials: [value, T::zero()],
+                args: [SINK; 2],
+            },
+        )
     }
 
-    /// Appends a composite node with `outputs` outputs; returns the index of the first.
-    pub(super) fn push_special(&mut self, outputs: usize, kind: Composite) -> u32 {
+    /// Appends a composite node with `outputs` outputs whose constant operands were pushed
+    /// from `consts_at` on; returns the index of the first output.
+    pub(super) fn push_special(
+        &mut self,
+        outputs: usize,
+        consts_at: usize,
+        kind: Composite,
+    ) -> u32 {
         let first = self.take(to_index(outputs));
         self.specials.push(Special {
             first,
             outputs: to_index(outputs),
             node_pos: self.nodes.len(),
+            consts_at,
             kind,
         });
         first
     }
 
-    /// The index of `v` as an operand of a composite node on `tape`: its node, or the sink for
-    /// a constant.
+    /// The position in `nodes` of scalar node `index`; `None` for a composite output or an
+    /// index past the end.
+    pub(super) fn position(&self, index: usize) -> Option<usize> {
+        if index >= self.next as usize {
+            return None;
+        }
+        let k = self.specials.partition_point(|s| s.first as usize <= index);
+        match k.checked_sub(1).map(|k| &self.specials[k]) {
+            Some(s) if index < (s.first + s.outputs) as usize => None,
+            Some(s) => Some(s.node_pos + index - (s.first + s.outputs) as usize),
+            None => Some(index),
+        }
+    }
+
+    /// Lists `v` as an operand of the composite node being recorded on `tape`: its node, or the
+    /// sink for a constant (whose value goes to `consts`).
     ///
     /// # Panics
     /// If `v` belongs to another tape (a programming error, as for binary operations).
     #[inline]
-    pub(super) fn operand(tape: &Tape<T>, v: &Var<'_, T>) -> u32 {
+    pub(super) fn push_operand(&mut self, tape: &Tape<T>, v: &Var<'_, T>) {
         match v.tape {
             Some(t) => {
                 super::var::same_tape(t, tape);
-                v.index
+                self.args.push(v.index);
             }
-            None => SINK,
+            None => {
+                self.args.push(SINK);
+                self.consts.push(v.value);
+            }
         }
     }
 }
@@ -227,18 +288,23 @@ impl<T: Scalar> Tape<T> {
     pub fn with_capacity(nodes: usize) -> Self {
         let mut rec = Records {
             nodes: Vec::with_capacity(nodes + 1),
+            ops: Vec::with_capacity(nodes + 1),
             specials: Vec::new(),
             args: Vec::new(),
             partials: Vec::new(),
             matrices: Vec::new(),
             matrix_entries: Vec::new(),
             operators: Vec::new(),
+            consts: Vec::new(),
+            maps: Vec::new(),
+            values: Vec::new(),
             next: 0,
             adjoints: Vec::with_capacity(nodes + 1),
         };
-        rec.push_leaf();
+        rec.push_input(T::zero());
         Self {
             rec: RefCell::new(rec),
+            blocker: Cell::new(None),
         }
     }
 
@@ -247,7 +313,12 @@ impl<T: Scalar> Tape<T> {
     pub fn clear(&mut self) {
         let r = self.rec.get_mut();
         r.nodes.truncate(1);
+        r.ops.truncate(1);
         r.next = 1;
+        r.consts.clear();
+        r.maps.clear();
+        r.values.clear();
+        self.blocker.set(None);
         r.specials.clear();
         r.args.clear();
         r.partials.clear();
@@ -272,7 +343,7 @@ impl<T: Scalar> Tape<T> {
         use std::mem::size_of;
         let r = self.rec.borrow();
         let bytes = |n: usize, a: usize, p: usize, m: usize, s: usize, e: usize, o: usize| {
-            n * size_of::<Node<T>>()
+            n * (size_of::<Node<T>>() + size_of::<Op>())
                 + a * size_of::<u32>()
                 + p * size_of::<T>()
                 + m * size_of::<StoredMatrix>()
@@ -287,7 +358,7 @@ impl<T: Scalar> Tape<T> {
             bytes: bytes(
                 r.nodes.len(),
                 r.args.len(),
-                r.partials.len(),
+                r.partials.len() + r.consts.len(),
                 r.matrices.len(),
                 r.specials.len(),
                 r.matrix_entries.len(),
@@ -296,7 +367,7 @@ impl<T: Scalar> Tape<T> {
             capacity_bytes: bytes(
                 r.nodes.capacity(),
                 r.args.capacity(),
-                r.partials.capacity(),
+                r.partials.capacity() + r.consts.capacity(),
                 r.matrices.capacity(),
                 r.specials.capacity(),
                 r.matrix_entries.capacity(),
@@ -308,7 +379,7 @@ impl<T: Scalar> Tape<T> {
     /// A new independent variable (an input node) with the given value.
     #[inline]
     pub fn var(&self, value: T) -> Var<'_, T> {
-        let index = self.rec.borrow_mut().push_leaf();
+        let index = self.rec.borrow_mut().push_input(value);
         Var::on_tape(value, index, self)
     }
 
@@ -317,31 +388,45 @@ impl<T: Scalar> Tape<T> {
         let mut r = self.rec.borrow_mut();
         values
             .iter()
-            .map(|&v| Var::on_tape(v, r.push_leaf(), self))
+            .map(|&v| Var::on_tape(v, r.push_input(v), self))
             .collect()
     }
 
-    /// Records `f(x)` with local partial `d = ∂f/∂x`.
+    /// Records `f(x)` (or `f(x, c)`, `f(c, x)` for a constant `c`) computed by `op`, with local
+    /// partial `d = ∂f/∂x`; `c` (or a parameter of `f`) goes to the unused partial slot.
     ///
     /// Out of line on purpose: it keeps each operator of `Var` small enough to be inlined into
-    /// user code (the operators come from the forward macro with a plain `#[inline]`); measured
-    /// 45× vs 51× an `f64` evaluation on Rosenbrock (33× if the operators are `inline(always)`
-    /// and this is inlined too).
+    /// user code (the operators come from the forward macro with a plain `#[inline]`).
     #[inline(never)]
-    pub(super) fn push_unary(&self, x: u32, d: T) -> u32 {
-        self.rec.borrow_mut().push(Node {
-            partials: [d, T::zero()],
-            args: [x, SINK],
-        })
+    pub(super) fn push_unary(&self, op: Op, x: u32, d: T, c: T) -> u32 {
+        self.rec.borrow_mut().push(
+            op,
+            Node {
+                partials: [d, c],
+                args: [x, SINK],
+            },
+        )
     }
 
-    /// Records `f(x, y)` with local partials `dx`, `dy` (out of line: see [`Tape::push_unary`]).
+    /// Records `f(x, y)` computed by `op` with local partials `dx`, `dy` (out of line: see
+    /// [`Tape::push_unary`]).
     #[inline(never)]
-    pub(super) fn push_binary(&self, x: u32, dx: T, y: u32, dy: T) -> u32 {
-        self.rec.borrow_mut().push(Node {
-            partials: [dx, dy],
-            args: [x, y],
-        })
+    pub(super) fn push_binary(&self, op: Op, x: u32, dx: T, y: u32, dy: T) -> u32 {
+        self.rec.borrow_mut().push(
+            op,
+            Node {
+                partials: [dx, dy],
+                args: [x, y],
+            },
+        )
+    }
+
+    /// Notes that the recording cannot be replayed, and why (the first reason is kept).
+    #[cold]
+    pub(super) fn block_replay(&self, reason: &'static str) {
+        if self.blocker.get().is_none() {
+            self.blocker.set(Some(reason));
+        }
     }
 
     /// Checks that `v` belongs to this tape (or is a constant) and returns its node index.

@@ -10,6 +10,7 @@ use super::vector;
 use crate::custom::CustomRule;
 use crate::elementwise::Elementwise;
 use crate::forward::{forward_number, Forward};
+use crate::op::Op;
 use crate::operator::LinearOperator;
 use crate::Scalar;
 use std::fmt;
@@ -115,22 +116,46 @@ impl<'t, T: Scalar> Forward for Var<'t, T> {
         self.value
     }
     #[inline(always)]
-    fn chain(&self, f: T, df: T) -> Self {
+    fn chain(&self, op: Op, c: T, f: T, df: T) -> Self {
         match self.tape {
-            Some(t) => Self::on_tape(f, t.push_unary(self.index, df), t),
+            Some(t) => Self::on_tape(f, t.push_unary(op, self.index, df, c), t),
             None => Self::constant(f),
         }
     }
     #[inline(always)]
-    fn chain2(&self, other: &Self, f: T, dfx: T, dfy: T) -> Self {
+    fn chain2(&self, other: &Self, op: Op, f: T, dfx: T, dfy: T) -> Self {
         match (self.tape, other.tape) {
             (Some(a), Some(b)) => {
                 let t = same_tape(a, b);
-                Self::on_tape(f, t.push_binary(self.index, dfx, other.index, dfy), t)
+                Self::on_tape(f, t.push_binary(op, self.index, dfx, other.index, dfy), t)
             }
-            (Some(t), None) => Self::on_tape(f, t.push_unary(self.index, dfx), t),
-            (None, Some(t)) => Self::on_tape(f, t.push_unary(other.index, dfy), t),
+            (Some(t), None) => {
+                let i = t.push_unary(op.const_right(), self.index, dfx, other.value);
+                Self::on_tape(f, i, t)
+            }
+            (None, Some(t)) => {
+                let i = t.push_unary(op.const_left(), other.index, dfy, self.value);
+                Self::on_tape(f, i, t)
+            }
             (None, None) => Self::constant(f),
+        }
+    }
+    /// A recorded choice (`max`, `min`) is a node with partials 1 and 0, so that a replay can
+    /// choose again.
+    #[inline(always)]
+    fn select(&self, other: &Self, pick_other: bool, op: Op) -> Self {
+        let (one, zero) = (T::one(), T::zero());
+        let (f, dx, dy) = if pick_other {
+            (other.value, zero, one)
+        } else {
+            (self.value, one, zero)
+        };
+        self.chain2(other, op, f, dx, dy)
+    }
+    #[inline(always)]
+    fn observe(&self) {
+        if let Some(t) = self.tape {
+            t.block_replay("a recorded value was read to decide something (comparison or value())");
         }
     }
     #[inline(always)]
@@ -139,29 +164,30 @@ impl<'t, T: Scalar> Forward for Var<'t, T> {
     }
     #[inline(always)]
     fn scale_parts(&self, c: T::Real) -> Self {
-        self.chain(self.value.scale(c), T::from_real(c))
+        let k = T::from_real(c);
+        self.chain(Op::SCALE, k, self.value.scale(c), k)
     }
     #[inline(always)]
     fn add_parts(&self, o: &Self) -> Self {
         let one = T::one();
-        self.chain2(o, self.value + o.value, one, one)
+        self.chain2(o, Op::ADD, self.value + o.value, one, one)
     }
     #[inline(always)]
     fn sub_parts(&self, o: &Self) -> Self {
         let one = T::one();
-        self.chain2(o, self.value - o.value, one, -one)
+        self.chain2(o, Op::SUB, self.value - o.value, one, -one)
     }
     #[inline(always)]
     fn neg_parts(&self) -> Self {
-        self.chain(-self.value, -T::one())
+        self.chain(Op::NEG, T::zero(), -self.value, -T::one())
     }
     #[inline(always)]
     fn shift(&self, c: f64) -> Self {
-        self.chain(self.value + c, T::one())
+        self.chain(Op::SHIFT, T::from_f64(c), self.value + c, T::one())
     }
     #[inline(always)]
     fn div_real(&self, c: f64) -> Self {
-        self.chain(self.value / c, T::one() / c)
+        self.chain(Op::DIV_REAL, T::from_f64(c), self.value / c, T::one() / c)
     }
 }
 
@@ -218,7 +244,7 @@ forward_number!(['t, T: Scalar] Var<'t, T>; {
     fn rmatvec<A: LinearOperator + 'static>(a: &Arc<A>, y: &[Self], x: &mut [Self]) {
         vector::apply(a, true, y, x)
     }
-    fn map_slice<F: Elementwise + ?Sized>(f: &F, x: &[Self], p: &[Self], out: &mut [Self]) {
+    fn map_slice<F: Elementwise>(f: &F, x: &[Self], p: &[Self], out: &mut [Self]) {
         vector::map_slice(f, x, p, out)
     }
     fn custom<R: CustomRule + ?Sized>(rule: &R, x: &[Self], y: &mut [Self]) {

@@ -4,7 +4,7 @@
 //! composite nodes as the sink (no leaf node); a call whose operands are all constants records
 //! nothing and returns constants.
 
-use super::tape::{Composite, Records, Tape};
+use super::tape::{Composite, Tape, WideKind};
 use super::Var;
 use crate::custom::CustomRule;
 use crate::elementwise::{Elementwise, MAX_PARAMS};
@@ -32,8 +32,9 @@ pub(super) fn dot<'t, T: Scalar>(a: &[Var<'t, T>], b: &[Var<'t, T>]) -> Var<'t, 
     let value = lanes_sum(a.len(), |i| a[i].value * b[i].value);
     match tape_of(a.iter().chain(b)) {
         None => Var::constant(value),
-        Some(t) => t.record(
+        Some(t) => t.record_wide(
             value,
+            WideKind::Dot,
             a.iter()
                 .zip(b)
                 .flat_map(|(x, y)| [(*x, y.value), (*y, x.value)]),
@@ -47,7 +48,11 @@ pub(super) fn dot_const<'t, T: Scalar>(a: &[Var<'t, T>], w: &[f64]) -> Var<'t, T
     let value = lanes_sum(a.len(), |i| a[i].value * w[i]);
     match tape_of(a) {
         None => Var::constant(value),
-        Some(t) => t.record(value, a.iter().zip(w).map(|(x, &wi)| (*x, T::from_f64(wi)))),
+        Some(t) => t.record_wide(
+            value,
+            WideKind::Weighted,
+            a.iter().zip(w).map(|(x, &wi)| (*x, T::from_f64(wi))),
+        ),
     }
 }
 
@@ -56,7 +61,7 @@ pub(super) fn sum<'t, T: Scalar>(x: &[Var<'t, T>]) -> Var<'t, T> {
     let value = lanes_sum(x.len(), |i| x[i].value);
     match tape_of(x) {
         None => Var::constant(value),
-        Some(t) => t.record(value, x.iter().map(|v| (*v, T::one()))),
+        Some(t) => t.record_wide(value, WideKind::Sum, x.iter().map(|v| (*v, T::one()))),
     }
 }
 
@@ -65,7 +70,11 @@ pub(super) fn norm_sq<'t, T: Scalar>(x: &[Var<'t, T>]) -> Var<'t, T> {
     let value = lanes_sum(x.len(), |i| x[i].value * x[i].value);
     match tape_of(x) {
         None => Var::constant(value),
-        Some(t) => t.record(value, x.iter().map(|v| (*v, v.value + v.value))),
+        Some(t) => t.record_wide(
+            value,
+            WideKind::NormSq,
+            x.iter().map(|v| (*v, v.value + v.value)),
+        ),
     }
 }
 
@@ -80,17 +89,15 @@ pub(super) fn axpy<'t, T: Scalar>(alpha: Var<'t, T>, x: &[Var<'t, T>], y: &mut [
     };
     let first = {
         let mut r = t.rec.borrow_mut();
-        let (args_at, partials_at) = (r.args.len(), r.partials.len());
-        let a = Records::operand(t, &alpha);
-        r.args.push(a);
-        for v in x.iter().chain(y.iter()) {
-            let j = Records::operand(t, v);
-            r.args.push(j);
+        let (args_at, partials_at, consts_at) = (r.args.len(), r.partials.len(), r.consts.len());
+        for v in std::iter::once(&alpha).chain(x).chain(y.iter()) {
+            r.push_operand(t, v);
         }
         r.partials.push(alpha.value);
         r.partials.extend(x.iter().map(|v| v.value));
         r.push_special(
             x.len(),
+            consts_at,
             Composite::Axpy {
                 args_at,
                 partials_at,
@@ -132,13 +139,13 @@ pub(super) fn apply<'t, T: Scalar, A: LinearOperator + 'static>(
                 r.operators.len() - 1
             }
         };
-        let args_at = r.args.len();
+        let (args_at, consts_at) = (r.args.len(), r.consts.len());
         for v in x {
-            let j = Records::operand(t, v);
-            r.args.push(j);
+            r.push_operand(t, v);
         }
         r.push_special(
             y.len(),
+            consts_at,
             Composite::Operator {
                 operator,
                 transpose,
@@ -153,7 +160,7 @@ pub(super) fn apply<'t, T: Scalar, A: LinearOperator + 'static>(
 
 /// `outᵢ = f(xᵢ; p)`: one node with `n` outputs; the partials of each entry come from one
 /// evaluation of `f` on `DualVec<T, 3>` (lanes: `xᵢ`, `p₁`, `p₂`).
-pub(super) fn map_slice<'t, T: Scalar, F: Elementwise + ?Sized>(
+pub(super) fn map_slice<'t, T: Scalar, F: Elementwise>(
     f: &F,
     x: &[Var<'t, T>],
     p: &[Var<'t, T>],
@@ -175,22 +182,25 @@ pub(super) fn map_slice<'t, T: Scalar, F: Elementwise + ?Sized>(
     };
     let first = {
         let mut r = t.rec.borrow_mut();
-        let (args_at, partials_at) = (r.args.len(), r.partials.len());
+        let (args_at, partials_at, consts_at) = (r.args.len(), r.partials.len(), r.consts.len());
         for v in x.iter().chain(p) {
-            let j = Records::operand(t, v);
-            r.args.push(j);
+            r.push_operand(t, v);
         }
         for (o, xi) in out.iter_mut().zip(x) {
             let d = f.eval(DualVec::variable(xi.value, 0), &pd[..k]);
             o.value = d.re;
             r.partials.extend_from_slice(&d.eps[..1 + k]);
         }
+        r.maps.push(Box::new(f.clone()));
+        let map = r.maps.len() - 1;
         r.push_special(
             x.len(),
+            consts_at,
             Composite::Diagonal {
                 args_at,
                 partials_at,
                 params: k,
+                map,
             },
         )
     };
@@ -222,6 +232,6 @@ pub(super) fn custom<'t, T: Scalar, R: CustomRule + ?Sized>(
         e[j] = T::one();
         rule.vjp(&xv, &e, &mut row);
         e[j] = T::zero();
-        *yj = t.record(v, x.iter().copied().zip(row.iter().copied()));
+        *yj = t.record_opaque(v, x.iter().copied().zip(row.iter().copied()));
     }
 }
