@@ -44,6 +44,13 @@
 //! checkpointing with O(log K) states), and gives bit for bit the same gradient either way;
 //! [`reverse_unrolled_with`] also takes `x₀` as a constant.
 //!
+//! ## Replay
+//! A recording whose control flow does not depend on its inputs can be evaluated again at new
+//! inputs ([`Tape::replay`], [`Recorded`]): every node keeps its operation, so the user's code
+//! is not run again. A comparison or `value()` read on a recorded variable, or a custom node
+//! with given partials, marks the recording as not replayable, and a replay then returns
+//! [`AdError::NotReplayable`](crate::AdError::NotReplayable) instead of a wrong number.
+//!
 //! ## Element type
 //! `Tape<Dual<f64>>` runs forward over reverse: the adjoints' tangents are Hessian–vector
 //! products ([`hvp`]).
@@ -52,6 +59,7 @@ mod checkpoint;
 mod composite;
 mod drivers;
 mod listing;
+mod recorded;
 mod replay;
 mod revolve;
 mod sweep;
@@ -64,5 +72,6 @@ pub use checkpoint::{
 };
 pub use composite::TapeMatrix;
 pub use drivers::{gradient, gradient_on, hvp, jacobian, scalar_fn, vector_fn, vjp};
+pub use recorded::Recorded;
 pub use tape::{Tape, TapeStats};
 pub use var::Var;
