@@ -68,13 +68,13 @@ impl Op {
 
     /// This binary function with a constant left operand.
     #[inline(always)]
-    pub(crate) fn const_left(self) -> Op {
+    pub(crate) const fn const_left(self) -> Op {
         Op(self.0 + BINARY)
     }
 
     /// This binary function with a constant right operand.
     #[inline(always)]
-    pub(crate) fn const_right(self) -> Op {
+    pub(crate) const fn const_right(self) -> Op {
         Op(self.0 + 2 * BINARY)
     }
 }

@@ -142,38 +142,71 @@ fn with_constant<T: Scalar>(op: Op, v: T, c: T, left: bool) -> Result<(T, T), Ad
     Ok((z.re, z.eps))
 }
 
-/// Evaluates the scalar nodes `nodes` (numbered from `base`, operations `ops`) into `values`
-/// and rewrites their partials.
+/// Evaluates the scalar nodes `nodes` (numbered from `base`) into `values` and rewrites their
+/// partials. Linear operations keep their recorded (constant) partials and only compute the
+/// value; that fast path covers most nodes of arithmetic code.
 fn scalar_nodes<T: Scalar>(
     nodes: &mut [Node<T>],
     ops: &[Op],
     values: &mut [T],
     base: usize,
 ) -> Result<(), AdError> {
+    const ADD_L: Op = Op::ADD.const_left();
+    const ADD_R: Op = Op::ADD.const_right();
+    const SUB_L: Op = Op::SUB.const_left();
+    const SUB_R: Op = Op::SUB.const_right();
+    const MUL_L: Op = Op::MUL.const_left();
+    const MUL_R: Op = Op::MUL.const_right();
     for (k, (node, &op)) in nodes.iter_mut().zip(ops).enumerate() {
         let [a, b] = node.args.map(|i| i as usize);
-        let value = match op.layout() {
-            Layout::Unary if op == Op::INPUT => node.partials[0],
-            Layout::Unary => {
-                let (f, d) = unary(op, values[a], node.partials[1])?;
-                node.partials[0] = d;
-                f
+        let c = node.partials[1];
+        let value = match op {
+            Op::INPUT => node.partials[0],
+            Op::ADD => values[a] + values[b],
+            Op::SUB => values[a] - values[b],
+            Op::MUL => {
+                let (x, y) = (values[a], values[b]);
+                node.partials = [y, x];
+                x * y
             }
-            Layout::Both => {
-                let (f, dx, dy) = binary(op, values[a], values[b])?;
-                node.partials = [dx, dy];
-                f
-            }
-            layout => {
-                let left = layout == Layout::ConstLeft;
-                let (f, d) = with_constant(op.function(), values[a], node.partials[1], left)?;
-                node.partials[0] = d;
-                f
-            }
+            Op::NEG => -values[a],
+            Op::SHIFT => values[a] + c.to_f64_value(),
+            Op::SCALE => values[a].scale(c.value()),
+            ADD_R => values[a] + c,
+            ADD_L => c + values[a],
+            SUB_R => values[a] - c,
+            SUB_L => c - values[a],
+            MUL_R => values[a] * c,
+            MUL_L => c * values[a],
+            _ => general(node, op, values)?,
         };
         values[base + k] = value;
     }
     Ok(())
+}
+
+/// A node outside the fast path: its value, and its partials rewritten.
+#[inline(never)]
+fn general<T: Scalar>(node: &mut Node<T>, op: Op, values: &[T]) -> Result<T, AdError> {
+    let [a, b] = node.args.map(|i| i as usize);
+    Ok(match op.layout() {
+        Layout::Unary => {
+            let (f, d) = unary(op, values[a], node.partials[1])?;
+            node.partials[0] = d;
+            f
+        }
+        Layout::Both => {
+            let (f, dx, dy) = binary(op, values[a], values[b])?;
+            node.partials = [dx, dy];
+            f
+        }
+        layout => {
+            let left = layout == Layout::ConstLeft;
+            let (f, d) = with_constant(op.function(), values[a], node.partials[1], left)?;
+            node.partials[0] = d;
+            f
+        }
+    })
 }
 
 impl<T: Scalar> Tape<T> {
