@@ -232,3 +232,42 @@ fn drivers_nest() {
     let (y, dy) = forward::derivative(|x| x * x * x, Dual::new(2.0_f64, 1.0));
     assert_eq!((y.re, y.eps, dy.re, dy.eps), (8.0, 12.0, 12.0, 12.0));
 }
+
+/// f: ℝ³ → ℝ³ on arrays, the 3-input Jacobian of the benches.
+fn three<S: Scalar>(x: &[S; 3]) -> [S; 3] {
+    [
+        x[0] * x[1] + x[2].sin(),
+        x[0] * x[0] - x[2] + x[1],
+        x[1].exp() * x[2],
+    ]
+}
+
+#[test]
+fn lane_width_and_fixed_size_drivers_agree() {
+    let x = [0.3, -1.1, 0.7];
+    // Closed form: rows ∇fᵢ.
+    let expect = [
+        [x[1], x[0], x[2].cos()],
+        [2.0 * x[0], 1.0, -1.0],
+        [0.0, x[1].exp() * x[2], x[1].exp()],
+    ];
+    let (y, j) = forward::jacobian_fixed(three, x);
+    assert_eq!(y, three(&x));
+    assert_eq!(j, expect);
+    for lanes in [1, 2, 3] {
+        let (y2, j2) = match lanes {
+            1 => forward::jacobian_lanes::<_, 1>(|v| three(&[v[0], v[1], v[2]]).to_vec(), &x),
+            2 => forward::jacobian_lanes::<_, 2>(|v| three(&[v[0], v[1], v[2]]).to_vec(), &x),
+            _ => forward::jacobian_lanes::<_, 3>(|v| three(&[v[0], v[1], v[2]]).to_vec(), &x),
+        }
+        .unwrap();
+        assert_eq!(y2, y.to_vec());
+        for i in 0..3 {
+            for k in 0..3 {
+                assert_eq!(j2[[i, k]], expect[i][k], "{lanes} lanes");
+            }
+        }
+    }
+    let (v, g) = forward::gradient_lanes::<_, 2>(|v| three(&[v[0], v[1], v[2]])[0], &x);
+    assert_eq!((v, g), (y[0], expect[0].to_vec()));
+}

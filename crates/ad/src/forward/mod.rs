@@ -28,7 +28,10 @@ mod dual;
 mod dual_vec;
 mod elementary;
 
-pub use drivers::{derivative, gradient, hessian, hvp, jacobian, jvp, CHUNK};
+pub use drivers::{
+    derivative, gradient, gradient_lanes, hessian, hvp, jacobian, jacobian_fixed, jacobian_lanes,
+    jvp, CHUNK,
+};
 pub use dual::Dual;
 pub use dual_vec::DualVec;
 
