@@ -68,7 +68,7 @@ fn grad_tape(tape: &mut Tape<f64>, x: &[f64], g: &mut [f64]) -> f64 {
 
 /// The same with echidna's bytecode tape (recorded once; `gradient` replays it).
 fn echidna_tape(x: &[f64]) -> echidna::BytecodeTape<f64> {
-    echidna::record(|v| rosenbrock_echidna(v), x).0
+    echidna::record(rosenbrock_echidna, x).0
 }
 
 fn bench(c: &mut Criterion) {

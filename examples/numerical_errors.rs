@@ -99,16 +99,14 @@ fn plot(path: &PathBuf, x: f64, curves: &[Curve], ad: f64) -> Result<(), Box<dyn
             .label(c.label)
             .legend(move |(px, py)| PathElement::new([(px, py), (px + 20, py)], color));
     }
-    for (label, e, color) in [("AD f64", ad, BLUE)] {
-        let dashed = color.mix(0.5).stroke_width(1);
-        chart
-            .draw_series(LineSeries::new(
-                [(1e-15, e.max(FLOOR)), (1e-1, e.max(FLOOR))],
-                dashed,
-            ))?
-            .label(label)
-            .legend(move |(px, py)| PathElement::new([(px, py), (px + 20, py)], dashed));
-    }
+    let dashed = BLUE.mix(0.5).stroke_width(1);
+    chart
+        .draw_series(LineSeries::new(
+            [(1e-15, ad.max(FLOOR)), (1e-1, ad.max(FLOOR))],
+            dashed,
+        ))?
+        .label("AD f64")
+        .legend(move |(px, py)| PathElement::new([(px, py), (px + 20, py)], dashed));
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.8))

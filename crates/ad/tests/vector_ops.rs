@@ -179,12 +179,15 @@ fn element_wise_maps_match_the_scalar_primitive() {
             .collect();
         Scalar::dot(&out, &x[1..])
     });
-    let mut point = vec![0.5];
-    point.extend_from_slice(&xs[1..]);
-    let (v1, g1) = reverse::gradient(&f_map, &point);
-    let (v2, g2) = reverse::gradient(&f_scalar, &point);
-    assert_eq!(v1, v2);
-    assert_eq!(g1, g2);
+    // τ = 0.5 puts two entries on the kink; τ = 0.3 none.
+    for tau in [0.5, 0.3] {
+        let mut point = vec![tau];
+        point.extend_from_slice(&xs[1..]);
+        let (v1, g1) = reverse::gradient(f_map, &point);
+        let (v2, g2) = reverse::gradient(f_scalar, &point);
+        assert_eq!(v1, v2);
+        assert_eq!(g1, g2);
+    }
 }
 
 #[test]

@@ -383,8 +383,8 @@ fn composite<T: Scalar>(r: &mut Records<T>, s: &Special) -> Result<(), AdError> 
                 *d = DualVec::variable(pk, 1 + k);
             }
             let width = 1 + params;
-            for i in 0..n {
-                let d = r.maps[map].eval(v[i], &p[..params]);
+            for (i, &xi) in v[..n].iter().enumerate() {
+                let d = r.maps[map].eval(xi, &p[..params]);
                 r.values[first + i] = d.re;
                 let row = partials_at + i * width;
                 r.partials[row..row + width].copy_from_slice(&d.eps[..width]);
