@@ -27,7 +27,7 @@ fn rosenbrock<S: Scalar>(x: &[S]) -> S {
     let mut acc = S::zero();
     for w in x.windows(2) {
         let a = w[1] - w[0] * w[0];
-        let b = -w[0] + 1.0;
+        let b = S::one() - w[0];
         acc += a * a * 100.0 + b * b;
     }
     acc

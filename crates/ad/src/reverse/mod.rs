@@ -41,11 +41,13 @@
 //! the capacity for the next recording. Custom primitives ([`Tape::custom`],
 //! [`Scalar::custom`](crate::Scalar::custom)) are recorded from their value and local partials.
 //!
-//! Cost on extended Rosenbrock (`benches/reverse.rs`, one run, × one `f64` evaluation): a fresh
-//! recording and sweep 40–90×, a replay and sweep 35–50×, beside echidna 0.15's tape (78–124×)
-//! and bytecode replay (52–87×), for n = 1000 … 100 000. A scalar program records ~8 nodes per
-//! term that the f64 loop evaluates in ~2 ns; the bound of a few × is reached by the vector
-//! operations (ISTA 200 steps: 4.8× fresh, 4.0× replayed; `benches/unroll.rs`).
+//! Cost on extended Rosenbrock (`benches/reverse.rs`, × one `f64` evaluation, two runs on a
+//! shared 2-core machine): a fresh recording and sweep 36–82×, a replay and sweep 31–49×, beside
+//! echidna 0.15's tape (106–154×) and bytecode replay (55–102×), for n = 1000 … 100 000. A
+//! scalar program records 9 nodes per term that the `f64` loop evaluates in ~2 ns, so no
+//! node-per-operation tape gets near a few ×; the vector operations do (ISTA, 200 steps: 4.8×
+//! fresh, 4.0× replayed, `benches/unroll.rs`; a heavy-ball solver 2.5–3.2×,
+//! `benches/heavy_ball.rs`).
 //!
 //! ## Loops
 //! [`reverse_unrolled`] reverses `x_{k+1} = T(x_k, θ)` ([`Recurrence`]) with a full tape or with
