@@ -108,18 +108,34 @@ pub(crate) fn apply_by_parts<S: Scalar, A: LinearOperator + ?Sized>(
 /// `outᵢ = f(xᵢ; p)`, entry by entry.
 #[inline]
 pub(crate) fn map_slice<S: Scalar, F: Elementwise>(f: &F, x: &[S], p: &[S], out: &mut [S]) {
-    check_map(x.len(), p.len(), out.len());
+    check_map(x.len(), None, p.len(), out.len());
     for (o, &xi) in out.iter_mut().zip(x) {
         *o = f.eval(xi, p);
     }
 }
 
-/// Checks the lengths of an element-wise map.
+/// `outᵢ = f(xᵢ; wᵢ, p)`, entry by entry.
+#[inline]
+pub(crate) fn map_zip<S: Scalar, F: Elementwise>(f: &F, x: &[S], w: &[S], p: &[S], out: &mut [S]) {
+    check_map(x.len(), Some(w.len()), p.len(), out.len());
+    let mut params = [S::zero(); MAX_PARAMS];
+    params[1..1 + p.len()].copy_from_slice(p);
+    for ((o, &xi), &wi) in out.iter_mut().zip(x).zip(w) {
+        params[0] = wi;
+        *o = f.eval(xi, &params[..1 + p.len()]);
+    }
+}
+
+/// Checks the lengths of an element-wise map (with per-entry parameters of length `w`).
 #[track_caller]
-pub(crate) fn check_map(x: usize, p: usize, out: usize) {
+pub(crate) fn check_map(x: usize, w: Option<usize>, p: usize, out: usize) {
     check_len("map_slice output", out, x);
+    if let Some(w) = w {
+        check_len("map_zip per-entry parameters", w, x);
+    }
+    let total = p + usize::from(w.is_some());
     assert!(
-        p <= MAX_PARAMS,
-        "map_slice: {p} parameters, at most {MAX_PARAMS}"
+        total <= MAX_PARAMS,
+        "map_slice: {total} parameters, at most {MAX_PARAMS}"
     );
 }

@@ -28,8 +28,8 @@ use std::sync::Arc;
 ///
 /// ## Vector operations
 /// The provided methods [`Scalar::dot`], [`Scalar::axpy`], [`Scalar::sum_slice`],
-/// [`Scalar::norm_sq`], [`Scalar::matvec`], [`Scalar::rmatvec`], [`Scalar::map_slice`] and
-/// [`Scalar::custom`] are plain kernels on `f64` and dual numbers; a tape variable
+/// [`Scalar::norm_sq`], [`Scalar::matvec`], [`Scalar::rmatvec`], [`Scalar::map_slice`],
+/// [`Scalar::map_zip`] and [`Scalar::custom`] are plain kernels on `f64` and dual numbers; a tape variable
 /// ([`Var`](crate::Var)) overrides them to record one composite node per call instead of one node
 /// per scalar operation. Generic code calls them as `S::dot(a, b)`.
 ///
@@ -161,6 +161,16 @@ pub trait Scalar:
     /// If `out` and `x` differ in length, or `p` holds more than `MAX_PARAMS` entries.
     fn map_slice<F: Elementwise>(f: &F, x: &[Self], p: &[Self], out: &mut [Self]) {
         kernels::map_slice(f, x, p, out);
+    }
+
+    /// `outᵢ = f(xᵢ; wᵢ, p)`: [`Scalar::map_slice`] with a per-entry parameter `wᵢ`, passed to
+    /// `f` first (`1 + p.len() ≤ MAX_PARAMS`). Weighted soft-thresholding `st(xᵢ, τwᵢ)` is
+    /// `map_zip(&SoftThreshold::default(), x, τw, &[], out)`.
+    ///
+    /// # Panics
+    /// If `w` or `out` differ in length from `x`, or there are too many parameters.
+    fn map_zip<F: Elementwise>(f: &F, x: &[Self], w: &[Self], p: &[Self], out: &mut [Self]) {
+        kernels::map_zip(f, x, w, p, out);
     }
 
     /// `y = g(x)` for a user primitive `g` with its own derivative rules ([`CustomRule`]): the

@@ -21,7 +21,7 @@ use num_traits::Zero;
 /// If `out.len() != x.len()` or `lo > hi`.
 pub fn project_box<S: Scalar>(x: &[S], lo: S, hi: S, out: &mut [S]) {
     check_len("project_box", "out", out.len(), x.len());
-    let (l, h) = (lo.to_f64_value(), hi.to_f64_value());
+    let (l, h) = (lo.part(0), hi.part(0));
     assert!(l <= h, "nonsmooth::clamp: empty interval [{l}, {h}]");
     S::map_slice(&Clip, x, &[lo, hi], out);
 }

@@ -96,7 +96,8 @@ pub fn soft_threshold_jacobian_with(x: f64, tau: f64, kink: Kink) -> (f64, f64) 
 /// If `out.len() != x.len()` or `τ < 0`.
 pub fn soft_threshold_slice<S: Scalar>(x: &[S], tau: S, out: &mut [S]) {
     check_len("soft_threshold_slice", "out", out.len(), x.len());
-    check_nonneg("soft_threshold_slice", "tau", tau.to_f64_value());
+    // `part(0)` reads the primal without marking a tape as value-dependent: a check, not a branch.
+    check_nonneg("soft_threshold_slice", "tau", tau.part(0));
     S::map_slice(&SoftThreshold::default(), x, &[tau], out);
 }
 
@@ -116,17 +117,19 @@ pub fn soft_threshold_slice_jvp(x: &[f64], tau: f64, dx: &[f64], dtau: f64, out:
 
 /// The prox of `τ Σ wᵢ|xᵢ|` (weighted Lasso): `out[i] = st(x[i], τ·w[i])`, differentiable in `x`,
 /// `τ` and every weight `wᵢ ≥ 0`. Kink selection as [`soft_threshold`] (at `|xᵢ| = τwᵢ`).
+/// Through [`Scalar::map_zip`]: one node for the thresholds on a tape.
 ///
 /// # Panics
 /// If `weights` or `out` differ in length from `x`, `τ < 0` or a weight is negative.
 pub fn weighted_soft_threshold<S: Scalar>(x: &[S], tau: S, weights: &[S], out: &mut [S]) {
     check_len("weighted_soft_threshold", "weights", weights.len(), x.len());
     check_len("weighted_soft_threshold", "out", out.len(), x.len());
-    check_nonneg("weighted_soft_threshold", "tau", tau.to_f64_value());
-    for ((o, &xi), &wi) in out.iter_mut().zip(x).zip(weights) {
-        check_nonneg("weighted_soft_threshold", "weights[i]", wi.to_f64_value());
-        *o = soft_threshold(xi, tau * wi);
+    check_nonneg("weighted_soft_threshold", "tau", tau.part(0));
+    for w in weights {
+        check_nonneg("weighted_soft_threshold", "weights[i]", w.part(0));
     }
+    let thresholds: Vec<S> = weights.iter().map(|&w| tau * w).collect();
+    S::map_zip(&SoftThreshold::default(), x, &thresholds, &[], out);
 }
 
 /// The Jacobian of [`weighted_soft_threshold`] applied to tangents `(dx, dτ, dw)`:

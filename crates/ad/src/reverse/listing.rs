@@ -106,12 +106,16 @@ fn composite_row<T: Scalar>(
         Composite::Diagonal {
             args_at,
             partials_at,
+            zipped,
             params,
             ..
         } => {
-            let d = &r.partials[partials_at + row * (1 + params)..];
+            let z = usize::from(zipped);
+            let d = &r.partials[partials_at + row * (1 + z + params)..];
+            let w = zipped.then(|| (arg(args_at + n + row), d[1]));
             std::iter::once((arg(args_at + row), d[0]))
-                .chain((0..params).map(|k| (arg(args_at + n + k), d[1 + k])))
+                .chain(w)
+                .chain((0..params).map(|k| (arg(args_at + (1 + z) * n + k), d[1 + z + k])))
                 .collect()
         }
     }

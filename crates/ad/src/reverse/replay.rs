@@ -374,17 +374,22 @@ fn composite<T: Scalar>(r: &mut Records<T>, s: &Special) -> Result<(), AdError> 
         Composite::Diagonal {
             args_at,
             partials_at,
+            zipped,
             params,
             map,
         } => {
-            let v = operands(r, s, args_at, n + params);
+            let z = usize::from(zipped);
+            let v = operands(r, s, args_at, (1 + z) * n + params);
             let mut p = [DualVec::<T, 3>::constant(T::zero()); MAX_PARAMS];
-            for (k, (d, &pk)) in p.iter_mut().zip(&v[n..]).enumerate() {
-                *d = DualVec::variable(pk, 1 + k);
+            for (k, &pk) in v[(1 + z) * n..].iter().enumerate() {
+                p[z + k] = DualVec::variable(pk, 1 + z + k);
             }
-            let width = 1 + params;
+            let width = 1 + z + params;
             for (i, &xi) in v[..n].iter().enumerate() {
-                let d = r.maps[map].eval(xi, &p[..params]);
+                if zipped {
+                    p[0] = DualVec::variable(v[n + i], 1);
+                }
+                let d = r.maps[map].eval(xi, &p[..z + params]);
                 r.values[first + i] = d.re;
                 let row = partials_at + i * width;
                 r.partials[row..row + width].copy_from_slice(&d.eps[..width]);

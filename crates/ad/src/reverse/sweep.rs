@@ -149,19 +149,25 @@ fn composite<T: Scalar>(
         Composite::Diagonal {
             args_at,
             partials_at,
+            zipped,
             params,
             ..
         } => {
-            // yᵢ = f(xᵢ; p): x̄ᵢ += ∂f/∂xᵢ ȳᵢ, p̄ₖ += Σᵢ ∂f/∂pₖ(xᵢ) ȳᵢ.
-            let width = 1 + params;
+            // yᵢ = f(xᵢ; wᵢ, p): x̄ᵢ += ∂f/∂xᵢ ȳᵢ, w̄ᵢ += ∂f/∂wᵢ ȳᵢ, p̄ₖ += Σᵢ ∂f/∂pₖ ȳᵢ.
+            let z = usize::from(zipped);
+            let width = 1 + z + params;
             let rows = &side.partials[partials_at..partials_at + width * n_out];
             let xs = &side.args[args_at..args_at + n_out];
-            let ps = &side.args[args_at + n_out..args_at + n_out + params];
+            let ws = &side.args[args_at + n_out..args_at + (1 + z) * n_out];
+            let ps = &side.args[args_at + (1 + z) * n_out..][..params];
             let mut p_bar = [T::zero(); crate::elementwise::MAX_PARAMS];
             for (i, row) in rows.chunks_exact(width).enumerate() {
                 let y = adjoints[first + i];
                 adjoints[xs[i] as usize] += row[0] * y;
-                for (pb, &d) in p_bar.iter_mut().zip(&row[1..]) {
+                if zipped {
+                    adjoints[ws[i] as usize] += row[1] * y;
+                }
+                for (pb, &d) in p_bar.iter_mut().zip(&row[1 + z..]) {
                     *pb += d * y;
                 }
             }

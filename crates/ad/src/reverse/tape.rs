@@ -60,11 +60,13 @@ pub(super) enum Composite {
     /// `zᵢ = α xᵢ + yᵢ`: `args` holds `α, x₁ … xₙ, y₁ … yₙ` and `partials` the values
     /// `α, x₁ … xₙ` (the partials of `zᵢ` with respect to `xᵢ` and `α`).
     Axpy { args_at: usize, partials_at: usize },
-    /// `yᵢ = f(xᵢ; p)` with `f = maps[map]`: `args` holds `x₁ … xₙ, p₁ … p_k`, `partials` the
-    /// rows `(∂f/∂xᵢ, ∂f/∂p₁, …, ∂f/∂p_k)` for each `i`.
+    /// `yᵢ = f(xᵢ; wᵢ, p)` with `f = maps[map]` (`zipped`: with the per-entry parameter `wᵢ`):
+    /// `args` holds `x₁ … xₙ`, then `w₁ … wₙ` if zipped, then `p₁ … p_k`; `partials` the rows
+    /// `(∂f/∂xᵢ, ∂f/∂wᵢ, ∂f/∂p₁, …, ∂f/∂p_k)` for each `i` (no `wᵢ` column unless zipped).
     Diagonal {
         args_at: usize,
         partials_at: usize,
+        zipped: bool,
         params: usize,
         map: usize,
     },

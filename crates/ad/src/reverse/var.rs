@@ -245,7 +245,10 @@ forward_number!(['t, T: Scalar] Var<'t, T>; {
         vector::apply(a, true, y, x)
     }
     fn map_slice<F: Elementwise>(f: &F, x: &[Self], p: &[Self], out: &mut [Self]) {
-        vector::map_slice(f, x, p, out)
+        vector::map(f, x, None, p, out)
+    }
+    fn map_zip<F: Elementwise>(f: &F, x: &[Self], w: &[Self], p: &[Self], out: &mut [Self]) {
+        vector::map(f, x, Some(w), p, out)
     }
     fn custom<R: CustomRule + ?Sized>(rule: &R, x: &[Self], y: &mut [Self]) {
         vector::custom(rule, x, y)

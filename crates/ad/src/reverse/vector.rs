@@ -158,24 +158,32 @@ pub(super) fn apply<'t, T: Scalar, A: LinearOperator + 'static>(
     }
 }
 
-/// `outᵢ = f(xᵢ; p)`: one node with `n` outputs; the partials of each entry come from one
-/// evaluation of `f` on `DualVec<T, 3>` (lanes: `xᵢ`, `p₁`, `p₂`).
-pub(super) fn map_slice<'t, T: Scalar, F: Elementwise>(
+/// `outᵢ = f(xᵢ; wᵢ, p)` (no `wᵢ` if `w` is `None`): one node with `n` outputs; the partials
+/// of each entry come from one evaluation of `f` on `DualVec<T, 3>` (lanes: `xᵢ`, then the
+/// parameters).
+pub(super) fn map<'t, T: Scalar, F: Elementwise>(
     f: &F,
     x: &[Var<'t, T>],
+    w: Option<&[Var<'t, T>]>,
     p: &[Var<'t, T>],
     out: &mut [Var<'t, T>],
 ) {
-    check_map(x.len(), p.len(), out.len());
+    check_map(x.len(), w.map(<[_]>::len), p.len(), out.len());
     const LANES: usize = 1 + MAX_PARAMS;
+    let z = usize::from(w.is_some());
     let k = p.len();
     let mut pd = [DualVec::<T, LANES>::constant(T::zero()); MAX_PARAMS];
-    for (i, (d, v)) in pd.iter_mut().zip(p).enumerate() {
-        *d = DualVec::variable(v.value, 1 + i);
+    for (i, v) in p.iter().enumerate() {
+        pd[z + i] = DualVec::variable(v.value, 1 + z + i);
     }
-    let Some(t) = tape_of(x.iter().chain(p)) else {
-        let pv = values(p);
-        for (o, xi) in out.iter_mut().zip(x) {
+    let ws = w.unwrap_or(&[]);
+    let Some(t) = tape_of(x.iter().chain(ws).chain(p)) else {
+        let mut pv = vec![T::zero(); z];
+        pv.extend(p.iter().map(|v| v.value));
+        for (i, (o, xi)) in out.iter_mut().zip(x).enumerate() {
+            if let Some(w) = w {
+                pv[0] = w[i].value;
+            }
             *o = Var::constant(f.eval(xi.value, &pv));
         }
         return;
@@ -183,13 +191,16 @@ pub(super) fn map_slice<'t, T: Scalar, F: Elementwise>(
     let first = {
         let mut r = t.rec.borrow_mut();
         let (args_at, partials_at, consts_at) = (r.args.len(), r.partials.len(), r.consts.len());
-        for v in x.iter().chain(p) {
+        for v in x.iter().chain(ws).chain(p) {
             r.push_operand(t, v);
         }
-        for (o, xi) in out.iter_mut().zip(x) {
-            let d = f.eval(DualVec::variable(xi.value, 0), &pd[..k]);
+        for (i, (o, xi)) in out.iter_mut().zip(x).enumerate() {
+            if let Some(w) = w {
+                pd[0] = DualVec::variable(w[i].value, 1);
+            }
+            let d = f.eval(DualVec::variable(xi.value, 0), &pd[..z + k]);
             o.value = d.re;
-            r.partials.extend_from_slice(&d.eps[..1 + k]);
+            r.partials.extend_from_slice(&d.eps[..1 + z + k]);
         }
         r.maps.push(Box::new(f.clone()));
         let map = r.maps.len() - 1;
@@ -199,6 +210,7 @@ pub(super) fn map_slice<'t, T: Scalar, F: Elementwise>(
             Composite::Diagonal {
                 args_at,
                 partials_at,
+                zipped: w.is_some(),
                 params: k,
                 map,
             },
