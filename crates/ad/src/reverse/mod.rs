@@ -71,6 +71,7 @@ mod composite;
 mod drivers;
 mod listing;
 mod recorded;
+mod records;
 mod replay;
 mod revolve;
 mod sweep;
