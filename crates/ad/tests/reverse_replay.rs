@@ -189,3 +189,26 @@ fn per_entry_thresholds_replay_and_match_the_scalar_primitive() {
         }
     }
 }
+
+#[test]
+fn recorded_functions_get_the_tape() {
+    // The closure uses the tape's own composite API; gradients at new points by replay.
+    let a = ndarray::array![[1.0, 2.0], [3.0, -1.0]];
+    let mut rec = hypergrad_ad::reverse::Recorded::new(
+        |tape, x| {
+            let m = tape.matrix(a.view());
+            let y = tape.matvec(&m, x).unwrap();
+            tape.dot_vars(&y, &y).unwrap()
+        },
+        &[1.0, 1.0],
+    );
+    rec.replayable().unwrap();
+    let mut g = [0.0; 2];
+    // f = ‖A x‖², ∇f = 2AᵀA x; at (1, −2): A x = (−3, 5), ∇f = 2(−3 + 15, −6 − 5) = (24, −22).
+    let v = rec.gradient(&[1.0, -2.0], &mut g).unwrap();
+    assert_eq!((v, g), (34.0, [24.0, -22.0]));
+    assert!(matches!(
+        rec.gradient(&[1.0], &mut g),
+        Err(AdError::LengthMismatch { .. })
+    ));
+}
