@@ -36,9 +36,9 @@ fn fista(c: &mut Criterion) {
             sol.report.iterations,
             sol.report.stop,
             sol.report.residual,
-            Lasso::from_loss(loss.clone(), alpha)
+            Lasso::from_loss(loss.clone())
+                .duality_gap(&theta, &sol.x)
                 .unwrap()
-                .duality_gap(&sol.x)
                 / p0,
             sol.x.iter().filter(|&&b| b != 0.0).count()
         );

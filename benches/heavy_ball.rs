@@ -121,6 +121,7 @@ struct VecStep<'a>(&'a HeavyBall);
 impl Recurrence<f64> for VecStep<'_> {
     fn step<'t>(
         &self,
+        _k: usize,
         _: &'t Tape<f64>,
         x: &[Var<'t, f64>],
         th: &[Var<'t, f64>],

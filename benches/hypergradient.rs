@@ -71,18 +71,17 @@ fn bench_hypergradient(c: &mut Criterion) {
     let mut group = c.benchmark_group("hypergradient");
     group.sample_size(10);
     for (name, (design, y), (design_val, y_val)) in cases {
-        let mut lasso = Lasso::new(design, y.view(), 1.0).unwrap();
+        let lasso = Lasso::new(design, y.view()).unwrap();
         let criterion = HeldOutMse::new(design_val, y_val.view()).unwrap();
         let alpha_max = lasso.alpha_max();
         for divisor in [10.0, 100.0] {
             let theta = [(alpha_max / divisor).ln()];
-            lasso.set_alpha(alpha_max / divisor).unwrap();
             group.bench_function(
                 format!("{name}/alpha_max_over_{divisor}/inner_solve"),
-                |b| b.iter(|| solver.solve(&lasso, None).unwrap()),
+                |b| b.iter(|| solver.solve(&lasso, &theta, None).unwrap()),
             );
             for method in &METHODS {
-                let h = hypergradient(&mut lasso, &criterion, &theta, method, &options).unwrap();
+                let h = hypergradient(&lasso, &criterion, &theta, method, &options).unwrap();
                 println!(
                     "{name} α_max/{divisor} {}: dh/dlogα = {:.10e}, |S| = {:?}, {} Jacobian iterations",
                     method.name(),
@@ -94,7 +93,7 @@ fn bench_hypergradient(c: &mut Criterion) {
                     format!("{name}/alpha_max_over_{divisor}/{}", method.name()),
                     |b| {
                         b.iter(|| {
-                            hypergradient(&mut lasso, &criterion, &theta, method, &options).unwrap()
+                            hypergradient(&lasso, &criterion, &theta, method, &options).unwrap()
                         })
                     },
                 );

@@ -79,21 +79,21 @@ fn bench_lasso(c: &mut Criterion) {
         if let Ok(dir) = std::env::var("HYPERGRAD_LASSO_DUMP") {
             dump(&dir, name, &design, &y);
         }
-        let mut lasso = Lasso::new(design, y.view(), 1.0).unwrap();
+        let lasso = Lasso::new(design, y.view()).unwrap();
         let alpha_max = lasso.alpha_max();
         for divisor in [10.0, 100.0] {
-            lasso.set_alpha(alpha_max / divisor).unwrap();
-            let sol = solver.solve(&lasso, None).unwrap();
+            let lasso_theta = [(alpha_max / divisor).ln()];
+            let sol = solver.solve(&lasso, &lasso_theta, None).unwrap();
             let nnz = sol.x.iter().filter(|b| **b != 0.0).count();
             println!(
                 "{name} α_max/{divisor}: α = {:.6e}, {} sweeps, {:?}, relative gap {:.2e}, {nnz} non-zeros",
-                lasso.alpha(),
+                alpha_max / divisor,
                 sol.report.iterations,
                 sol.report.stop,
                 sol.report.duality_gap.unwrap() / (y.dot(&y) / (2.0 * y.len() as f64)),
             );
             group.bench_function(format!("cd/{name}/alpha_max_over_{divisor}"), |b| {
-                b.iter(|| solver.solve(&lasso, None).unwrap())
+                b.iter(|| solver.solve(&lasso, &lasso_theta, None).unwrap())
             });
             // FISTA (optim-smooth branch) goes here: same problem, same tolerance, reported
             // beside the CD figure.
@@ -107,10 +107,9 @@ fn bench_lasso(c: &mut Criterion) {
 /// the solver, as a ratio to the plain sweep.
 fn bench_generic_sweep(c: &mut Criterion) {
     let (design, y) = dense_problem(200, 1000, 2024);
-    let mut lasso = Lasso::new(design, y.view(), 1.0).unwrap();
-    lasso.set_alpha(lasso.alpha_max() / 10.0).unwrap();
-    let x = solver_solution(&lasso);
-    let theta = lasso.theta();
+    let lasso = Lasso::new(design, y.view()).unwrap();
+    let theta = [(lasso.alpha_max() / 10.0).ln()];
+    let x = solver_solution(&lasso, &theta);
     let mut group = c.benchmark_group("lasso_sweep_dense_200x1000");
     group.sample_size(10);
     let mut out = vec![0.0; x.len()];
@@ -124,8 +123,11 @@ fn bench_generic_sweep(c: &mut Criterion) {
     group.finish();
 }
 
-fn solver_solution(lasso: &Lasso) -> Vec<f64> {
-    CoordinateDescent::default().solve(lasso, None).unwrap().x
+fn solver_solution(lasso: &Lasso, theta: &[f64]) -> Vec<f64> {
+    CoordinateDescent::default()
+        .solve(lasso, theta, None)
+        .unwrap()
+        .x
 }
 
 criterion_group!(benches, bench_lasso, bench_generic_sweep);

@@ -22,15 +22,15 @@ fn bench_logistic(c: &mut Criterion) {
         CoordinateDescent::new(params.clone()),
         ProxNewton::new(params),
     );
-    let mut model = SparseLogistic::new(train.x, ndarray::ArrayView1::from(&train.y), 1.0).unwrap();
+    let model = SparseLogistic::new(train.x, ndarray::ArrayView1::from(&train.y)).unwrap();
     let alpha_max = model.alpha_max();
     let mut group = c.benchmark_group("sparse_logistic_breast_cancer");
     group.sample_size(10);
     for divisor in [100.0, 1000.0] {
-        model.set_alpha(alpha_max / divisor).unwrap();
+        let model_theta = [(alpha_max / divisor).ln()];
         let (a, b) = (
-            cd.solve(&model, None).unwrap(),
-            prox_newton.solve(&model, None).unwrap(),
+            cd.solve(&model, &model_theta, None).unwrap(),
+            prox_newton.solve(&model, &model_theta, None).unwrap(),
         );
         let nnz = b.x.iter().filter(|v| **v != 0.0).count();
         println!(
@@ -44,10 +44,10 @@ fn bench_logistic(c: &mut Criterion) {
             b.report.objective,
         );
         group.bench_function(format!("cd/alpha_max_over_{divisor}"), |bench| {
-            bench.iter(|| cd.solve(&model, None).unwrap())
+            bench.iter(|| cd.solve(&model, &model_theta, None).unwrap())
         });
         group.bench_function(format!("prox_newton/alpha_max_over_{divisor}"), |bench| {
-            bench.iter(|| prox_newton.solve(&model, None).unwrap())
+            bench.iter(|| prox_newton.solve(&model, &model_theta, None).unwrap())
         });
     }
     group.finish();

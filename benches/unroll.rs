@@ -208,6 +208,7 @@ struct Composite<'a>(&'a Lasso);
 impl Recurrence<f64> for Composite<'_> {
     fn step<'t>(
         &self,
+        _k: usize,
         tape: &'t Tape<f64>,
         x: &[Var<'t, f64>],
         th: &[Var<'t, f64>],
@@ -231,6 +232,7 @@ struct VectorOps<'a>(&'a Lasso);
 impl Recurrence<f64> for VectorOps<'_> {
     fn step<'t>(
         &self,
+        _k: usize,
         _: &'t Tape<f64>,
         x: &[Var<'t, f64>],
         th: &[Var<'t, f64>],
@@ -245,6 +247,7 @@ struct ScalarNodes<'a>(&'a Lasso);
 impl Recurrence<f64> for ScalarNodes<'_> {
     fn step<'t>(
         &self,
+        _k: usize,
         _: &'t Tape<f64>,
         x: &[Var<'t, f64>],
         th: &[Var<'t, f64>],

@@ -46,7 +46,7 @@ fn lasso_problem() -> (Lasso, HeldOutMse, f64) {
     let y = Array1::from_shape_fn(n, |i| {
         x[[i, 0]] - 2.0 * x[[i, 1]] + x[[i, 2]] + 0.5 * normal()
     });
-    let lasso = Lasso::new(Design::dense(x.clone()).unwrap(), y.view(), 1.0).unwrap();
+    let lasso = Lasso::new(Design::dense(x.clone()).unwrap(), y.view()).unwrap();
     let theta = (lasso.alpha_max() / DIVISOR).ln();
     let val = HeldOutMse::new(Design::dense(x).unwrap(), y.view()).unwrap();
     (lasso, val, theta)
@@ -220,7 +220,7 @@ fn one_step(folder: &std::path::Path) -> Result<(), Box<dyn Error>> {
         jacobian_tol: 1e-14,
         ..Options::default()
     };
-    let mut newton = NewtonStep {
+    let newton = NewtonStep {
         objective: &objective,
     };
     let mut warm = WarmStart::default();
@@ -228,7 +228,7 @@ fn one_step(folder: &std::path::Path) -> Result<(), Box<dyn Error>> {
         linear_solver: LinearSolver::Bicgstab,
     };
     hypergradient_warm(
-        &mut newton,
+        &newton,
         &criterion,
         &[theta],
         &implicit,
@@ -268,7 +268,7 @@ fn one_step(folder: &std::path::Path) -> Result<(), Box<dyn Error>> {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let (mut lasso, criterion, theta) = lasso_problem();
+    let (lasso, criterion, theta) = lasso_problem();
     let options = Options {
         inner_tol: 1e-15,
         jacobian_tol: 1e-14,
@@ -278,14 +278,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let implicit = Method::Implicit {
         linear_solver: LinearSolver::Bicgstab,
     };
-    let h = hypergradient_warm(
-        &mut lasso,
-        &criterion,
-        &[theta],
-        &implicit,
-        &options,
-        &mut warm,
-    )?;
+    let h = hypergradient_warm(&lasso, &criterion, &[theta], &implicit, &options, &mut warm)?;
     let exact = warm
         .jacobian
         .take()

@@ -65,21 +65,14 @@ fn options() -> Options {
 fn one_step_on_newton_equals_implicit() {
     let (objective, criterion) = setup();
     let theta = [0.05_f64.ln()];
-    let mut newton = NewtonStep {
+    let newton = NewtonStep {
         objective: &objective,
     };
     let implicit = Method::Implicit {
         linear_solver: LinearSolver::Bicgstab,
     };
-    let exact = hypergradient(&mut newton, &criterion, &theta, &implicit, &options()).unwrap();
-    let one = hypergradient(
-        &mut newton,
-        &criterion,
-        &theta,
-        &Method::OneStep,
-        &options(),
-    )
-    .unwrap();
+    let exact = hypergradient(&newton, &criterion, &theta, &implicit, &options()).unwrap();
+    let one = hypergradient(&newton, &criterion, &theta, &Method::OneStep, &options()).unwrap();
     assert!(
         exact.diagnostics.inner.converged(),
         "{:?}",
@@ -93,8 +86,8 @@ fn one_step_on_newton_equals_implicit() {
     );
     // Independent reference: central differences of h in log α.
     let delta = 1e-5;
-    let mut h = |t: f64| {
-        hypergradient(&mut newton, &criterion, &[t], &Method::OneStep, &options())
+    let h = |t: f64| {
+        hypergradient(&newton, &criterion, &[t], &Method::OneStep, &options())
             .unwrap()
             .value
     };
@@ -111,25 +104,25 @@ fn one_step_on_gradient_descent_is_biased() {
     // T(x) = x − s∇f(x): ∂ₓT(x*) = I − s∇²f ≠ 0, so ∂_θT alone misses (I − ∂ₓT)⁻¹.
     let (objective, criterion) = setup();
     let theta = [0.05_f64.ln()];
-    let mut gd = GradientStep {
+    let gd = GradientStep {
         objective: &objective,
         step: 1.0,
     };
     let implicit = Method::Implicit {
         linear_solver: LinearSolver::Bicgstab,
     };
-    let exact = hypergradient(&mut gd, &criterion, &theta, &implicit, &options()).unwrap();
-    let one = hypergradient(&mut gd, &criterion, &theta, &Method::OneStep, &options()).unwrap();
-    let mut newton = NewtonStep {
+    let exact = hypergradient(&gd, &criterion, &theta, &implicit, &options()).unwrap();
+    let one = hypergradient(&gd, &criterion, &theta, &Method::OneStep, &options()).unwrap();
+    let newton = NewtonStep {
         objective: &objective,
     };
-    let reference = hypergradient(&mut newton, &criterion, &theta, &implicit, &options()).unwrap();
+    let reference = hypergradient(&newton, &criterion, &theta, &implicit, &options()).unwrap();
     assert!((exact.grad[0] - reference.grad[0]).abs() <= 1e-7 * reference.grad[0].abs());
     // I − ∂ₓT = s∇²f is symmetric positive definite for a gradient step: CG applies.
     let cg = Method::Implicit {
         linear_solver: LinearSolver::ConjugateGradient,
     };
-    let by_cg = hypergradient(&mut gd, &criterion, &theta, &cg, &options()).unwrap();
+    let by_cg = hypergradient(&gd, &criterion, &theta, &cg, &options()).unwrap();
     assert!((by_cg.grad[0] - reference.grad[0]).abs() <= 1e-7 * reference.grad[0].abs());
     assert!(
         (one.grad[0] - exact.grad[0]).abs() >= 0.1 * exact.grad[0].abs(),

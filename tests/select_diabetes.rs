@@ -16,7 +16,7 @@ fn gradient_descent_matches_a_fine_grid_with_a_third_of_the_solves() {
     let mean = train.y.iter().sum::<f64>() / train.y.len() as f64;
     let center = |y: &[f64]| Array1::from_iter(y.iter().map(|v| v - mean));
     let (y_train, y_val) = (center(&train.y), center(&val.y));
-    let mut lasso = Lasso::new(train.x, y_train.view(), 1.0).unwrap();
+    let lasso = Lasso::new(train.x, y_train.view()).unwrap();
     let criterion = HeldOutMse::new(val.x, y_val.view()).unwrap();
     let alpha_max = lasso.alpha_max();
     let options = Options {
@@ -25,16 +25,12 @@ fn gradient_descent_matches_a_fine_grid_with_a_third_of_the_solves() {
     };
 
     let bounds = [((alpha_max / 1e4).ln(), alpha_max.ln())];
-    let mut grid_objective = Bilevel::new(
-        &mut lasso,
-        &criterion,
-        Method::ImplicitForward,
-        options.clone(),
-    );
+    let mut grid_objective =
+        Bilevel::new(&lasso, &criterion, Method::ImplicitForward, options.clone());
     let grid = grid_search(&mut grid_objective, &bounds, 100, 1e-8).unwrap();
     let grid_best = grid.best().value;
 
-    let mut objective = Bilevel::new(&mut lasso, &criterion, Method::ImplicitForward, options);
+    let mut objective = Bilevel::new(&lasso, &criterion, Method::ImplicitForward, options);
     let gd = GradientDescent {
         max_steps: 33,
         schedule: ToleranceSchedule {

@@ -101,7 +101,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (design, y) = common::sparse_problem(n, p, (n / 200).max(1), 2025);
     let n_val = n / 5;
     let (design_val, y_val) = common::sparse_problem(n_val, p, (n_val / 200).max(1), 8);
-    let mut lasso = Lasso::new(design, y.view(), 1.0)?;
+    let lasso = Lasso::new(design, y.view())?;
     let criterion = HeldOutMse::new(design_val, y_val.view())?;
     let alpha_max = lasso.alpha_max();
     let bounds = ((alpha_max * GRID_RATIO).ln(), alpha_max.ln());
@@ -137,14 +137,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .into_iter()
         .chain([Contender::Lbfgs(Method::ImplicitForward)]);
     for descent in descents {
-        let seconds = cold_hypergradient(&mut lasso, &criterion, &start, descent.method(), repeats);
+        let seconds = cold_hypergradient(&lasso, &criterion, &start, descent.method(), repeats);
         if matches!(seconds, Ok(s) if s <= skip_seconds) {
             contenders.push(descent);
         }
         cold.push((descent, seconds));
     }
 
-    let runs = rounds(&contenders, repeats, &mut lasso, &criterion, bounds, &start);
+    let runs = rounds(&contenders, repeats, &lasso, &criterion, bounds, &start);
     let mut runs = runs.into_iter();
     let (grid, bilevel_grid) = (runs.next().unwrap()?, runs.next().unwrap()?);
     let grid_best = grid[0].best();
@@ -203,7 +203,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Ok(s) => match runs.next().expect("one run list per contender") {
                 Err(e) => println!("{label} {s:.4} s | error: {e} |{}failed |", " |".repeat(9)),
                 Ok(runs) => {
-                    let cells = row(&runs, &context, &mut lasso, &criterion, descent.method());
+                    let cells = row(&runs, &context, &lasso, &criterion, descent.method());
                     println!("{label} {s:.4} s | {cells} |");
                 }
             },
@@ -224,7 +224,7 @@ struct Context<'a> {
 fn row(
     runs: &[Trajectory],
     context: &Context<'_>,
-    lasso: &mut Lasso,
+    lasso: &Lasso,
     criterion: &HeldOutMse,
     method: Method,
 ) -> String {

@@ -5,10 +5,8 @@ use hypergrad::bilevel::outer::{
     grid_search, Bilevel, GradientDescent, HyperEval, HyperObjective, Lbfgs, LineSearch,
     ToleranceSchedule, Trajectory,
 };
-use hypergrad::bilevel::{
-    hypergradient, BilevelError, Criterion, HeldOutMse, InnerProblem, Method, Options,
-};
-use hypergrad::optim::Lasso;
+use hypergrad::bilevel::{hypergradient, BilevelError, Criterion, HeldOutMse, Method, Options};
+use hypergrad::optim::{FixedPointMap, Lasso, SolverParams};
 use std::time::Instant;
 
 /// Grid points (the 30).
@@ -42,7 +40,7 @@ pub fn options() -> Options {
 /// cheapest possible grid evaluation. (`Bilevel::value` also computes a one-step derivative at
 /// the same solution, which a grid does not need; both grids are timed.)
 struct ValuesOnly<'a> {
-    lasso: &'a mut Lasso,
+    lasso: &'a Lasso,
     criterion: &'a HeldOutMse,
     warm: Option<Vec<f64>>,
 }
@@ -53,10 +51,12 @@ impl HyperObjective for ValuesOnly<'_> {
     }
     /// The value only: `grad` is left empty (zero-order use).
     fn evaluate(&mut self, log_alpha: &[f64], inner_tol: f64) -> Result<HyperEval, BilevelError> {
-        let max_iter = options().inner_max_iter;
-        let solution = self
-            .lasso
-            .solve(log_alpha, self.warm.as_deref(), inner_tol, max_iter)?;
+        let params = SolverParams {
+            max_iter: options().inner_max_iter,
+            tol: inner_tol,
+            record_history: false,
+        };
+        let solution = self.lasso.solve(log_alpha, self.warm.as_deref(), &params)?;
         let value = self.criterion.value(&solution.x, log_alpha);
         self.warm = Some(solution.x);
         Ok(HyperEval {
@@ -90,7 +90,7 @@ impl Contender {
     /// One run from cold warm starts.
     pub fn run(
         self,
-        lasso: &mut Lasso,
+        lasso: &Lasso,
         criterion: &HeldOutMse,
         bounds: (f64, f64),
         start: &[f64],
@@ -180,7 +180,7 @@ pub fn totals(runs: &[Trajectory]) -> Vec<f64> {
 pub fn rounds(
     contenders: &[Contender],
     repeats: usize,
-    lasso: &mut Lasso,
+    lasso: &Lasso,
     criterion: &HeldOutMse,
     bounds: (f64, f64),
     start: &[f64],
@@ -202,7 +202,7 @@ pub fn rounds(
 /// The median time of a cold hypergradient at `start` over `repeats` calls (fewer if a call is
 /// slow), or the error the first call raised.
 pub fn cold_hypergradient(
-    lasso: &mut Lasso,
+    lasso: &Lasso,
     criterion: &HeldOutMse,
     start: &[f64],
     method: Method,

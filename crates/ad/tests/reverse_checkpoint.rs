@@ -23,6 +23,7 @@ struct Step;
 impl Recurrence<f64> for Step {
     fn step<'t>(
         &self,
+        _k: usize,
         _: &'t Tape<f64>,
         x: &[Var<'t, f64>],
         th: &[Var<'t, f64>],
@@ -165,6 +166,7 @@ struct Ista {
 impl Recurrence<f64> for Ista {
     fn step<'t>(
         &self,
+        _k: usize,
         tape: &'t Tape<f64>,
         x: &[Var<'t, f64>],
         th: &[Var<'t, f64>],

@@ -6,8 +6,9 @@
 //! `v ← Aᵀv + g` is reverse FPAD (the Neumann series); BiCGSTAB solves the same system.
 
 use crate::linear::solve_linear;
-use crate::{BilevelError, Criterion, InnerProblem, LinearSolver, Options};
+use crate::{BilevelError, Criterion, LinearSolver, Options};
 use hypergrad_ad::{reverse, Scalar, Tape, Var};
+use hypergrad_optim::FixedPointMap;
 
 /// The adjoint vector `v`, the hypergradient and the solve's iterations and relative residual.
 pub(crate) struct AdjointResult {
@@ -39,7 +40,7 @@ pub(crate) struct AtFixedPoint<'a> {
 
 /// `∇h(θ)` at the fixed point by the adjoint form, solving `(I − Aᵀ) v = g` with `solver`
 /// (Neumann: the reverse FPAD recursion). `start` warm-starts `v`.
-pub(crate) fn adjoint_hypergradient<P: InnerProblem, C: Criterion>(
+pub(crate) fn adjoint_hypergradient<P: FixedPointMap, C: Criterion>(
     problem: &P,
     criterion: &C,
     at: &AtFixedPoint<'_>,
@@ -49,10 +50,12 @@ pub(crate) fn adjoint_hypergradient<P: InnerProblem, C: Criterion>(
 ) -> Result<AdjointResult, BilevelError> {
     let (x, theta, mask, active) = (at.x, at.theta, at.mask, at.active);
     let (p, m) = (x.len(), theta.len());
-    // ∇ₓC and ∂_θC by one reverse sweep of the criterion.
-    let point: Vec<f64> = x.iter().chain(theta).copied().collect();
-    let (_, criterion_grad) = reverse::gradient(|z| criterion.value(&z[..p], &z[p..]), &point);
-    let mut g = criterion_grad[..p].to_vec();
+    // ∇ₓC and ∂_θC by one reverse sweep of the criterion, which reads the leading c entries.
+    let c = criterion.dim_x();
+    let point: Vec<f64> = x[..c].iter().chain(theta).copied().collect();
+    let (_, criterion_grad) = reverse::gradient(|z| criterion.value(&z[..c], &z[c..]), &point);
+    let mut g = criterion_grad[..c].to_vec();
+    g.resize(p, 0.0);
     restrict(mask, &mut g);
     // T(x*, θ) recorded once; each VJP is one sweep of this recording.
     let tape = Tape::new();
@@ -98,7 +101,7 @@ pub(crate) fn adjoint_hypergradient<P: InnerProblem, C: Criterion>(
     vjp(&v, &mut x_bar, Some(&mut theta_bar));
     let grad = theta_bar
         .iter()
-        .zip(&criterion_grad[p..])
+        .zip(&criterion_grad[c..])
         .map(|(a, b)| a + b)
         .collect();
     Ok(AdjointResult {

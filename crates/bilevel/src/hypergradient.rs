@@ -4,10 +4,10 @@ use crate::adjoint::{adjoint_hypergradient, AtFixedPoint};
 use crate::jvp::Jvp;
 use crate::linear::{solve_linear, solve_warm_fixed_point};
 use crate::reverse_unrolled::hypergradient_reverse_unrolled;
-use crate::{BilevelError, Criterion, FpadMode, InnerProblem, LinearSolver, Method, Options};
+use crate::{BilevelError, Criterion, FpadMode, LinearSolver, Method, Options};
 use hypergrad_ad::reverse::TapeStats;
 use hypergrad_ad::Dual;
-use hypergrad_optim::{Solution, SolveReport};
+use hypergrad_optim::{FixedPointMap, Solution, SolveReport, SolverParams};
 
 /// A condition of the theory that failed: the gradient may be inaccurate.
 #[derive(Clone, Debug, PartialEq)]
@@ -85,8 +85,8 @@ pub struct WarmStart {
 /// `h(θ) = C(x*(θ), θ)` alone, for zero-order searches: the inner solve from `warm.x` (which
 /// it updates) and the criterion, no derivative. Returns the value and the inner solution.
 /// Errors as [`hypergradient_warm`].
-pub fn value_warm<P: InnerProblem, C: Criterion>(
-    problem: &mut P,
+pub fn value_warm<P: FixedPointMap, C: Criterion>(
+    problem: &P,
     criterion: &C,
     theta: &[f64],
     options: &Options,
@@ -94,20 +94,22 @@ pub fn value_warm<P: InnerProblem, C: Criterion>(
 ) -> Result<(f64, Solution), BilevelError> {
     check_inputs(problem, criterion, theta, options)?;
     let warm_x = warm.x.as_deref().filter(|x| x.len() == problem.dim_x());
-    let solution = problem.solve(theta, warm_x, options.inner_tol, options.inner_max_iter)?;
-    let value = criterion.value(&solution.x, theta);
+    let solution = problem.solve(theta, warm_x, &inner_params(options))?;
+    let value = criterion.value(&solution.x[..criterion.dim_x()], theta);
     warm.x = Some(solution.x.clone());
     Ok((value, solution))
 }
 
 /// Computes `h(θ) = C(x*(θ), θ)` and `∇h(θ)` by `method`, from a cold start.
 ///
-/// `θ` holds the log-hyperparameters. Errors: shapes that do not agree, non-finite θ,
-/// invalid options, a method that needs what the problem cannot give (the support of a
-/// smooth model), or an inner problem that rejects θ. A failed condition of the theory is not
-/// an error but a [`Warning`] in the diagnostics.
-pub fn hypergradient<P: InnerProblem, C: Criterion>(
-    problem: &mut P,
+/// `θ` holds the log-hyperparameters. The problem is any [`FixedPointMap`] (a model of the
+/// library or a user's own solver); the criterion reads the leading `criterion.dim_x()` entries
+/// of its state. Errors: shapes that do not agree, non-finite θ, invalid options, a method that
+/// needs what the problem cannot give (the support of a smooth model), or an inner problem
+/// that rejects θ. A failed condition of the theory is not an error but a [`Warning`] in the
+/// diagnostics.
+pub fn hypergradient<P: FixedPointMap, C: Criterion>(
+    problem: &P,
     criterion: &C,
     theta: &[f64],
     method: &Method,
@@ -125,8 +127,8 @@ pub fn hypergradient<P: InnerProblem, C: Criterion>(
 
 /// [`hypergradient`] warm-started from `warm` (previous solution, Jacobian or adjoint), which is
 /// updated for the next call.
-pub fn hypergradient_warm<P: InnerProblem, C: Criterion>(
-    problem: &mut P,
+pub fn hypergradient_warm<P: FixedPointMap, C: Criterion>(
+    problem: &P,
     criterion: &C,
     theta: &[f64],
     method: &Method,
@@ -137,7 +139,7 @@ pub fn hypergradient_warm<P: InnerProblem, C: Criterion>(
     let (p, m) = (problem.dim_x(), theta.len());
     let warm_x = warm.x.as_deref().filter(|x| x.len() == p);
     let start = warm_x.map_or_else(|| vec![0.0; p], <[f64]>::to_vec);
-    let solution = problem.solve(theta, warm_x, options.inner_tol, options.inner_max_iter)?;
+    let solution = problem.solve(theta, warm_x, &inner_params(options))?;
     let support = problem.support(&solution.x);
     let margin = problem.non_degeneracy_margin(&solution.x, theta);
     let mut diagnostics = Diagnostics {
@@ -179,7 +181,7 @@ pub fn hypergradient_warm<P: InnerProblem, C: Criterion>(
         checkpoints,
     } = *method
     {
-        let steps = unrolled_steps(problem, &start, options, &solution)?;
+        let steps = unrolled_steps(problem, &start, theta, options, &solution)?;
         let r = hypergradient_reverse_unrolled(
             problem,
             criterion,
@@ -228,7 +230,8 @@ pub fn hypergradient_warm<P: InnerProblem, C: Criterion>(
                         .filter(|c| c.len() == p);
                     let steps = match steps {
                         Some(s) => s,
-                        None => *steps.insert(unrolled_steps(problem, &start, options, &solution)?),
+                        None => *steps
+                            .insert(unrolled_steps(problem, &start, theta, options, &solution)?),
                     };
                     let (last, column) =
                         forward_unrolled(problem, (&start, tangent), theta, lane, steps);
@@ -289,7 +292,7 @@ pub fn hypergradient_warm<P: InnerProblem, C: Criterion>(
             .warnings
             .push(Warning::JacobianNotConverged { residual });
     }
-    let value = criterion.value(&x, theta);
+    let value = criterion.value(&x[..criterion.dim_x()], theta);
     warm.x = Some(solution.x);
     Ok(Hypergradient {
         value,
@@ -299,7 +302,16 @@ pub fn hypergradient_warm<P: InnerProblem, C: Criterion>(
     })
 }
 
-fn check_inputs<P: InnerProblem, C: Criterion>(
+/// The inner solver's parameters from the options.
+fn inner_params(options: &Options) -> SolverParams {
+    SolverParams {
+        max_iter: options.inner_max_iter,
+        tol: options.inner_tol,
+        record_history: false,
+    }
+}
+
+fn check_inputs<P: FixedPointMap, C: Criterion>(
     problem: &P,
     criterion: &C,
     theta: &[f64],
@@ -312,9 +324,9 @@ fn check_inputs<P: InnerProblem, C: Criterion>(
             got: theta.len(),
         });
     }
-    if criterion.dim_x() != problem.dim_x() {
+    if criterion.dim_x() > problem.dim_x() {
         return Err(BilevelError::ShapeMismatch {
-            what: "criterion features",
+            what: "criterion coefficients (at most the state's length)",
             expected: problem.dim_x(),
             got: criterion.dim_x(),
         });
@@ -347,7 +359,8 @@ fn support_mask(p: usize, support: &[usize]) -> Vec<bool> {
     mask
 }
 
-/// `dh/dθ_i = ∇ₓC·J_i + ∂C/∂θ_i`, by one dual evaluation of the criterion.
+/// `dh/dθ_i = ∇ₓC·J_i + ∂C/∂θ_i`, by one dual evaluation of the criterion (on the leading
+/// entries of the state).
 fn directional_derivative<C: Criterion>(
     criterion: &C,
     x: &[f64],
@@ -355,7 +368,7 @@ fn directional_derivative<C: Criterion>(
     theta: &[f64],
     lane: usize,
 ) -> f64 {
-    let xd: Vec<_> = x
+    let xd: Vec<_> = x[..criterion.dim_x()]
         .iter()
         .zip(column)
         .map(|(&v, &t)| Dual::new(v, t))
@@ -370,7 +383,7 @@ fn directional_derivative<C: Criterion>(
 
 /// Forward mode through `iterations` applications of `T` from `start`: returns the last
 /// iterate and its derivative in `θ_lane`.
-fn forward_unrolled<P: InnerProblem>(
+fn forward_unrolled<P: FixedPointMap>(
     problem: &P,
     (start, tangent): (&[f64], Option<&Vec<f64>>),
     theta: &[f64],
@@ -391,8 +404,8 @@ fn forward_unrolled<P: InnerProblem>(
         .enumerate()
         .map(|(i, &v)| Dual::new(v, if i == lane { 1.0 } else { 0.0 }))
         .collect();
-    for _ in 0..iterations {
-        problem.apply(&x, &td, &mut next);
+    for k in 0..iterations {
+        problem.apply_iteration(k, &x, &td, &mut next);
         std::mem::swap(&mut x, &mut next);
     }
     (
@@ -402,16 +415,17 @@ fn forward_unrolled<P: InnerProblem>(
 }
 
 /// The applications of `T` the unrolled methods differentiate: those of the solve (see
-/// [`InnerProblem::unrolled_steps`]), and at least one: a warm start that already meets the
+/// [`FixedPointMap::unrolled_steps`]), and at least one: a warm start that already meets the
 /// tolerance would otherwise unroll nothing and report a zero gradient.
-fn unrolled_steps<P: InnerProblem>(
+fn unrolled_steps<P: FixedPointMap>(
     problem: &P,
     start: &[f64],
+    theta: &[f64],
     options: &Options,
     solution: &Solution,
 ) -> Result<usize, BilevelError> {
     Ok(problem
-        .unrolled_steps(start, options.inner_tol, options.inner_max_iter, solution)?
+        .unrolled_steps(start, theta, &inner_params(options), solution)?
         .max(1))
 }
 
@@ -436,7 +450,7 @@ impl FixedPointSystem<'_> {
     }
 
     /// `out = A·v + weight·b`.
-    fn affine<P: InnerProblem>(
+    fn affine<P: FixedPointMap>(
         &self,
         problem: &P,
         jvp: &mut Jvp,
@@ -454,7 +468,7 @@ impl FixedPointSystem<'_> {
     /// the identity (`J_j = b_j = 0`). Returns (J, iterations, relative residual).
     /// Solves the system by `solver`, or (`None`) by the warm fixed-point iteration with a
     /// Krylov fallback ([`solve_warm_fixed_point`]).
-    fn solve<P: InnerProblem>(
+    fn solve<P: FixedPointMap>(
         &self,
         problem: &P,
         jvp: &mut Jvp,

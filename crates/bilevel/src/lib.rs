@@ -9,12 +9,12 @@
 //! use ndarray::array;
 //!
 //! let x = Design::dense(array![[1.0, 0.2], [0.3, 1.0], [0.5, -0.4], [-0.2, 0.9]]).unwrap();
-//! let mut lasso = Lasso::new(x, array![1.0, 2.0, 0.1, 1.5].view(), 0.1).unwrap();
+//! let lasso = Lasso::new(x, array![1.0, 2.0, 0.1, 1.5].view()).unwrap();
 //! let val = HeldOutMse::new(
 //!     Design::dense(array![[0.9, 0.1], [0.2, 1.1]]).unwrap(),
 //!     array![0.8, 2.1].view(),
 //! ).unwrap();
-//! let h = hypergradient(&mut lasso, &val, &[0.1_f64.ln()], &Method::ImplicitForward,
+//! let h = hypergradient(&lasso, &val, &[0.1_f64.ln()], &Method::ImplicitForward,
 //!                       &Options::default()).unwrap();
 //! assert_eq!(h.grad.len(), 1);
 //! assert!(h.diagnostics.warnings.is_empty());
@@ -24,7 +24,6 @@ mod adjoint;
 mod criterion;
 mod error;
 mod hypergradient;
-mod inner;
 mod jvp;
 mod linalg;
 mod linear;
@@ -39,6 +38,5 @@ pub use hypergradient::{
     hypergradient, hypergradient_warm, value_warm, Diagnostics, Hypergradient, TapeUse, WarmStart,
     Warning,
 };
-pub use inner::{iterate_to_fixed_point, InnerProblem};
 pub use method::{Checkpoints, FpadMode, LinearSolver, Method, Options};
 pub use sure::{FdmcSure, LinearOnSupport, MonteCarloSure, Perturbation, Sure};

@@ -2,22 +2,28 @@
 //! iterations of the inner solver, on the tape of `hypergrad-ad`, with optional truncation and
 //! checkpointing.
 
-use crate::{BilevelError, Criterion, InnerProblem};
+use crate::{BilevelError, Criterion};
 use hypergrad_ad::reverse::{reverse_unrolled, Checkpoints, Recurrence, TapeStats};
 use hypergrad_ad::{Tape, Var};
+use hypergrad_optim::FixedPointMap;
 
-/// A [`FixedPointMap`](hypergrad_optim::FixedPointMap) seen as a recurrence on the tape.
-struct MapRecurrence<'a, P>(&'a P);
+/// A [`FixedPointMap`] seen as a recurrence on the tape, its step `k` being the map's
+/// iteration `offset + k`.
+struct MapRecurrence<'a, P> {
+    map: &'a P,
+    offset: usize,
+}
 
-impl<P: InnerProblem> Recurrence<f64> for MapRecurrence<'_, P> {
+impl<P: FixedPointMap> Recurrence<f64> for MapRecurrence<'_, P> {
     fn step<'t>(
         &self,
+        k: usize,
         _tape: &'t Tape<f64>,
         x: &[Var<'t, f64>],
         theta: &[Var<'t, f64>],
         out: &mut [Var<'t, f64>],
     ) {
-        self.0.apply(x, theta, out);
+        self.map.apply_iteration(self.offset + k, x, theta, out);
     }
 }
 
@@ -32,7 +38,7 @@ pub(crate) struct ReverseResult {
 /// `h = C(x_K, θ)` and `dh/dθ` for `x_{k+1} = T(x_k, θ)`, `k < K`, from `start`; with
 /// `truncate = Some(k)` only the last `k` steps are differentiated (the state before them is
 /// treated as a constant: truncated backpropagation).
-pub(crate) fn hypergradient_reverse_unrolled<P: InnerProblem, C: Criterion>(
+pub(crate) fn hypergradient_reverse_unrolled<P: FixedPointMap, C: Criterion>(
     problem: &P,
     criterion: &C,
     start: &[f64],
@@ -44,19 +50,22 @@ pub(crate) fn hypergradient_reverse_unrolled<P: InnerProblem, C: Criterion>(
     let differentiated = truncate.map_or(steps, |k| k.min(steps));
     let mut x = start.to_vec();
     let mut next = x.clone();
-    for _ in differentiated..steps {
-        problem.apply(&x, theta, &mut next);
+    for k in 0..steps - differentiated {
+        problem.apply_iteration(k, &x, theta, &mut next);
         std::mem::swap(&mut x, &mut next);
     }
     let mut tape = Tape::new();
     let result = reverse_unrolled(
         &mut tape,
-        &MapRecurrence(problem),
+        &MapRecurrence {
+            map: problem,
+            offset: steps - differentiated,
+        },
         &x,
         theta,
         differentiated,
         checkpoints,
-        |x, th| criterion.value(x, th),
+        |x, th| criterion.value(&x[..criterion.dim_x()], th),
     )
     .map_err(|_| BilevelError::InvalidParameter {
         name: "checkpoints",

@@ -21,7 +21,7 @@ fn diabetes_folds(k: usize) -> (Vec<Lasso>, Vec<HeldOutMse>) {
             standardize(&mut train, &mut val);
             let mean = train.y.iter().sum::<f64>() / train.y.len() as f64;
             let center = |y: &[f64]| Array1::from_iter(y.iter().map(|v| v - mean));
-            let lasso = Lasso::new(train.x, center(&train.y).view(), 1.0).unwrap();
+            let lasso = Lasso::new(train.x, center(&train.y).view()).unwrap();
             let mse = HeldOutMse::new(val.x, center(&val.y).view()).unwrap();
             (lasso, mse)
         })
@@ -156,16 +156,16 @@ fn construction_and_fold_errors() {
     let x2 = Design::dense(array![[1.0, 0.2], [0.3, 1.0], [0.5, -0.4]]).unwrap();
     let x3 = Design::dense(array![[1.0, 0.2, 0.1], [0.3, 1.0, 0.0], [0.5, -0.4, 0.7]]).unwrap();
     let y = array![1.0, 2.0, 0.1];
-    let mut a = WeightedLasso::new(x2.clone(), y.view(), &[0.1, 0.1]).unwrap();
-    let mut b = WeightedLasso::new(x3.clone(), y.view(), &[0.1, 0.1, 0.1]).unwrap();
+    let a = WeightedLasso::new(x2.clone(), y.view()).unwrap();
+    let b = WeightedLasso::new(x3.clone(), y.view()).unwrap();
     let (ca, cb) = (
         HeldOutMse::new(x2, y.view()).unwrap(),
         HeldOutMse::new(x3, y.view()).unwrap(),
     );
     let options = Options::default();
     let folds = vec![
-        Bilevel::new(&mut a, &ca, Method::ImplicitForward, options.clone()),
-        Bilevel::new(&mut b, &cb, Method::ImplicitForward, options),
+        Bilevel::new(&a, &ca, Method::ImplicitForward, options.clone()),
+        Bilevel::new(&b, &cb, Method::ImplicitForward, options),
     ];
     assert!(matches!(
         CrossValidation::new(folds),

@@ -19,7 +19,7 @@ fn diabetes_lasso() -> (Lasso, HeldOutMse, f64) {
     standardize(&mut train, &mut val);
     let mean = train.y.iter().sum::<f64>() / train.y.len() as f64;
     let center = |y: &[f64]| Array1::from_iter(y.iter().map(|v| v - mean));
-    let lasso = Lasso::new(train.x, center(&train.y).view(), 1.0).unwrap();
+    let lasso = Lasso::new(train.x, center(&train.y).view()).unwrap();
     let criterion = HeldOutMse::new(val.x, center(&val.y).view()).unwrap();
     let alpha_max = lasso.alpha_max();
     (lasso, criterion, alpha_max)
@@ -75,17 +75,17 @@ fn check(name: &str, run: &Trajectory, grid: &Trajectory) {
 
 #[test]
 fn line_search_and_lbfgs_match_a_fine_grid_with_a_third_of_the_solves() {
-    let (mut lasso, criterion, alpha_max) = diabetes_lasso();
+    let (lasso, criterion, alpha_max) = diabetes_lasso();
     let bounds = ((alpha_max / 1e4).ln(), alpha_max.ln());
     let start = [(alpha_max / 10.0).ln()];
-    let mut objective = Bilevel::new(&mut lasso, &criterion, Method::ImplicitForward, options());
+    let mut objective = Bilevel::new(&lasso, &criterion, Method::ImplicitForward, options());
     let grid = grid_search(&mut objective, &[bounds], 100, 1e-8).unwrap();
 
-    let mut objective = Bilevel::new(&mut lasso, &criterion, Method::ImplicitForward, options());
+    let mut objective = Bilevel::new(&lasso, &criterion, Method::ImplicitForward, options());
     let run = line_search(bounds).run(&mut objective, &start).unwrap();
     check("line search", &run, &grid);
 
-    let mut objective = Bilevel::new(&mut lasso, &criterion, Method::ImplicitForward, options());
+    let mut objective = Bilevel::new(&lasso, &criterion, Method::ImplicitForward, options());
     let lbfgs = Lbfgs {
         line_search: line_search(bounds),
         ..Lbfgs::default()

@@ -2,7 +2,6 @@
 //! coordinate-descent sweep that the methods differentiate; the unrolled methods are told how
 //! many sweeps reach that point.
 
-use hypergrad_bilevel::InnerProblem;
 use hypergrad_optim::data::{breast_cancer, standardize, train_validation_split};
 use hypergrad_optim::{CoordinateDescent, FixedPointMap, SolverParams, SparseLogistic};
 use ndarray::ArrayView1;
@@ -10,23 +9,24 @@ use ndarray::ArrayView1;
 fn model() -> SparseLogistic {
     let (mut train, mut val) = train_validation_split(&breast_cancer(), 1.0 / 3.0, 0).unwrap();
     standardize(&mut train, &mut val);
-    SparseLogistic::new(train.x, ArrayView1::from(&train.y), 1.0).unwrap()
+    SparseLogistic::new(train.x, ArrayView1::from(&train.y)).unwrap()
 }
 
 #[test]
 fn the_solve_is_a_fixed_point_of_the_sweep_in_few_newton_steps() {
-    let mut model = model();
+    let model = model();
     let theta = [(model.alpha_max() / 100.0).ln()];
     let tol = 1e-12;
-    let sol = model.solve(&theta, None, tol, 1_000).unwrap();
-    assert!(sol.report.converged(), "{:?}", sol.report);
-    let cd = CoordinateDescent::new(SolverParams {
-        max_iter: 1_000_000,
+    let params = |max_iter| SolverParams {
+        max_iter,
         tol,
         record_history: false,
-    })
-    .solve(&model, None)
-    .unwrap();
+    };
+    let sol = model.solve(&theta, None, &params(1_000)).unwrap();
+    assert!(sol.report.converged(), "{:?}", sol.report);
+    let cd = CoordinateDescent::new(params(1_000_000))
+        .solve(&model, &theta, None)
+        .unwrap();
     assert!(cd.report.converged());
     // Newton steps against sweeps: the point of the solver (measured: 27 against 65 342).
     assert!(10 * sol.report.iterations < cd.report.iterations);
@@ -45,7 +45,9 @@ fn the_solve_is_a_fixed_point_of_the_sweep_in_few_newton_steps() {
     assert!(moved.sqrt() <= 2e-5, "‖T(β) − β‖ = {}", moved.sqrt());
     // The unrolled methods unroll as many sweeps as coordinate descent needs from the start.
     let start = vec![0.0; sol.x.len()];
-    let steps = model.unrolled_steps(&start, tol, 1_000_000, &sol).unwrap();
+    let steps = model
+        .unrolled_steps(&start, &theta, &params(1_000_000), &sol)
+        .unwrap();
     assert_eq!(steps, cd.report.iterations);
 }
 
@@ -54,7 +56,7 @@ fn implicit_forward_converges_where_the_sweep_contracts_slowly() {
     use hypergrad_bilevel::{hypergradient, HeldOutLogistic, LinearSolver, Method, Options};
     let (mut train, mut val) = train_validation_split(&breast_cancer(), 1.0 / 3.0, 0).unwrap();
     standardize(&mut train, &mut val);
-    let mut model = SparseLogistic::new(train.x, ArrayView1::from(&train.y), 1.0).unwrap();
+    let model = SparseLogistic::new(train.x, ArrayView1::from(&train.y)).unwrap();
     let criterion = HeldOutLogistic::new(val.x, ArrayView1::from(&val.y)).unwrap();
     let theta = [(model.alpha_max() / 100.0).ln()];
     let options = Options {
@@ -63,7 +65,7 @@ fn implicit_forward_converges_where_the_sweep_contracts_slowly() {
         ..Options::default()
     };
     let forward = hypergradient(
-        &mut model,
+        &model,
         &criterion,
         &theta,
         &Method::ImplicitForward,
@@ -73,7 +75,7 @@ fn implicit_forward_converges_where_the_sweep_contracts_slowly() {
     let dense = Method::Implicit {
         linear_solver: LinearSolver::Dense,
     };
-    let reference = hypergradient(&mut model, &criterion, &theta, &dense, &options).unwrap();
+    let reference = hypergradient(&model, &criterion, &theta, &dense, &options).unwrap();
     // The restricted sweep contracts so slowly here that the plain fixed-point iteration
     // needed thousands of steps; with the BiCGSTAB hand-over it converges within its budget,
     // without a warning, and agrees with the dense solve (residual 1e-10 on a system of

@@ -5,10 +5,10 @@
 
 use hypergrad_bilevel::outer::HyperObjective;
 use hypergrad_bilevel::{
-    hypergradient, BilevelError, FdmcSure, InnerProblem, LinearSolver, Method, MonteCarloSure,
-    Options, Perturbation, Sure,
+    hypergradient, BilevelError, FdmcSure, LinearSolver, Method, MonteCarloSure, Options,
+    Perturbation, Sure,
 };
-use hypergrad_optim::{Design, ElasticNet, Lasso};
+use hypergrad_optim::{Design, ElasticNet, FixedPointMap, Lasso, SolverParams};
 use ndarray::{Array1, Array2, ArrayView1};
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
@@ -45,11 +45,18 @@ fn options() -> Options {
     }
 }
 
+/// The inner solver's parameters of `options()`.
+fn params() -> SolverParams {
+    SolverParams {
+        max_iter: 100_000,
+        tol: 1e-14,
+        record_history: false,
+    }
+}
+
 fn lasso_solution(x: &Array2<f64>, y: ArrayView1<'_, f64>, log_alpha: f64) -> Vec<f64> {
-    let mut lasso = Lasso::new(dense(x), y, 1.0).unwrap();
-    InnerProblem::solve(&mut lasso, &[log_alpha], None, 1e-14, 100_000)
-        .unwrap()
-        .x
+    let lasso = Lasso::new(dense(x), y).unwrap();
+    lasso.solve(&[log_alpha], None, &params()).unwrap().x
 }
 
 #[test]
@@ -123,7 +130,7 @@ fn fdmc_degrees_of_freedom_match_the_exact_divergence() {
         y.view(),
         SIGMA,
         &perturbation,
-        |y| Ok::<_, BilevelError>(Lasso::new(dense(&x), y, 1.0)?),
+        |y| Ok::<_, BilevelError>(Lasso::new(dense(&x), y)?),
         Method::ImplicitForward,
         options(),
     )
@@ -152,7 +159,11 @@ fn fdmc_enet(x: &Array2<f64>, y: &Array1<f64>, method: Method) -> FdmcSure<Elast
         y.view(),
         SIGMA,
         &perturbation,
-        |y| Ok::<_, BilevelError>(ElasticNet::new(dense(x), y, 1.0, 1.0)?),
+        |y| {
+            Ok::<_, BilevelError>(
+                /*THETA [f64::ln(1.0), f64::ln(1.0)]*/ ElasticNet::new(dense(x), y)?,
+            )
+        },
         method,
         options(),
     )
@@ -166,7 +177,7 @@ fn fdmc_lasso(x: &Array2<f64>, y: &Array1<f64>, method: Method) -> FdmcSure<Lass
         y.view(),
         SIGMA,
         &perturbation,
-        |y| Ok::<_, BilevelError>(Lasso::new(dense(x), y, 1.0)?),
+        |y| Ok::<_, BilevelError>(/*THETA [f64::ln(1.0)]*/ Lasso::new(dense(x), y)?),
         method,
         options(),
     )
@@ -236,7 +247,7 @@ fn sure_hypergradient_matches_finite_differences() {
     let (x, beta) = design();
     let y = noisy(&x, &beta, 5);
     let sure = Sure::new(dense(&x), y.view(), SIGMA).unwrap();
-    let mut lasso = Lasso::new(dense(&x), y.view(), 1.0).unwrap();
+    let mut lasso = Lasso::new(dense(&x), y.view()).unwrap();
     let at = |lasso: &mut Lasso, l: f64| {
         hypergradient(lasso, &sure, &[l], &Method::ImplicitForward, &options()).unwrap()
     };
@@ -279,7 +290,7 @@ fn bad_parameters_are_typed_errors() {
         y.view(),
         1.0,
         &short,
-        |y| Ok::<_, BilevelError>(Lasso::new(dense(&x), y, 1.0)?),
+        |y| Ok::<_, BilevelError>(/*THETA [f64::ln(1.0)]*/ Lasso::new(dense(&x), y)?),
         Method::ImplicitForward,
         options(),
     );
@@ -289,7 +300,7 @@ fn bad_parameters_are_typed_errors() {
         y.view(),
         -2.0,
         &good,
-        |y| Ok::<_, BilevelError>(Lasso::new(dense(&x), y, 1.0)?),
+        |y| Ok::<_, BilevelError>(/*THETA [f64::ln(1.0)]*/ Lasso::new(dense(&x), y)?),
         Method::ImplicitForward,
         options(),
     );
@@ -297,10 +308,8 @@ fn bad_parameters_are_typed_errors() {
 }
 
 fn enet_solution(x: &Array2<f64>, y: &Array1<f64>, lambda: &[f64]) -> Vec<f64> {
-    let mut enet = ElasticNet::new(dense(x), y.view(), 1.0, 1.0).unwrap();
-    InnerProblem::solve(&mut enet, lambda, None, 1e-14, 100_000)
-        .unwrap()
-        .x
+    let enet = ElasticNet::new(dense(x), y.view()).unwrap();
+    enet.solve(lambda, None, &params()).unwrap().x
 }
 
 #[test]
@@ -312,7 +321,7 @@ fn monte_carlo_degrees_of_freedom_are_exact_and_unbiased() {
     let b = enet_solution(&x, &y, &lambda);
     let support: Vec<usize> = (0..P).filter(|&j| b[j] != 0.0).collect();
     let perturbation = Perturbation::gaussian(N, SIGMA, 21).unwrap();
-    let enet = ElasticNet::new(dense(&x), y.view(), 1.0, 1.0).unwrap();
+    let enet = ElasticNet::new(dense(&x), y.view()).unwrap();
     let mc = MonteCarloSure::new(
         enet,
         SIGMA,
@@ -334,7 +343,7 @@ fn monte_carlo_degrees_of_freedom_are_exact_and_unbiased() {
     let mean = (0..draws)
         .map(|seed| {
             let z = Perturbation::gaussian(N, SIGMA, 100 + seed).unwrap();
-            let lasso = Lasso::new(dense(&x), y.view(), 1.0).unwrap();
+            let lasso = Lasso::new(dense(&x), y.view()).unwrap();
             let mc =
                 MonteCarloSure::new(lasso, SIGMA, &z, Method::ImplicitForward, options()).unwrap();
             mc.degrees_of_freedom(&b, &lambda).unwrap().0
@@ -354,7 +363,7 @@ fn monte_carlo_sure_hypergradient_matches_finite_differences_and_fdmc() {
     let y = noisy(&x, &beta, 6);
     let lambda = [(0.05_f64).ln(), (0.1_f64).ln()];
     let perturbation = Perturbation::gaussian(N, SIGMA, 31).unwrap();
-    let enet = ElasticNet::new(dense(&x), y.view(), 1.0, 1.0).unwrap();
+    let enet = ElasticNet::new(dense(&x), y.view()).unwrap();
     let mut mc = MonteCarloSure::new(
         enet,
         SIGMA,
@@ -382,7 +391,11 @@ fn monte_carlo_sure_hypergradient_matches_finite_differences_and_fdmc() {
         y.view(),
         SIGMA,
         &small,
-        |y| Ok::<_, BilevelError>(ElasticNet::new(dense(&x), y, 1.0, 1.0)?),
+        |y| {
+            Ok::<_, BilevelError>(
+                /*THETA [f64::ln(1.0), f64::ln(1.0)]*/ ElasticNet::new(dense(&x), y)?,
+            )
+        },
         Method::ImplicitForward,
         options(),
     )

@@ -19,12 +19,12 @@ fn value_matches_the_full_evaluation() {
     let mse = HeldOutMse::new(val.x.clone(), yv.view()).unwrap();
     let theta = [0.5_f64.ln()];
     // Same cold start and tolerance: the same inner solution, hence the same value (bit for bit).
-    let mut a = Lasso::new(train.x.clone(), y.view(), 1.0).unwrap();
-    let full = Bilevel::new(&mut a, &mse, Method::ImplicitForward, Options::default())
+    let a = Lasso::new(train.x.clone(), y.view()).unwrap();
+    let full = Bilevel::new(&a, &mse, Method::ImplicitForward, Options::default())
         .evaluate(&theta, 1e-12)
         .unwrap();
-    let mut b = Lasso::new(train.x.clone(), y.view(), 1.0).unwrap();
-    let only = Bilevel::new(&mut b, &mse, Method::ImplicitForward, Options::default())
+    let b = Lasso::new(train.x.clone(), y.view()).unwrap();
+    let only = Bilevel::new(&b, &mse, Method::ImplicitForward, Options::default())
         .value(&theta, 1e-12)
         .unwrap();
     assert_eq!(only.value, full.value);
@@ -33,15 +33,14 @@ fn value_matches_the_full_evaluation() {
     // The warm start moves: a second call needs no iteration.
     let mut warm = WarmStart::default();
     let options = Options::default();
-    value_warm(&mut b, &mse, &theta, &options, &mut warm).unwrap();
-    let (again, solution) = value_warm(&mut b, &mse, &theta, &options, &mut warm).unwrap();
+    value_warm(&b, &mse, &theta, &options, &mut warm).unwrap();
+    let (again, solution) = value_warm(&b, &mse, &theta, &options, &mut warm).unwrap();
     assert_eq!(solution.report.iterations, 0);
     assert_eq!(again, full.value);
     // FDMC-SURE: both solves, the same sum.
     let z = Perturbation::gaussian(y.len(), 50.0, 1).unwrap();
-    let make = |y: ndarray::ArrayView1<'_, f64>| {
-        Ok::<_, BilevelError>(Lasso::new(train.x.clone(), y, 1.0)?)
-    };
+    let make =
+        |y: ndarray::ArrayView1<'_, f64>| Ok::<_, BilevelError>(Lasso::new(train.x.clone(), y)?);
     let sure = |m| {
         FdmcSure::new(
             train.x.clone(),

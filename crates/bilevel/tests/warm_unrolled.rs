@@ -11,7 +11,7 @@ fn problem() -> (Lasso, HeldOutMse, f64) {
     standardize(&mut train, &mut val);
     let mean = train.y.iter().sum::<f64>() / train.y.len() as f64;
     let centered = |y: &[f64]| Array1::from_iter(y.iter().map(|v| v - mean));
-    let lasso = Lasso::new(train.x, centered(&train.y).view(), 1.0).unwrap();
+    let lasso = Lasso::new(train.x, centered(&train.y).view()).unwrap();
     let alpha = (lasso.alpha_max() / 10.0).ln();
     let mse = HeldOutMse::new(val.x, centered(&val.y).view()).unwrap();
     (lasso, mse, alpha)
@@ -30,12 +30,12 @@ fn a_converged_warm_start_keeps_the_unrolled_gradient() {
             checkpoints: Checkpoints::Full,
         },
     ] {
-        let (mut lasso, mse, theta) = problem();
+        let (lasso, mse, theta) = problem();
         let mut warm = WarmStart::default();
         let cold =
-            hypergradient_warm(&mut lasso, &mse, &[theta], &method, &options, &mut warm).unwrap();
+            hypergradient_warm(&lasso, &mse, &[theta], &method, &options, &mut warm).unwrap();
         let again =
-            hypergradient_warm(&mut lasso, &mse, &[theta], &method, &options, &mut warm).unwrap();
+            hypergradient_warm(&lasso, &mse, &[theta], &method, &options, &mut warm).unwrap();
         assert_eq!(again.diagnostics.inner.iterations, 0, "{method:?}");
         let (g0, g1) = (cold.grad[0], again.grad[0]);
         assert!(g0.abs() > 1.0, "{method:?}: {g0}");

@@ -11,30 +11,29 @@ fn targets(d: &Dataset) -> Array1<f64> {
     Array1::from(d.y.clone())
 }
 
-/// The Lasso on `d` (α = 1 until the hyperparameters are set).
+/// The Lasso on `d`.
 pub fn lasso(d: &Dataset) -> Result<Lasso, Error> {
-    Ok(Lasso::new(d.x.clone(), targets(d).view(), 1.0)?)
+    Ok(Lasso::new(d.x.clone(), targets(d).view())?)
 }
 
 /// The elastic net on `d`.
 pub fn enet(d: &Dataset) -> Result<ElasticNet, Error> {
-    Ok(ElasticNet::new(d.x.clone(), targets(d).view(), 1.0, 1.0)?)
+    Ok(ElasticNet::new(d.x.clone(), targets(d).view())?)
 }
 
 /// The weighted Lasso on `d`, one weight per feature.
 pub fn wlasso(d: &Dataset) -> Result<WeightedLasso, Error> {
-    let ones = vec![1.0; d.x.n_features()];
-    Ok(WeightedLasso::new(d.x.clone(), targets(d).view(), &ones)?)
+    Ok(WeightedLasso::new(d.x.clone(), targets(d).view())?)
 }
 
 /// Ridge on `d`.
 pub fn ridge(d: &Dataset) -> Result<Ridge, Error> {
-    Ok(Ridge::new(d.x.clone(), targets(d).view(), 1.0)?)
+    Ok(Ridge::new(d.x.clone(), targets(d).view())?)
 }
 
 /// Sparse logistic regression on `d` (labels ±1).
 pub fn logreg(d: &Dataset) -> Result<SparseLogistic, Error> {
-    Ok(SparseLogistic::new(d.x.clone(), targets(d).view(), 1.0)?)
+    Ok(SparseLogistic::new(d.x.clone(), targets(d).view())?)
 }
 
 /// The held-out mean squared error on `d`.

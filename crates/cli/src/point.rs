@@ -5,7 +5,8 @@ use crate::model::with_model;
 use crate::select::gradient_method;
 use crate::setup::{Error, Experiment};
 use crate::{report, DataArgs};
-use hypergrad::bilevel::{hypergradient, InnerProblem, Options};
+use hypergrad::bilevel::{hypergradient, Options};
+use hypergrad::optim::{FixedPointMap, SolverParams};
 use std::time::Instant;
 
 fn check_dim(experiment: &Experiment, log_alpha: &[f64]) -> Result<(), Error> {
@@ -36,7 +37,7 @@ pub fn grad(experiment: &Experiment, args: &DataArgs, log_alpha: &[f64]) -> Resu
     let data = experiment.held_out()?;
     let start = Instant::now();
     let h = with_model!(experiment.kind, |problem, criterion| hypergradient(
-        &mut problem(&data.train)?,
+        &problem(&data.train)?,
         &criterion(&data.val)?,
         log_alpha,
         &method,
@@ -52,13 +53,12 @@ pub fn solve(experiment: &Experiment, args: &DataArgs, log_alpha: &[f64]) -> Res
     check_dim(experiment, log_alpha)?;
     let data = experiment.held_out()?;
     let solution = with_model!(experiment.kind, |problem, _criterion| {
-        InnerProblem::solve(
-            &mut problem(&data.train)?,
-            log_alpha,
-            None,
-            args.tol,
-            100_000,
-        )?
+        let params = SolverParams {
+            max_iter: 100_000,
+            tol: args.tol,
+            record_history: false,
+        };
+        problem(&data.train)?.solve(log_alpha, None, &params)?
     });
     report::solve(&solution, data.intercept, args);
     Ok(())

@@ -13,10 +13,11 @@ use hypergrad::bilevel::outer::{
     Lbfgs, LineSearch, ToleranceSchedule, Trajectory,
 };
 use hypergrad::bilevel::{
-    Checkpoints, Criterion, FdmcSure, FpadMode, InnerProblem, LinearOnSupport, LinearSolver,
-    Method, MonteCarloSure, Options, Perturbation, Sure,
+    Checkpoints, Criterion, FdmcSure, FpadMode, LinearOnSupport, LinearSolver, Method,
+    MonteCarloSure, Options, Perturbation, Sure,
 };
 use hypergrad::optim::data::Dataset;
+use hypergrad::optim::FixedPointMap;
 
 /// The hypergradient method of `--method`.
 pub fn gradient_method(kind: MethodKind) -> Result<Method, Error> {
@@ -210,7 +211,7 @@ fn outcome<P, C>(
     criterion: impl Fn(&Dataset) -> Result<C, Error>,
 ) -> Result<Outcome, Error>
 where
-    P: InnerProblem + Send,
+    P: FixedPointMap + Sync,
     C: Criterion + Sync,
 {
     match args.criterion {
@@ -222,8 +223,8 @@ where
             } = experiment.held_out()?;
             let search = Search::new(experiment, args, &train)?;
             search.outcome(intercept, |pass| {
-                let (mut p, c) = (problem(&train)?, criterion(&val)?);
-                let mut objective = Bilevel::new(&mut p, &c, search.method, search.options.clone());
+                let (p, c) = (problem(&train)?, criterion(&val)?);
+                let mut objective = Bilevel::new(&p, &c, search.method, search.options.clone());
                 search.run(&mut objective, pass)
             })
         }
@@ -239,7 +240,7 @@ where
                     criteria.push(criterion(&fold.val)?);
                 }
                 let per_fold = problems
-                    .iter_mut()
+                    .iter()
                     .zip(&criteria)
                     .map(|(p, c)| Bilevel::new(p, c, search.method, search.options.clone()))
                     .collect();
@@ -261,9 +262,8 @@ where
             let search = Search::new(experiment, args, &train)?;
             let sure = Sure::new(train.x.clone(), ndarray::ArrayView1::from(&train.y), sigma)?;
             search.outcome(intercept, |pass| {
-                let mut p = problem(&train)?;
-                let mut objective =
-                    Bilevel::new(&mut p, &sure, search.method, search.options.clone());
+                let p = problem(&train)?;
+                let mut objective = Bilevel::new(&p, &sure, search.method, search.options.clone());
                 search.run(&mut objective, pass)
             })
         }

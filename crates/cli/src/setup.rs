@@ -189,8 +189,8 @@ impl Experiment {
     pub fn alpha_max(&self, train: &Dataset) -> Result<f64, Error> {
         let y = Array1::from(train.y.clone());
         Ok(match self.kind {
-            ModelKind::Logreg => SparseLogistic::new(train.x.clone(), y.view(), 1.0)?.alpha_max(),
-            _ => Lasso::new(train.x.clone(), y.view(), 1.0)?.alpha_max(),
+            ModelKind::Logreg => SparseLogistic::new(train.x.clone(), y.view())?.alpha_max(),
+            _ => Lasso::new(train.x.clone(), y.view())?.alpha_max(),
         })
     }
 

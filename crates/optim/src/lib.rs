@@ -2,7 +2,8 @@
 //!
 //! Differentiable iterative solvers and the models they solve. Every solver exposes its update
 //! as a map `x_{k+1} = T(x_k, θ)` ([`FixedPointMap`]), generic over [`hypergrad_ad::Scalar`],
-//! beside a fast `f64` path that must agree with it.
+//! beside a fast `f64` path that must agree with it. Models hold data only: the
+//! hyperparameters θ (log scale) are an argument of every solve and every map.
 
 pub mod data;
 mod design;
@@ -15,7 +16,7 @@ pub mod solvers;
 
 pub use design::Design;
 pub use error::OptimError;
-pub use fixed_point::FixedPointMap;
+pub use fixed_point::{iterate_to_fixed_point, FixedPointMap};
 pub use loss::{LeastSquares, Logistic};
 pub use models::{
     ElasticNet, GroupLasso, Lasso, MultiTaskLasso, Ridge, SparseLogistic, WeightedLasso,

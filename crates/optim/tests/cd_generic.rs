@@ -33,7 +33,7 @@ fn assert_sweeps_agree<M: CoordinateDescentModel + FixedPointMap>(model: &M, the
     let mut fast = x0.clone();
     let mut state = vec![0.0; model.state_len()];
     model.init_state(&fast, &mut state);
-    model.sweep(&mut fast, &mut state);
+    model.sweep(&model.penalty(theta).unwrap(), &mut fast, &mut state);
     let mut generic = vec![0.0; model.dim_x()];
     model.apply(&x0, theta, &mut generic);
     // Same arithmetic in the same order, except exp(log α) ≠ α by up to 1 ulp: 1e-12 leaves
@@ -56,19 +56,25 @@ fn generic_update_equals_fast_sweep_for_every_model() {
     let weights: Vec<f64> = (0..25).map(|j| 0.02 + 0.01 * j as f64).collect();
     let groups: Vec<Vec<usize>> = (0..5).map(|g| (5 * g..5 * g + 5).collect()).collect();
     for design in designs(&x) {
-        let lasso = Lasso::new(design.clone(), y.view(), alpha).unwrap();
-        assert_sweeps_agree(&lasso, &lasso.theta());
-        let enet = ElasticNet::new(design.clone(), y.view(), alpha, 0.3).unwrap();
-        assert_sweeps_agree(&enet, &enet.theta());
-        let weighted = WeightedLasso::new(design.clone(), y.view(), &weights).unwrap();
-        assert_sweeps_agree(&weighted, &weighted.theta());
-        let group = GroupLasso::new(design.clone(), y.view(), groups.clone(), 0.1).unwrap();
-        assert_sweeps_agree(&group, &group.theta());
+        let lasso_theta = [f64::ln(alpha)];
+        let lasso = Lasso::new(design.clone(), y.view()).unwrap();
+        assert_sweeps_agree(&lasso, &lasso_theta);
+        let enet_theta = [f64::ln(alpha), f64::ln(0.3)];
+        let enet = ElasticNet::new(design.clone(), y.view()).unwrap();
+        assert_sweeps_agree(&enet, &enet_theta);
+        let weighted_theta: Vec<f64> = weights.iter().map(|w| w.ln()).collect();
+        let weighted = WeightedLasso::new(design.clone(), y.view()).unwrap();
+        assert_sweeps_agree(&weighted, &weighted_theta);
+        let group_theta = [f64::ln(0.1)];
+        let group = GroupLasso::new(design.clone(), y.view(), groups.clone()).unwrap();
+        assert_sweeps_agree(&group, &group_theta);
         let targets = ndarray::stack![ndarray::Axis(1), y, y.mapv(|v| 0.3 * v + 1.0)];
-        let multitask = MultiTaskLasso::new(design.clone(), targets.view(), 0.1).unwrap();
-        assert_sweeps_agree(&multitask, &multitask.theta());
-        let logistic = SparseLogistic::new(design, labels.view(), 0.01).unwrap();
-        assert_sweeps_agree(&logistic, &logistic.theta());
+        let multitask_theta = [f64::ln(0.1)];
+        let multitask = MultiTaskLasso::new(design.clone(), targets.view()).unwrap();
+        assert_sweeps_agree(&multitask, &multitask_theta);
+        let logistic_theta = [f64::ln(0.01)];
+        let logistic = SparseLogistic::new(design, labels.view()).unwrap();
+        assert_sweeps_agree(&logistic, &logistic_theta);
     }
 }
 
@@ -125,16 +131,21 @@ fn forward_mode_through_sweeps_matches_finite_differences() {
     let (x, y) = gaussian_problem(30, 12, 3, 31);
     let labels = labels(&x, 32);
     let design = dense(&x);
-    let lasso = Lasso::new(design.clone(), y.view(), 0.3).unwrap();
-    assert_tangent_matches_fd(&lasso, &lasso.theta(), 4);
-    let enet = ElasticNet::new(design.clone(), y.view(), 0.3, 0.2).unwrap();
-    assert_tangent_matches_fd(&enet, &enet.theta(), 4);
+    let lasso_theta = [f64::ln(0.3)];
+    let lasso = Lasso::new(design.clone(), y.view()).unwrap();
+    assert_tangent_matches_fd(&lasso, &lasso_theta, 4);
+    let enet_theta = [f64::ln(0.3), f64::ln(0.2)];
+    let enet = ElasticNet::new(design.clone(), y.view()).unwrap();
+    assert_tangent_matches_fd(&enet, &enet_theta, 4);
     let groups: Vec<Vec<usize>> = (0..4).map(|g| (3 * g..3 * g + 3).collect()).collect();
-    let group = GroupLasso::new(design.clone(), y.view(), groups, 0.5).unwrap();
-    assert_tangent_matches_fd(&group, &group.theta(), 4);
+    let group_theta = [f64::ln(0.5)];
+    let group = GroupLasso::new(design.clone(), y.view(), groups).unwrap();
+    assert_tangent_matches_fd(&group, &group_theta, 4);
     let targets = ndarray::stack![ndarray::Axis(1), y, y.mapv(|v| 0.3 * v + 1.0)];
-    let multitask = MultiTaskLasso::new(design.clone(), targets.view(), 0.5).unwrap();
-    assert_tangent_matches_fd(&multitask, &multitask.theta(), 4);
-    let logistic = SparseLogistic::new(design, labels.view(), 0.02).unwrap();
-    assert_tangent_matches_fd(&logistic, &logistic.theta(), 4);
+    let multitask_theta = [f64::ln(0.5)];
+    let multitask = MultiTaskLasso::new(design.clone(), targets.view()).unwrap();
+    assert_tangent_matches_fd(&multitask, &multitask_theta, 4);
+    let logistic_theta = [f64::ln(0.02)];
+    let logistic = SparseLogistic::new(design, labels.view()).unwrap();
+    assert_tangent_matches_fd(&logistic, &logistic_theta, 4);
 }

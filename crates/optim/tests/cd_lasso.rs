@@ -32,8 +32,9 @@ fn orthogonal_design_lasso_is_soft_thresholded_correlation() {
     let (_, y) = gaussian_problem(50, 10, 3, 11);
     let z = correlation(&x, &y);
     let alpha = 0.3 * z.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-    let lasso = Lasso::new(dense(&x), y.view(), alpha).unwrap();
-    let sol = solver(1e-14).solve(&lasso, None).unwrap();
+    let lasso_theta = [f64::ln(alpha)];
+    let lasso = Lasso::new(dense(&x), y.view()).unwrap();
+    let sol = solver(1e-14).solve(&lasso, &lasso_theta, None).unwrap();
     assert!(sol.report.converged());
     for (b, zj) in sol.x.iter().zip(&z) {
         let want = zj.signum() * (zj.abs() - alpha).max(0.0);
@@ -53,24 +54,37 @@ fn orthogonal_design_lasso_is_soft_thresholded_correlation() {
 fn lasso_weighted_and_elastic_net_satisfy_kkt() {
     let (x, y) = gaussian_problem(100, 30, 5, 1);
     let p = 30;
-    let alpha_max = Lasso::new(dense(&x), y.view(), 1.0).unwrap().alpha_max();
+    let alpha_max = Lasso::new(dense(&x), y.view()).unwrap().alpha_max();
     for alpha in [alpha_max / 10.0, alpha_max / 100.0] {
-        let lasso = Lasso::new(dense(&x), y.view(), alpha).unwrap();
-        let sol = solver(1e-14).solve(&lasso, None).unwrap();
+        let lasso_theta = [f64::ln(alpha)];
+        let lasso = Lasso::new(dense(&x), y.view()).unwrap();
+        let sol = solver(1e-14).solve(&lasso, &lasso_theta, None).unwrap();
         assert!(sol.report.converged());
         assert!(kkt_violation(&x, &y, &sol.x, &vec![alpha; p], 0.0) < 1e-5);
 
         let weights: Vec<f64> = (0..p).map(|j| alpha * (0.5 + (j % 3) as f64)).collect();
-        let weighted = WeightedLasso::new(dense(&x), y.view(), &weights).unwrap();
-        let sol = solver(1e-14).solve(&weighted, None).unwrap();
+        let weighted_theta = weights.iter().map(|a: &f64| a.ln()).collect::<Vec<f64>>();
+        let weighted = WeightedLasso::new(dense(&x), y.view()).unwrap();
+        let sol = solver(1e-14)
+            .solve(&weighted, &weighted_theta, None)
+            .unwrap();
         assert!(sol.report.converged());
-        assert_gap_bounds_suboptimality(|b| weighted.value(b), |b| weighted.duality_gap(b), &sol.x);
+        assert_gap_bounds_suboptimality(
+            |b| weighted.value(&weighted_theta, b).unwrap(),
+            |b| weighted.duality_gap(&weighted_theta, b).unwrap(),
+            &sol.x,
+        );
         assert!(kkt_violation(&x, &y, &sol.x, &weights, 0.0) < 1e-5);
 
-        let enet = ElasticNet::new(dense(&x), y.view(), alpha, 2.0 * alpha).unwrap();
-        let sol = solver(1e-14).solve(&enet, None).unwrap();
+        let enet_theta = [f64::ln(alpha), f64::ln(2.0 * alpha)];
+        let enet = ElasticNet::new(dense(&x), y.view()).unwrap();
+        let sol = solver(1e-14).solve(&enet, &enet_theta, None).unwrap();
         assert!(sol.report.converged());
-        assert_gap_bounds_suboptimality(|b| enet.value(b), |b| enet.duality_gap(b), &sol.x);
+        assert_gap_bounds_suboptimality(
+            |b| enet.value(&enet_theta, b).unwrap(),
+            |b| enet.duality_gap(&enet_theta, b).unwrap(),
+            &sol.x,
+        );
         assert!(kkt_violation(&x, &y, &sol.x, &vec![alpha; p], 2.0 * alpha) < 1e-5);
     }
 }
@@ -78,15 +92,16 @@ fn lasso_weighted_and_elastic_net_satisfy_kkt() {
 #[test]
 fn lasso_with_more_features_than_samples_meets_kkt_and_gap() {
     let (x, y) = gaussian_problem(40, 200, 4, 3);
-    let alpha = Lasso::new(dense(&x), y.view(), 1.0).unwrap().alpha_max() / 20.0;
-    let lasso = Lasso::new(dense(&x), y.view(), alpha).unwrap();
-    let sol = solver(1e-13).solve(&lasso, None).unwrap();
+    let alpha = Lasso::new(dense(&x), y.view()).unwrap().alpha_max() / 20.0;
+    let lasso_theta = [f64::ln(alpha)];
+    let lasso = Lasso::new(dense(&x), y.view()).unwrap();
+    let sol = solver(1e-13).solve(&lasso, &lasso_theta, None).unwrap();
     assert!(sol.report.converged());
-    let p0 = lasso.value(&[0.0; 200]);
-    let gap = lasso.duality_gap(&sol.x);
+    let p0 = lasso.value(&lasso_theta, &[0.0; 200]).unwrap();
+    let gap = lasso.duality_gap(&lasso_theta, &sol.x).unwrap();
     assert!(gap >= -1e-12 && gap <= 1e-13 * p0 * 1.0001);
     // The gap bounds the suboptimality at arbitrary points: P(β) − P* ≤ gap(β).
-    let optimum = lasso.value(&sol.x);
+    let optimum = lasso.value(&lasso_theta, &sol.x).unwrap();
     for scale in [0.0, 0.1, 1.0, 3.0] {
         let beta: Vec<f64> = sol
             .x
@@ -94,7 +109,10 @@ fn lasso_with_more_features_than_samples_meets_kkt_and_gap() {
             .enumerate()
             .map(|(j, b)| b * scale + (j % 7) as f64 * 0.01)
             .collect();
-        assert!(lasso.value(&beta) - optimum <= lasso.duality_gap(&beta) + 1e-12 * p0);
+        assert!(
+            lasso.value(&lasso_theta, &beta).unwrap() - optimum
+                <= lasso.duality_gap(&lasso_theta, &beta).unwrap() + 1e-12 * p0
+        );
     }
     // Not strongly convex: no ‖β − β*‖ bound, but the gap bounds the objective error; the KKT
     // residual of the CD fixed point is checked at a tolerance 1e-4·α (α ≈ 0.1 here).
@@ -104,31 +122,23 @@ fn lasso_with_more_features_than_samples_meets_kkt_and_gap() {
 #[test]
 fn dense_and_sparse_designs_give_the_same_solution() {
     let (csc, x, y) = sparse_problem(120, 60, 0.1, 4, 5);
-    let alpha = Lasso::new(dense(&x), y.view(), 1.0).unwrap().alpha_max() / 10.0;
+    let alpha = Lasso::new(dense(&x), y.view()).unwrap().alpha_max() / 10.0;
     let weights: Vec<f64> = (0..60).map(|j| alpha * (1.0 + (j % 2) as f64)).collect();
     let sparse = || Design::sparse(csc.clone()).unwrap();
     let pairs: Vec<(Vec<f64>, Vec<f64>)> = vec![
         (
             solver(1e-14)
-                .solve(&Lasso::new(dense(&x), y.view(), alpha).unwrap(), None)
-                .unwrap()
-                .x,
-            solver(1e-14)
-                .solve(&Lasso::new(sparse(), y.view(), alpha).unwrap(), None)
-                .unwrap()
-                .x,
-        ),
-        (
-            solver(1e-14)
                 .solve(
-                    &ElasticNet::new(dense(&x), y.view(), alpha, 0.5).unwrap(),
+                    &Lasso::new(dense(&x), y.view()).unwrap(),
+                    &[f64::ln(alpha)],
                     None,
                 )
                 .unwrap()
                 .x,
             solver(1e-14)
                 .solve(
-                    &ElasticNet::new(sparse(), y.view(), alpha, 0.5).unwrap(),
+                    &Lasso::new(sparse(), y.view()).unwrap(),
+                    &[f64::ln(alpha)],
                     None,
                 )
                 .unwrap()
@@ -137,14 +147,34 @@ fn dense_and_sparse_designs_give_the_same_solution() {
         (
             solver(1e-14)
                 .solve(
-                    &WeightedLasso::new(dense(&x), y.view(), &weights).unwrap(),
+                    &ElasticNet::new(dense(&x), y.view()).unwrap(),
+                    &[f64::ln(alpha), f64::ln(0.5)],
                     None,
                 )
                 .unwrap()
                 .x,
             solver(1e-14)
                 .solve(
-                    &WeightedLasso::new(sparse(), y.view(), &weights).unwrap(),
+                    &ElasticNet::new(sparse(), y.view()).unwrap(),
+                    &[f64::ln(alpha), f64::ln(0.5)],
+                    None,
+                )
+                .unwrap()
+                .x,
+        ),
+        (
+            solver(1e-14)
+                .solve(
+                    &WeightedLasso::new(dense(&x), y.view()).unwrap(),
+                    &weights.iter().map(|a: &f64| a.ln()).collect::<Vec<f64>>(),
+                    None,
+                )
+                .unwrap()
+                .x,
+            solver(1e-14)
+                .solve(
+                    &WeightedLasso::new(sparse(), y.view()).unwrap(),
+                    &weights.iter().map(|a: &f64| a.ln()).collect::<Vec<f64>>(),
                     None,
                 )
                 .unwrap()
@@ -165,14 +195,17 @@ fn dense_and_sparse_designs_give_the_same_solution() {
 #[test]
 fn alpha_above_alpha_max_gives_zero_immediately() {
     let (x, y) = gaussian_problem(30, 10, 2, 9);
-    let lasso = Lasso::new(dense(&x), y.view(), 1.0).unwrap();
+    let lasso = Lasso::new(dense(&x), y.view()).unwrap();
     let alpha_max = lasso.alpha_max();
     let want = correlation(&x, &y)
         .iter()
         .fold(0.0_f64, |m, v| m.max(v.abs()));
     assert!((alpha_max - want).abs() < 1e-14 * want);
-    let lasso = Lasso::new(dense(&x), y.view(), alpha_max * 1.000001).unwrap();
-    let sol = CoordinateDescent::default().solve(&lasso, None).unwrap();
+    let lasso_theta = [f64::ln(alpha_max * 1.000001)];
+    let lasso = Lasso::new(dense(&x), y.view()).unwrap();
+    let sol = CoordinateDescent::default()
+        .solve(&lasso, &lasso_theta, None)
+        .unwrap();
     assert_eq!(sol.report.iterations, 0);
     assert!(sol.x.iter().all(|b| *b == 0.0));
 }
@@ -180,11 +213,14 @@ fn alpha_above_alpha_max_gives_zero_immediately() {
 #[test]
 fn warm_start_at_the_solution_stops_at_once_and_cap_is_reported() {
     let (x, y) = gaussian_problem(60, 100, 5, 13);
-    let alpha = Lasso::new(dense(&x), y.view(), 1.0).unwrap().alpha_max() / 100.0;
-    let lasso = Lasso::new(dense(&x), y.view(), alpha).unwrap();
-    let sol = solver(1e-10).solve(&lasso, None).unwrap();
+    let alpha = Lasso::new(dense(&x), y.view()).unwrap().alpha_max() / 100.0;
+    let lasso_theta = [f64::ln(alpha)];
+    let lasso = Lasso::new(dense(&x), y.view()).unwrap();
+    let sol = solver(1e-10).solve(&lasso, &lasso_theta, None).unwrap();
     assert!(sol.report.converged() && sol.report.iterations > 1);
-    let again = solver(1e-10).solve(&lasso, Some(&sol.x)).unwrap();
+    let again = solver(1e-10)
+        .solve(&lasso, &lasso_theta, Some(&sol.x))
+        .unwrap();
     assert_eq!(again.report.iterations, 0);
 
     let capped = CoordinateDescent::new(SolverParams {
@@ -192,26 +228,32 @@ fn warm_start_at_the_solution_stops_at_once_and_cap_is_reported() {
         tol: 1e-10,
         record_history: true,
     })
-    .solve(&lasso, None)
+    .solve(&lasso, &lasso_theta, None)
     .unwrap();
     assert_eq!(capped.report.stop, StopReason::MaxIterations);
     assert_eq!(capped.report.iterations, 2);
     let gap = capped.report.duality_gap.unwrap();
-    assert!((gap - lasso.duality_gap(&capped.x)).abs() < 1e-10 * gap.abs().max(1.0));
-    assert!(gap > 1e-10 * lasso.value(&vec![0.0; 100]));
+    assert!(
+        (gap - lasso.duality_gap(&lasso_theta, &capped.x).unwrap()).abs()
+            < 1e-10 * gap.abs().max(1.0)
+    );
+    assert!(gap > 1e-10 * lasso.value(&lasso_theta, &vec![0.0; 100]).unwrap());
 }
 
 #[test]
 fn objective_decreases_along_the_history() {
     let (x, y) = gaussian_problem(50, 80, 5, 17);
-    let alpha = Lasso::new(dense(&x), y.view(), 1.0).unwrap().alpha_max() / 30.0;
-    let enet = ElasticNet::new(dense(&x), y.view(), alpha, alpha).unwrap();
+    let alpha = Lasso::new(dense(&x), y.view()).unwrap().alpha_max() / 30.0;
+    let enet_theta = [f64::ln(alpha), f64::ln(alpha)];
+    let enet = ElasticNet::new(dense(&x), y.view()).unwrap();
     let params = SolverParams {
         max_iter: 10_000,
         tol: 1e-12,
         record_history: true,
     };
-    let sol = CoordinateDescent::new(params).solve(&enet, None).unwrap();
+    let sol = CoordinateDescent::new(params)
+        .solve(&enet, &enet_theta, None)
+        .unwrap();
     let h = sol.report.history.unwrap();
     assert_eq!(h.objective.len(), sol.report.iterations);
     // Exact coordinate minimization never increases the objective (up to rounding).
@@ -219,5 +261,8 @@ fn objective_decreases_along_the_history() {
         assert!(w[1] <= w[0] + 1e-14 * w[0]);
     }
     assert!(h.residual.iter().all(|g| *g >= -1e-12));
-    assert_eq!(enet.objective_at_zero(), enet.value(&vec![0.0; 80]));
+    assert_eq!(
+        enet.objective_at_zero(),
+        enet.value(&enet_theta, &vec![0.0; 80]).unwrap()
+    );
 }

@@ -21,7 +21,7 @@ fn minus_gradient(x: &ndarray::Array2<f64>, y: &Array1<f64>, beta: &[f64]) -> Ve
 fn sparse_logistic_satisfies_kkt_and_closes_the_gap() {
     let (x, _) = gaussian_problem(200, 20, 0, 41);
     let y = labels(&x, 42);
-    let model = SparseLogistic::new(dense(&x), y.view(), 1.0).unwrap();
+    let model = SparseLogistic::new(dense(&x), y.view()).unwrap();
     let alpha_max = model.alpha_max();
     let want = correlation(&x, &y)
         .iter()
@@ -29,10 +29,11 @@ fn sparse_logistic_satisfies_kkt_and_closes_the_gap() {
         / 2.0;
     assert!((alpha_max - want).abs() < 1e-14 * want);
     for alpha in [alpha_max / 10.0, alpha_max / 100.0] {
-        let model = SparseLogistic::new(dense(&x), y.view(), alpha).unwrap();
-        let sol = solver(1e-12).solve(&model, None).unwrap();
+        let model_theta = [f64::ln(alpha)];
+        let model = SparseLogistic::new(dense(&x), y.view()).unwrap();
+        let sol = solver(1e-12).solve(&model, &model_theta, None).unwrap();
         assert!(sol.report.converged(), "{:?}", sol.report);
-        let gap = model.duality_gap(&sol.x);
+        let gap = model.duality_gap(&model_theta, &sol.x).unwrap();
         assert!(
             (0.0..=1e-12 * std::f64::consts::LN_2).contains(&gap),
             "gap {gap}"
@@ -49,40 +50,46 @@ fn sparse_logistic_satisfies_kkt_and_closes_the_gap() {
 fn dual_gap_is_nonnegative_and_vanishes_at_the_optimum() {
     let (x, _) = gaussian_problem(80, 10, 0, 43);
     let y = labels(&x, 44);
-    let alpha = SparseLogistic::new(dense(&x), y.view(), 1.0)
+    let alpha = SparseLogistic::new(dense(&x), y.view())
         .unwrap()
         .alpha_max()
         / 5.0;
-    let model = SparseLogistic::new(dense(&x), y.view(), alpha).unwrap();
-    let sol = solver(1e-13).solve(&model, None).unwrap();
-    let optimum = model.value(&sol.x);
-    assert!(model.duality_gap(&sol.x) <= 1e-13);
+    let model_theta = [f64::ln(alpha)];
+    let model = SparseLogistic::new(dense(&x), y.view()).unwrap();
+    let sol = solver(1e-13).solve(&model, &model_theta, None).unwrap();
+    let optimum = model.value(&model_theta, &sol.x).unwrap();
+    assert!(model.duality_gap(&model_theta, &sol.x).unwrap() <= 1e-13);
     // The gap bounds the suboptimality at arbitrary points: P(β) − P* ≤ gap(β) (weak duality;
     // P* is known to 1e-13, hence the slack).
     for scale in [-2.0, -0.5, 0.0, 0.3, 1.0, 5.0] {
         let beta: Vec<f64> = (0..10).map(|j| scale * (j as f64 - 4.5) / 4.5).collect();
-        let gap = model.duality_gap(&beta);
+        let gap = model.duality_gap(&model_theta, &beta).unwrap();
         assert!(
-            model.value(&beta) - optimum <= gap + 1e-12,
+            model.value(&model_theta, &beta).unwrap() - optimum <= gap + 1e-12,
             "scale {scale}: gap {gap}"
         );
     }
-    assert!(model.value(&sol.x) <= model.value(&[0.0; 10]));
+    assert!(
+        model.value(&model_theta, &sol.x).unwrap()
+            <= model.value(&model_theta, &[0.0; 10]).unwrap()
+    );
 }
 
 #[test]
 fn sparse_logistic_dense_and_sparse_agree() {
     let (csc, x, _) = sparse_problem(150, 40, 0.2, 0, 45);
     let y = labels(&x, 46);
-    let alpha = SparseLogistic::new(dense(&x), y.view(), 1.0)
+    let alpha = SparseLogistic::new(dense(&x), y.view())
         .unwrap()
         .alpha_max()
         / 20.0;
-    let d = SparseLogistic::new(dense(&x), y.view(), alpha).unwrap();
-    let s = SparseLogistic::new(Design::sparse(csc).unwrap(), y.view(), alpha).unwrap();
+    let d_theta = [f64::ln(alpha)];
+    let d = SparseLogistic::new(dense(&x), y.view()).unwrap();
+    let s_theta = [f64::ln(alpha)];
+    let s = SparseLogistic::new(Design::sparse(csc).unwrap(), y.view()).unwrap();
     let (bd, bs) = (
-        solver(1e-13).solve(&d, None).unwrap(),
-        solver(1e-13).solve(&s, None).unwrap(),
+        solver(1e-13).solve(&d, &d_theta, None).unwrap(),
+        solver(1e-13).solve(&s, &s_theta, None).unwrap(),
     );
     assert!(bd.report.converged() && bs.report.converged());
     // Same iterates up to summation order, both at gap ≤ 1e-13·log 2.

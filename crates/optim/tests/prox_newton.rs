@@ -54,9 +54,15 @@ fn support(x: &[f64]) -> Vec<usize> {
 /// ≤ 2L(P(β) − P*) ≤ 2L·gap` (the subgradient inequality of α‖·‖₁ at β*), with
 /// `L = ‖X‖₂²/(4n)`; at β* the gradient meets `∇_j f = −α sign β_j` on the support and
 /// `|∇_j f| ≤ α` off it, so β violates either by at most `δ = √(2L·gap)` (plus 1e-12 rounding).
-fn assert_same_minimizer(x: &Array2<f64>, y: &Array1<f64>, model: &SparseLogistic, tol: f64) {
-    let pn = prox_newton(tol).solve(model, None).unwrap();
-    let cd = solver(tol).solve(model, None).unwrap();
+fn assert_same_minimizer(
+    (x, y): (&Array2<f64>, &Array1<f64>),
+    model: &SparseLogistic,
+    alpha: f64,
+    tol: f64,
+) {
+    let model_theta = [alpha.ln()];
+    let pn = prox_newton(tol).solve(model, &model_theta, None).unwrap();
+    let cd = solver(tol).solve(model, &model_theta, None).unwrap();
     for sol in [&pn, &cd] {
         assert!(sol.report.converged(), "{:?}", sol.report);
         assert!(sol.report.duality_gap.unwrap() <= tol * LN_2);
@@ -68,9 +74,8 @@ fn assert_same_minimizer(x: &Array2<f64>, y: &Array1<f64>, model: &SparseLogisti
     );
     assert!((fp - fc).abs() <= 1e-10 * fp, "prox-Newton {fp} vs CD {fc}");
     assert_eq!(support(&pn.x), support(&cd.x));
-    let gap = model.duality_gap(&pn.x);
+    let gap = model.duality_gap(&model_theta, &pn.x).unwrap();
     let delta = (2.0 * model.loss().lipschitz() * gap).sqrt() + 1e-12;
-    let alpha = model.alpha();
     let g = minus_gradient(x, y, &pn.x);
     let violation = subgradient_violation(&g, &pn.x, &vec![alpha; pn.x.len()]);
     assert!(
@@ -83,12 +88,12 @@ fn assert_same_minimizer(x: &Array2<f64>, y: &Array1<f64>, model: &SparseLogisti
 fn breast_cancer_matches_coordinate_descent() {
     let (x, y) = breast_cancer_train();
     assert_eq!(x.dim(), (379, 30));
-    let alpha_max = SparseLogistic::new(dense(&x), y.view(), 1.0)
+    let alpha_max = SparseLogistic::new(dense(&x), y.view())
         .unwrap()
         .alpha_max();
+    let model = SparseLogistic::new(dense(&x), y.view()).unwrap();
     for alpha in [alpha_max / 10.0, alpha_max / 100.0] {
-        let model = SparseLogistic::new(dense(&x), y.view(), alpha).unwrap();
-        assert_same_minimizer(&x, &y, &model, 1e-11);
+        assert_same_minimizer((&x, &y), &model, alpha, 1e-11);
     }
 }
 
@@ -102,30 +107,35 @@ fn synthetic() -> (sprs::CsMat<f64>, Array2<f64>, Array1<f64>) {
 #[test]
 fn synthetic_sparse_and_dense_designs_match_coordinate_descent() {
     let (csc, x, y) = synthetic();
-    let alpha = SparseLogistic::new(dense(&x), y.view(), 1.0)
+    let alpha = SparseLogistic::new(dense(&x), y.view())
         .unwrap()
         .alpha_max()
         / 20.0;
-    let on_dense = SparseLogistic::new(dense(&x), y.view(), alpha).unwrap();
-    let on_sparse = SparseLogistic::new(Design::sparse(csc).unwrap(), y.view(), alpha).unwrap();
-    assert_same_minimizer(&x, &y, &on_dense, 1e-11);
-    assert_same_minimizer(&x, &y, &on_sparse, 1e-11);
+    let on_dense = SparseLogistic::new(dense(&x), y.view()).unwrap();
+    let on_sparse = SparseLogistic::new(Design::sparse(csc).unwrap(), y.view()).unwrap();
+    assert_same_minimizer((&x, &y), &on_dense, alpha, 1e-11);
+    assert_same_minimizer((&x, &y), &on_sparse, alpha, 1e-11);
 }
 
 #[test]
 fn at_or_above_alpha_max_the_solution_is_zero_at_once() {
     let (x, y) = breast_cancer_train();
-    let alpha_max = SparseLogistic::new(dense(&x), y.view(), 1.0)
+    let alpha_max = SparseLogistic::new(dense(&x), y.view())
         .unwrap()
         .alpha_max();
     for alpha in [alpha_max, 2.0 * alpha_max] {
-        let model = SparseLogistic::new(dense(&x), y.view(), alpha).unwrap();
-        let sol = prox_newton(1e-12).solve(&model, None).unwrap();
+        let model_theta = [f64::ln(alpha)];
+        let model = SparseLogistic::new(dense(&x), y.view()).unwrap();
+        let sol = prox_newton(1e-12)
+            .solve(&model, &model_theta, None)
+            .unwrap();
         assert!(sol.report.converged() && sol.report.iterations <= 1);
         assert!(sol.x.iter().all(|&b| b == 0.0));
         // From a non-zero start the first Newton step lands within O(‖β₀‖²) of 0 (the quadratic
         // model's minimizer), where the thresholds α/Q_jj zero every coordinate at the next.
-        let sol = prox_newton(1e-12).solve(&model, Some(&[1e-3; 30])).unwrap();
+        let sol = prox_newton(1e-12)
+            .solve(&model, &model_theta, Some(&[1e-3; 30]))
+            .unwrap();
         assert!(sol.report.converged(), "{:?}", sol.report);
         assert!(sol.x.iter().all(|&b| b == 0.0), "{:?}", sol.x);
         assert!(sol.report.iterations <= 2, "{:?}", sol.report);
@@ -135,14 +145,21 @@ fn at_or_above_alpha_max_the_solution_is_zero_at_once() {
 #[test]
 fn warm_starts_reduce_newton_steps() {
     let (x, y) = breast_cancer_train();
-    let alpha_max = SparseLogistic::new(dense(&x), y.view(), 1.0)
+    let alpha_max = SparseLogistic::new(dense(&x), y.view())
         .unwrap()
         .alpha_max();
-    let mut model = SparseLogistic::new(dense(&x), y.view(), alpha_max / 50.0).unwrap();
-    let previous = prox_newton(1e-10).solve(&model, None).unwrap();
-    model.set_alpha(alpha_max / 60.0).unwrap();
-    let cold = prox_newton(1e-10).solve(&model, None).unwrap();
-    let warm = prox_newton(1e-10).solve(&model, Some(&previous.x)).unwrap();
+    let previous_theta = [f64::ln(alpha_max / 50.0)];
+    let model = SparseLogistic::new(dense(&x), y.view()).unwrap();
+    let previous = prox_newton(1e-10)
+        .solve(&model, &previous_theta, None)
+        .unwrap();
+    let model_theta = [f64::ln(alpha_max / 60.0)];
+    let cold = prox_newton(1e-10)
+        .solve(&model, &model_theta, None)
+        .unwrap();
+    let warm = prox_newton(1e-10)
+        .solve(&model, &model_theta, Some(&previous.x))
+        .unwrap();
     assert!(cold.report.converged() && warm.report.converged());
     assert!(
         warm.report.iterations < cold.report.iterations,
@@ -155,13 +172,14 @@ fn warm_starts_reduce_newton_steps() {
 #[test]
 fn a_hit_cap_is_reported_with_its_gap() {
     let (x, y) = breast_cancer_train();
-    let alpha_max = SparseLogistic::new(dense(&x), y.view(), 1.0)
+    let alpha_max = SparseLogistic::new(dense(&x), y.view())
         .unwrap()
         .alpha_max();
-    let model = SparseLogistic::new(dense(&x), y.view(), alpha_max / 100.0).unwrap();
+    let model_theta = [f64::ln(alpha_max / 100.0)];
+    let model = SparseLogistic::new(dense(&x), y.view()).unwrap();
     let mut solver = prox_newton(1e-12);
     solver.params.max_iter = 1;
-    let Solution { report, .. } = solver.solve(&model, None).unwrap();
+    let Solution { report, .. } = solver.solve(&model, &model_theta, None).unwrap();
     assert_eq!(report.stop, StopReason::MaxIterations);
     assert_eq!(report.iterations, 1);
     assert!(report.duality_gap.unwrap() > 1e-12 * LN_2);
@@ -172,16 +190,19 @@ fn without_backtracking_room_the_fallback_sweeps_still_converge() {
     // One trial step (t = 1) only: whenever the full Newton step fails the Armijo test, the
     // solver falls back to a coordinate-descent sweep; it must still reach the same minimizer.
     let (x, y) = breast_cancer_train();
-    let alpha_max = SparseLogistic::new(dense(&x), y.view(), 1.0)
+    let alpha_max = SparseLogistic::new(dense(&x), y.view())
         .unwrap()
         .alpha_max();
-    let model = SparseLogistic::new(dense(&x), y.view(), alpha_max / 100.0).unwrap();
+    let model_theta = [f64::ln(alpha_max / 100.0)];
+    let model = SparseLogistic::new(dense(&x), y.view()).unwrap();
     let mut solver = prox_newton(1e-11);
     solver.max_backtracks = 1;
     solver.params.max_iter = 100_000;
-    let sol = solver.solve(&model, None).unwrap();
+    let sol = solver.solve(&model, &model_theta, None).unwrap();
     assert!(sol.report.converged(), "{:?}", sol.report);
-    let reference = prox_newton(1e-11).solve(&model, None).unwrap();
+    let reference = prox_newton(1e-11)
+        .solve(&model, &model_theta, None)
+        .unwrap();
     // Both within gap 7e-12 of P*: objectives within 7e-12.
     assert!((sol.report.objective - reference.report.objective).abs() <= 1e-11 * LN_2);
 }
@@ -189,16 +210,17 @@ fn without_backtracking_room_the_fallback_sweeps_still_converge() {
 #[test]
 fn bad_inputs_are_typed_errors() {
     let (x, y) = breast_cancer_train();
-    let model = SparseLogistic::new(dense(&x), y.view(), 0.01).unwrap();
+    let model_theta = [f64::ln(0.01)];
+    let model = SparseLogistic::new(dense(&x), y.view()).unwrap();
     let solver = ProxNewton::default();
     let mut nan = vec![0.0; 30];
     nan[3] = f64::NAN;
     assert!(matches!(
-        solver.solve(&model, Some(&nan)),
+        solver.solve(&model, &model_theta, Some(&nan)),
         Err(OptimError::NonFinite { .. })
     ));
     assert!(matches!(
-        solver.solve(&model, Some(&[0.0; 29])),
+        solver.solve(&model, &model_theta, Some(&[0.0; 29])),
         Err(OptimError::ShapeMismatch {
             expected: 30,
             got: 29,
@@ -224,7 +246,7 @@ fn bad_inputs_are_typed_errors() {
         },
     ] {
         assert!(matches!(
-            bad.solve(&model, None),
+            bad.solve(&model, &model_theta, None),
             Err(OptimError::InvalidParameter { .. })
         ));
     }

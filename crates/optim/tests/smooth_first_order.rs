@@ -361,7 +361,8 @@ fn fista_agrees_with_coordinate_descent_and_closes_the_lasso_gap() {
     let (x, y) = random_problem(25, 40, 21);
     let ls = LeastSquares::new(x, ArrayView1::from(&y)).unwrap();
     let alpha = ls.alpha_max() / 10.0;
-    let lasso = Lasso::from_loss(ls.clone(), alpha).unwrap();
+    let lasso_theta = [f64::ln(alpha)];
+    let lasso = Lasso::from_loss(ls.clone());
     let fista = Fista {
         step: 1.0 / ls.lipschitz(),
         restart: true,
@@ -370,14 +371,14 @@ fn fista_agrees_with_coordinate_descent_and_closes_the_lasso_gap() {
     .unwrap();
     assert!(fista.report.converged());
     // Gap of the independent dual certificate (the other engineer's code): ≤ 1e-10 · P(0).
-    let p0 = lasso.value(&vec![0.0; 40]);
+    let p0 = lasso.value(&lasso_theta, &vec![0.0; 40]).unwrap();
     assert!(
-        lasso.duality_gap(&fista.x) <= 1e-10 * p0,
+        lasso.duality_gap(&lasso_theta, &fista.x).unwrap() <= 1e-10 * p0,
         "{}",
-        lasso.duality_gap(&fista.x)
+        lasso.duality_gap(&lasso_theta, &fista.x).unwrap()
     );
     let cd = CoordinateDescent::new(params(1e-14, 100_000))
-        .solve(&lasso, None)
+        .solve(&lasso, &lasso_theta, None)
         .unwrap();
     // n < p but the solution is unique in general position; both within ~1e-8 of it.
     assert!(

@@ -22,13 +22,15 @@ use super::{Tape, TapeStats, Var};
 use crate::AdError;
 use crate::Scalar;
 
-/// One step `x_{k+1} = T(x_k, θ)` of an iteration, recorded on a tape. Implement it by calling a
-/// generic update `fn apply<S: Scalar>(x: &[S], θ: &[S], out: &mut [S])` with `S = Var<'t, T>`
+/// One step `x_{k+1} = T_k(x_k, θ)` of an iteration, recorded on a tape. Implement it by calling
+/// a generic update `fn apply<S: Scalar>(x: &[S], θ: &[S], out: &mut [S])` with `S = Var<'t, T>`
 /// (its vector operations record composite nodes).
 pub trait Recurrence<T: Scalar> {
-    /// Writes `T(x, θ)` into `out` (of the length of `x`).
+    /// Writes `T_k(x, θ)` into `out` (of the length of `x`); `k` is the index of the step
+    /// (0 first), for iterations whose update depends on it (momentum or step schedules).
     fn step<'t>(
         &self,
+        k: usize,
         tape: &'t Tape<T>,
         x: &[Var<'t, T>],
         theta: &[Var<'t, T>],
@@ -207,7 +209,7 @@ where
         let mut state = start;
         for j in 0..count - 1 {
             let (k0, k1) = bounds(j);
-            let next = self.advance(&state, k1 - k0);
+            let next = self.advance(&state, k0, k1 - k0);
             states.push(std::mem::replace(&mut state, next));
         }
         states.push(state);
@@ -235,27 +237,27 @@ where
         }
         if free == 0 {
             for k in (a..b).rev() {
-                let at_k = self.advance(at_a, k - a);
+                let at_k = self.advance(at_a, a, k - a);
                 self.reverse(&at_k, k, k + 1)?;
             }
             return Ok(());
         }
         let m = a + split(free, b - a);
-        let at_m = self.advance(at_a, m - a);
+        let at_m = self.advance(at_a, a, m - a);
         self.revolve(&at_m, m, b, free - 1, held + 1)?;
         drop(at_m);
         self.revolve(at_a, a, m, free, held)
     }
 
-    /// The state `n` steps after `state`, recorded one step at a time on the cleared tape (so
-    /// the tape never holds more than one step): the same values and constants as on the full
-    /// tape.
-    fn advance(&mut self, state: &State<T>, n: usize) -> State<T> {
+    /// The state `n` steps after `state` (the state before step `k`), recorded one step at a
+    /// time on the cleared tape (so the tape never holds more than one step): the same values
+    /// and constants as on the full tape.
+    fn advance(&mut self, state: &State<T>, k: usize, n: usize) -> State<T> {
         let mut state = state.clone();
-        for _ in 0..n {
+        for j in k..k + n {
             self.tape.clear();
             let t: &Tape<T> = self.tape;
-            let (_, _, out) = record_segment(t, self.map, &state, self.theta, 1);
+            let (_, _, out) = record_segment(t, self.map, &state, self.theta, j..j + 1);
             state = State {
                 values: out.iter().map(Var::primal).collect(),
                 variable: out.iter().map(|v| v.tape().is_some()).collect(),
@@ -272,7 +274,7 @@ where
         self.recorded += k1 - k0;
         self.tape.clear();
         let t: &Tape<T> = self.tape;
-        let (xs, ths, out) = record_segment(t, self.map, state, self.theta, k1 - k0);
+        let (xs, ths, out) = record_segment(t, self.map, state, self.theta, k0..k1);
         let mut seeds: Vec<(Var<'_, T>, T)> = ths
             .iter()
             .copied()
@@ -293,14 +295,14 @@ where
     }
 }
 
-/// The recorded inputs, `θ` nodes and output of `steps` steps from `state`.
+/// The recorded inputs, `θ` nodes and output of the steps `steps` from `state`.
 #[allow(clippy::type_complexity)]
 fn record_segment<'t, T: Scalar, R: Recurrence<T>>(
     tape: &'t Tape<T>,
     map: &R,
     state: &State<T>,
     theta: &[T],
-    steps: usize,
+    steps: std::ops::Range<usize>,
 ) -> (Vec<Var<'t, T>>, Vec<Var<'t, T>>, Vec<Var<'t, T>>) {
     let ths = tape.vars(theta);
     let xs: Vec<_> = state
@@ -311,8 +313,8 @@ fn record_segment<'t, T: Scalar, R: Recurrence<T>>(
         .collect();
     let mut x = xs.clone();
     let mut out = vec![Var::constant(T::zero()); x.len()];
-    for _ in 0..steps {
-        map.step(tape, &x, &ths, &mut out);
+    for k in steps {
+        map.step(k, tape, &x, &ths, &mut out);
         std::mem::swap(&mut x, &mut out);
     }
     (xs, ths, x)

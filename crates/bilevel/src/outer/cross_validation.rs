@@ -2,7 +2,8 @@
 //! fold its own warm-started [`Bilevel`] objective, evaluated in parallel.
 
 use super::{Bilevel, HyperEval, HyperObjective};
-use crate::{BilevelError, Criterion, InnerProblem};
+use crate::{BilevelError, Criterion};
+use hypergrad_optim::FixedPointMap;
 use rayon::prelude::*;
 
 /// The cross-validated outer objective
@@ -29,12 +30,12 @@ use rayon::prelude::*;
 ///     standardize(&mut train, &mut val);
 ///     let mean = train.y.iter().sum::<f64>() / train.y.len() as f64;
 ///     let center = |y: &[f64]| Array1::from_iter(y.iter().map(|v| v - mean));
-///     lassos.push(Lasso::new(train.x, center(&train.y).view(), 1.0).unwrap());
+///     lassos.push(Lasso::new(train.x, center(&train.y).view()).unwrap());
 ///     criteria.push(HeldOutMse::new(val.x, center(&val.y).view()).unwrap());
 /// }
 /// let start = [(lassos[0].alpha_max() / 10.0).ln()];
 /// let folds = lassos
-///     .iter_mut()
+///     .iter()
 ///     .zip(&criteria)
 ///     .map(|(p, c)| Bilevel::new(p, c, Method::ImplicitForward, Options::default()))
 ///     .collect();
@@ -46,7 +47,7 @@ pub struct CrossValidation<'a, P, C> {
     folds: Vec<Bilevel<'a, P, C>>,
 }
 
-impl<'a, P: InnerProblem, C: Criterion> CrossValidation<'a, P, C> {
+impl<'a, P: FixedPointMap, C: Criterion> CrossValidation<'a, P, C> {
     /// The mean over `folds`. Errors: no folds; folds with different numbers of
     /// hyperparameters.
     pub fn new(folds: Vec<Bilevel<'a, P, C>>) -> Result<Self, BilevelError> {
@@ -74,7 +75,7 @@ impl<'a, P: InnerProblem, C: Criterion> CrossValidation<'a, P, C> {
     }
 }
 
-impl<'a, P: InnerProblem + Send, C: Criterion + Sync> CrossValidation<'a, P, C> {
+impl<'a, P: FixedPointMap + Sync, C: Criterion + Sync> CrossValidation<'a, P, C> {
     /// Runs `eval` on every fold in parallel and averages value and gradient; the first failing
     /// fold (in fold order) gives the error.
     fn mean<F>(&mut self, eval: F) -> Result<HyperEval, BilevelError>
@@ -103,7 +104,7 @@ impl<'a, P: InnerProblem + Send, C: Criterion + Sync> CrossValidation<'a, P, C> 
     }
 }
 
-impl<P: InnerProblem + Send, C: Criterion + Sync> HyperObjective for CrossValidation<'_, P, C> {
+impl<P: FixedPointMap + Sync, C: Criterion + Sync> HyperObjective for CrossValidation<'_, P, C> {
     fn dim(&self) -> usize {
         self.folds[0].dim()
     }

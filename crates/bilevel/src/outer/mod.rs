@@ -13,10 +13,8 @@ pub use lbfgs::Lbfgs;
 pub use line_search::LineSearch;
 pub use search::{grid_search, random_search};
 
-use crate::{
-    hypergradient_warm, value_warm, BilevelError, Criterion, InnerProblem, Method, Options,
-    WarmStart,
-};
+use crate::{hypergradient_warm, value_warm, BilevelError, Criterion, Method, Options, WarmStart};
+use hypergrad_optim::FixedPointMap;
 use std::time::Instant;
 
 /// One evaluation of the outer objective `h(λ)` at log-hyperparameters `λ`.
@@ -46,7 +44,7 @@ pub trait HyperObjective {
 /// evaluation to the next (inner solution, Jacobian or adjoint).
 pub struct Bilevel<'a, P, C> {
     /// The inner problem.
-    pub problem: &'a mut P,
+    pub problem: &'a P,
     /// The outer criterion.
     pub criterion: &'a C,
     /// The hypergradient method.
@@ -57,9 +55,9 @@ pub struct Bilevel<'a, P, C> {
     pub warm: WarmStart,
 }
 
-impl<'a, P: InnerProblem, C: Criterion> Bilevel<'a, P, C> {
+impl<'a, P: FixedPointMap, C: Criterion> Bilevel<'a, P, C> {
     /// A bilevel objective with cold warm starts.
-    pub fn new(problem: &'a mut P, criterion: &'a C, method: Method, options: Options) -> Self {
+    pub fn new(problem: &'a P, criterion: &'a C, method: Method, options: Options) -> Self {
         Self {
             problem,
             criterion,
@@ -70,7 +68,7 @@ impl<'a, P: InnerProblem, C: Criterion> Bilevel<'a, P, C> {
     }
 }
 
-impl<P: InnerProblem, C: Criterion> Bilevel<'_, P, C> {
+impl<P: FixedPointMap, C: Criterion> Bilevel<'_, P, C> {
     fn run(
         &mut self,
         log_alpha: &[f64],
@@ -94,7 +92,7 @@ impl<P: InnerProblem, C: Criterion> Bilevel<'_, P, C> {
     }
 }
 
-impl<P: InnerProblem, C: Criterion> HyperObjective for Bilevel<'_, P, C> {
+impl<P: FixedPointMap, C: Criterion> HyperObjective for Bilevel<'_, P, C> {
     fn dim(&self) -> usize {
         self.problem.dim_theta()
     }

@@ -3,10 +3,8 @@
 use super::check_sigma;
 use super::term::SureTerm;
 use crate::outer::{HyperEval, HyperObjective};
-use crate::{
-    hypergradient_warm, value_warm, BilevelError, InnerProblem, Method, Options, WarmStart,
-};
-use hypergrad_optim::{Design, LeastSquares};
+use crate::{hypergradient_warm, value_warm, BilevelError, Method, Options, WarmStart};
+use hypergrad_optim::{Design, FixedPointMap, LeastSquares};
 use ndarray::{Array1, ArrayView1};
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
@@ -74,7 +72,7 @@ pub struct FdmcSure<P> {
     options: Options,
 }
 
-impl<P: InnerProblem> FdmcSure<P> {
+impl<P: FixedPointMap> FdmcSure<P> {
     /// FDMC-SURE of the model built by `make` from a target vector (called on `y` and on
     /// `y + δz`), on the design `X` it uses, with noise level `σ > 0`.
     pub fn new<E: From<BilevelError>>(
@@ -90,9 +88,9 @@ impl<P: InnerProblem> FdmcSure<P> {
         let shifted = perturbation.perturb(y)?;
         let problems = [make(y)?, make(shifted.view())?];
         let (n, p) = (design.n_samples(), design.n_features());
-        if problems[0].dim_x() != p {
+        if problems[0].dim_x() < p {
             return Err(BilevelError::ShapeMismatch {
-                what: "the model's coefficients",
+                what: "the model's state (coefficients first)",
                 expected: p,
                 got: problems[0].dim_x(),
             }
@@ -120,7 +118,7 @@ impl<P: InnerProblem> FdmcSure<P> {
     }
 }
 
-impl<P: InnerProblem + Send> FdmcSure<P> {
+impl<P: FixedPointMap + Sync> FdmcSure<P> {
     /// Both halves in parallel: value and gradient, or (`with_gradient = false`) the value.
     fn run(
         &mut self,
@@ -130,7 +128,7 @@ impl<P: InnerProblem + Send> FdmcSure<P> {
     ) -> Result<HyperEval, BilevelError> {
         let options = self.options.with_inner_tol(inner_tol);
         let method = self.method;
-        let half = |p: &mut P, term: &SureTerm, warm: &mut WarmStart| {
+        let half = |p: &P, term: &SureTerm, warm: &mut WarmStart| {
             if with_gradient {
                 let h = hypergradient_warm(p, term, log_alpha, &method, &options, warm)?;
                 Ok::<_, BilevelError>((h.value, h.grad, h.diagnostics.inner.iterations))
@@ -139,7 +137,7 @@ impl<P: InnerProblem + Send> FdmcSure<P> {
                 Ok((value, Vec::new(), solution.report.iterations))
             }
         };
-        let ([p0, p1], [w0, w1], [t0, t1]) = (&mut self.problems, &mut self.warm, &self.terms);
+        let ([p0, p1], [w0, w1], [t0, t1]) = (&self.problems, &mut self.warm, &self.terms);
         let (a, b) = rayon::join(|| half(p0, t0, w0), || half(p1, t1, w1));
         let (a, b) = (a?, b?);
         Ok(HyperEval {
@@ -150,7 +148,7 @@ impl<P: InnerProblem + Send> FdmcSure<P> {
     }
 }
 
-impl<P: InnerProblem + Send> HyperObjective for FdmcSure<P> {
+impl<P: FixedPointMap + Sync> HyperObjective for FdmcSure<P> {
     fn dim(&self) -> usize {
         self.problems[0].dim_theta()
     }

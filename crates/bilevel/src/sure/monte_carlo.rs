@@ -4,16 +4,14 @@ use super::check_sigma;
 use super::finite_difference::Perturbation;
 use super::term::SureTerm;
 use crate::outer::{HyperEval, HyperObjective};
-use crate::{
-    hypergradient_warm, value_warm, BilevelError, InnerProblem, Method, Options, WarmStart,
-};
+use crate::{hypergradient_warm, value_warm, BilevelError, Method, Options, WarmStart};
 use hypergrad_optim::solvers::cg;
-use hypergrad_optim::{ElasticNet, Lasso, LeastSquares, Ridge, WeightedLasso};
+use hypergrad_optim::{ElasticNet, FixedPointMap, Lasso, LeastSquares, Ridge, WeightedLasso};
 
 /// A least-squares model `1/(2n)‖y − Xβ‖² + Σ_j α_j|β_j| + ½Σ_j d_jβ_j²` whose fit is, on the
 /// support `S` of its solution, affine in `y` with `∂β_S/∂y = (X_SᵀX_S/n + D_S)⁻¹X_Sᵀ/n`
 /// (from the stationarity condition `X_Sᵀ(X_Sβ_S − y)/n + α_S∘sign(β_S) + D_Sβ_S = 0`).
-pub trait LinearOnSupport: InnerProblem {
+pub trait LinearOnSupport: FixedPointMap {
     /// The data fit: design and targets.
     fn least_squares(&self) -> &LeastSquares;
     /// The ℓ2 weights `d_j` at `θ` and their derivatives: `(d, ∂d/∂θ_k for each k)`.
@@ -184,7 +182,7 @@ impl<P: LinearOnSupport> MonteCarloSure<P> {
         with_gradient: bool,
     ) -> Result<HyperEval, BilevelError> {
         let options = self.options.with_inner_tol(inner_tol);
-        let (problem, residual, warm) = (&mut self.problem, &self.residual, &mut self.warm);
+        let (problem, residual, warm) = (&self.problem, &self.residual, &mut self.warm);
         let (value, x, grad, iterations) = if with_gradient {
             let h = hypergradient_warm(problem, residual, log_alpha, &self.method, &options, warm)?;
             (h.value, h.x, h.grad, h.diagnostics.inner.iterations)

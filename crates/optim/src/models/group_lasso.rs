@@ -1,66 +1,56 @@
 //! [`GroupLasso`]: `1/(2n)‖y − Xβ‖² + α Σ_g ‖β_g‖₂`.
 
-use super::{check_penalty, rescaled_residual_gap};
+use super::rescaled_residual_gap;
+use super::sparse::{block_margin, nonzeros, single_alpha, solve_by_coordinate_descent};
 use crate::solvers::sweep_group;
-use crate::{CoordinateDescentModel, Design, FixedPointMap, LeastSquares, OptimError};
+use crate::{
+    CoordinateDescentModel, Design, FixedPointMap, LeastSquares, OptimError, Solution, SolverParams,
+};
 use hypergrad_ad::Scalar;
 use ndarray::ArrayView1;
 
-/// The group Lasso `P(β) = 1/(2n)‖y − Xβ‖² + α Σ_g ‖β_g‖₂` (the ℓ2,1 norm over a partition of
-/// the features into groups; no `√|g|` weighting — scale the columns for that).
+/// The group Lasso `P(β) = 1/(2n)‖y − Xβ‖² + α Σ_g ‖β_g‖₂`, `α = exp(θ₀)` (the ℓ2,1 norm over a
+/// partition of the features into groups; no `√|g|` weighting — scale the columns for that).
 ///
 /// Solved by block coordinate descent: block g takes the proximal-gradient step
 /// `β_g ← BST(β_g + X_gᵀr/(n L_g), α/L_g)` with `L_g = ‖X_g‖₂²/n` (power iteration) and
 /// block soft-thresholding `BST(x, τ) = x·max(1 − τ/‖x‖, 0)`. As a [`FixedPointMap`] one sweep
-/// over all groups with `θ = [log α]`. The multitask (matrix) form is not provided.
+/// over all groups with `θ = [log α]`; the support of a solution is the union of its non-zero
+/// groups. The multitask (matrix) form is [`MultiTaskLasso`](crate::MultiTaskLasso).
 #[derive(Clone, Debug)]
 pub struct GroupLasso {
     loss: LeastSquares,
     groups: Vec<Vec<usize>>,
-    alpha: f64,
+    /// The group of each feature.
+    group_of: Vec<usize>,
     lipschitz: Vec<f64>,
 }
 
 impl GroupLasso {
-    /// Checks the data, `α > 0`, and that `groups` is a partition of `0..p` into non-empty
-    /// groups (each feature in exactly one group).
+    /// Checks the data and that `groups` is a partition of `0..p` into non-empty groups (each
+    /// feature in exactly one group).
     pub fn new(
         design: Design,
         y: ArrayView1<'_, f64>,
         groups: Vec<Vec<usize>>,
-        alpha: f64,
     ) -> Result<Self, OptimError> {
         let loss = LeastSquares::new(design, y)?;
-        check_penalty("alpha", alpha, false)?;
         check_partition(&groups, loss.n_features())?;
         let n = loss.n_samples() as f64;
         let lipschitz = groups
             .iter()
             .map(|g| loss.design().block_spectral_norm_sq(g) / n)
             .collect();
+        let mut group_of = vec![0; loss.n_features()];
+        for (g, group) in groups.iter().enumerate() {
+            group.iter().for_each(|&j| group_of[j] = g);
+        }
         Ok(Self {
             loss,
             groups,
-            alpha,
+            group_of,
             lipschitz,
         })
-    }
-
-    /// Changes `α` (checked).
-    pub fn set_alpha(&mut self, alpha: f64) -> Result<(), OptimError> {
-        check_penalty("alpha", alpha, false)?;
-        self.alpha = alpha;
-        Ok(())
-    }
-
-    /// The penalty `α`.
-    pub fn alpha(&self) -> f64 {
-        self.alpha
-    }
-
-    /// `θ = [log α]`.
-    pub fn theta(&self) -> Vec<f64> {
-        vec![self.alpha.ln()]
     }
 
     /// The groups.
@@ -101,17 +91,53 @@ impl GroupLasso {
             .sum()
     }
 
-    /// `P(β)`. Panics if `β` does not have p entries.
-    pub fn value(&self, beta: &[f64]) -> f64 {
-        self.loss.value(beta) + self.alpha * self.group_norm(beta)
+    /// `P(β)` at `θ = [log α]`. Errors: θ invalid; panics if `β` does not have p entries.
+    pub fn value(&self, theta: &[f64], beta: &[f64]) -> Result<f64, OptimError> {
+        Ok(self.loss.value(beta) + single_alpha(theta)? * self.group_norm(beta))
     }
 
-    /// The duality gap at the rescaled residual `θ = c r`, `c = min(1, α/max_g ‖X_gᵀr‖/n)`.
-    /// Panics if `β` does not have p entries.
-    pub fn duality_gap(&self, beta: &[f64]) -> f64 {
+    /// The duality gap at the rescaled residual `c r`, `c = min(1, α/max_g ‖X_gᵀr‖/n)`.
+    /// Errors: θ invalid; panics if `β` does not have p entries.
+    pub fn duality_gap(&self, theta: &[f64], beta: &[f64]) -> Result<f64, OptimError> {
+        let alpha = single_alpha(theta)?;
         let mut r = vec![0.0; self.loss.n_samples()];
         self.loss.residual(beta, &mut r);
-        self.objective_and_gap(beta, &r).1
+        Ok(self.objective_and_gap(&alpha, beta, &r).1)
+    }
+
+    /// The indices of the groups that intersect `support`, in order.
+    fn groups_in(&self, support: &[usize]) -> Vec<usize> {
+        let mut active = vec![false; self.groups.len()];
+        support
+            .iter()
+            .for_each(|&j| active[self.group_of[j]] = true);
+        (0..self.groups.len()).filter(|&g| active[g]).collect()
+    }
+
+    /// One sweep from `x` into `out`, over all groups or over `only` those, generic over the
+    /// scalar.
+    fn sweep_from<S: Scalar>(&self, x: &[S], alpha: S, only: Option<&[usize]>, out: &mut [S]) {
+        out.copy_from_slice(x);
+        let mut r = vec![S::zero(); self.loss.n_samples()];
+        self.loss.residual(out, &mut r);
+        let design = self.loss.design();
+        match only {
+            None => sweep_group(
+                design,
+                &self.groups,
+                &self.lipschitz,
+                alpha,
+                false,
+                out,
+                &mut r,
+            ),
+            Some(only) => {
+                let groups: Vec<Vec<usize>> =
+                    only.iter().map(|&g| self.groups[g].clone()).collect();
+                let lipschitz: Vec<f64> = only.iter().map(|&g| self.lipschitz[g]).collect();
+                sweep_group(design, &groups, &lipschitz, alpha, false, out, &mut r)
+            }
+        };
     }
 }
 
@@ -143,6 +169,10 @@ fn check_partition(groups: &[Vec<usize>], p: usize) -> Result<(), OptimError> {
 }
 
 impl CoordinateDescentModel for GroupLasso {
+    type Penalty = f64;
+    fn penalty(&self, theta: &[f64]) -> Result<f64, OptimError> {
+        single_alpha(theta)
+    }
     fn n_features(&self) -> usize {
         self.loss.n_features()
     }
@@ -152,13 +182,13 @@ impl CoordinateDescentModel for GroupLasso {
     fn init_state(&self, beta: &[f64], state: &mut [f64]) {
         self.loss.residual(beta, state);
     }
-    fn sweep(&self, beta: &mut [f64], state: &mut [f64]) -> f64 {
+    fn sweep(&self, alpha: &f64, beta: &mut [f64], state: &mut [f64]) -> f64 {
         let design = self.loss.design();
         sweep_group(
             design,
             &self.groups,
             &self.lipschitz,
-            self.alpha,
+            *alpha,
             true,
             beta,
             state,
@@ -167,14 +197,15 @@ impl CoordinateDescentModel for GroupLasso {
     fn objective_at_zero(&self) -> f64 {
         self.loss.value(&vec![0.0; self.loss.n_features()])
     }
-    fn objective_and_gap(&self, beta: &[f64], r: &[f64]) -> (f64, f64) {
+    fn objective_and_gap(&self, alpha: &f64, beta: &[f64], r: &[f64]) -> (f64, f64) {
+        let alpha = *alpha;
         let n = self.loss.n_samples() as f64;
         let q = r.iter().map(|v| v * v).sum::<f64>() / n;
         let r_dot_y = r.iter().zip(self.loss.y()).map(|(a, b)| a * b).sum::<f64>() / n;
-        let penalty = self.alpha * self.group_norm(beta);
+        let penalty = alpha * self.group_norm(beta);
         let correlation = self.max_group_correlation(r);
-        let c = if correlation > self.alpha {
-            self.alpha / correlation
+        let c = if correlation > alpha {
+            alpha / correlation
         } else {
             1.0
         };
@@ -193,18 +224,36 @@ impl FixedPointMap for GroupLasso {
         1
     }
     fn apply<S: Scalar>(&self, x: &[S], theta: &[S], out: &mut [S]) {
-        out.copy_from_slice(x);
-        let mut r = vec![S::zero(); self.loss.n_samples()];
-        self.loss.residual(out, &mut r);
-        let design = self.loss.design();
-        sweep_group(
-            design,
-            &self.groups,
-            &self.lipschitz,
-            theta[0].exp(),
-            false,
-            out,
-            &mut r,
-        );
+        self.sweep_from(x, theta[0].exp(), None, out);
+    }
+    /// The sweep over the groups that intersect the support.
+    fn apply_on_support<S: Scalar>(&self, x: &[S], theta: &[S], support: &[usize], out: &mut [S]) {
+        self.sweep_from(x, theta[0].exp(), Some(&self.groups_in(support)), out);
+    }
+    fn solve(
+        &self,
+        theta: &[f64],
+        warm_start: Option<&[f64]>,
+        params: &SolverParams,
+    ) -> Result<Solution, OptimError> {
+        solve_by_coordinate_descent(self, theta, warm_start, params)
+    }
+    /// The features of the non-zero groups.
+    fn support(&self, x: &[f64]) -> Option<Vec<usize>> {
+        let mut support: Vec<usize> = self
+            .groups_in(&nonzeros(x))
+            .into_iter()
+            .flat_map(|g| self.groups[g].iter().copied())
+            .collect();
+        support.sort_unstable();
+        Some(support)
+    }
+    /// `min_{g: β_g = 0} (α − ‖∇_g f(β)‖₂)`.
+    fn non_degeneracy_margin(&self, x: &[f64], theta: &[f64]) -> Option<f64> {
+        let alpha = single_alpha(theta).ok()?;
+        let mut gradient = vec![0.0; x.len()];
+        self.loss.gradient(x, &mut gradient);
+        let blocks = self.groups.iter().map(Vec::as_slice);
+        Some(block_margin(x, &gradient, blocks, alpha))
     }
 }

@@ -1,47 +1,54 @@
 //! The shared core of the Lasso, the weighted Lasso and the elastic net:
-//! `P(β) = 1/(2n)‖y − Xβ‖² + Σ_j a_j|β_j| + b/2 ‖β‖²`.
+//! `P(β) = 1/(2n)‖y − Xβ‖² + Σ_j a_j|β_j| + b/2 ‖β‖²`, the weights set by θ.
 
 use super::rescaled_residual_gap;
 use crate::loss::LeastSquares;
 use crate::solvers::sweep_l1l2;
 use hypergrad_ad::Scalar;
 
-/// Least squares with a separable ℓ1 + ℓ2² penalty, `a_j > 0`, `b ≥ 0`.
+/// The penalty weights of [`Lasso`](crate::Lasso), [`WeightedLasso`](crate::WeightedLasso) and
+/// [`ElasticNet`](crate::ElasticNet) for one θ: the ℓ1 weights `a_j > 0` and the ridge weight
+/// `b ≥ 0`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct L1L2Penalty {
+    /// The ℓ1 weights `a_j`, one per feature.
+    pub l1: Vec<f64>,
+    /// The ridge weight `b`.
+    pub l2: f64,
+}
+
+/// Least squares with a separable ℓ1 + ℓ2² penalty (the data and its constants; the penalty
+/// is passed in).
 #[derive(Clone, Debug)]
 pub(crate) struct PenalizedLeastSquares {
     pub(crate) loss: LeastSquares,
-    /// The ℓ1 weights `a_j`.
-    pub(crate) l1: Vec<f64>,
-    /// The ridge weight `b`.
-    pub(crate) l2: f64,
     /// `‖X_j‖²/n`.
     pub(crate) lipschitz: Vec<f64>,
 }
 
 impl PenalizedLeastSquares {
-    pub(crate) fn new(loss: LeastSquares, l1: Vec<f64>, l2: f64) -> Self {
+    pub(crate) fn new(loss: LeastSquares) -> Self {
         let mut lipschitz = vec![0.0; loss.n_features()];
         loss.coordinate_lipschitz(&mut lipschitz);
-        Self {
-            loss,
-            l1,
-            l2,
-            lipschitz,
-        }
+        Self { loss, lipschitz }
+    }
+
+    fn residual_of(&self, beta: &[f64]) -> Vec<f64> {
+        let mut r = vec![0.0; self.loss.n_samples()];
+        self.loss.residual(beta, &mut r);
+        r
     }
 
     /// `P(β)` (allocates one n-vector).
-    pub(crate) fn value(&self, beta: &[f64]) -> f64 {
-        let mut r = vec![0.0; self.loss.n_samples()];
-        self.loss.residual(beta, &mut r);
-        self.objective_and_gap(beta, &r).0
+    pub(crate) fn value(&self, penalty: &L1L2Penalty, beta: &[f64]) -> f64 {
+        self.objective_and_gap(penalty, beta, &self.residual_of(beta))
+            .0
     }
 
     /// The duality gap at `β` (allocates one n-vector).
-    pub(crate) fn duality_gap(&self, beta: &[f64]) -> f64 {
-        let mut r = vec![0.0; self.loss.n_samples()];
-        self.loss.residual(beta, &mut r);
-        self.objective_and_gap(beta, &r).1
+    pub(crate) fn duality_gap(&self, penalty: &L1L2Penalty, beta: &[f64]) -> f64 {
+        self.objective_and_gap(penalty, beta, &self.residual_of(beta))
+            .1
     }
 
     /// `P(β)` and the duality gap, given the residual `r = y − Xβ`.
@@ -52,22 +59,28 @@ impl PenalizedLeastSquares {
     /// `c = min(1, min_j a_j / |X_jᵀr/n − b β_j|)` gives, divided by n,
     /// `gap = ½(1 + c²)(‖r‖²/n + b‖β‖²) + Σ_j a_j|β_j| − c rᵀy/n`, which is 0 exactly at the
     /// optimum (where `c = 1` by the KKT conditions). This is scikit-learn's `enet` gap.
-    pub(crate) fn objective_and_gap(&self, beta: &[f64], r: &[f64]) -> (f64, f64) {
+    pub(crate) fn objective_and_gap(
+        &self,
+        penalty: &L1L2Penalty,
+        beta: &[f64],
+        r: &[f64],
+    ) -> (f64, f64) {
         let n = self.loss.n_samples() as f64;
         let design = self.loss.design();
+        let l2 = penalty.l2;
         let r_sq: f64 = r.iter().map(|v| v * v).sum();
         let beta_sq: f64 = beta.iter().map(|v| v * v).sum();
-        let l1_term: f64 = beta.iter().zip(&self.l1).map(|(b, a)| a * b.abs()).sum();
+        let l1_term: f64 = beta.iter().zip(&penalty.l1).map(|(b, a)| a * b.abs()).sum();
         let r_dot_y: f64 = r.iter().zip(self.loss.y()).map(|(a, b)| a * b).sum();
         let mut c: f64 = 1.0;
-        for (j, (&a, &b)) in self.l1.iter().zip(beta).enumerate() {
-            let g = (design.col_dot(j, r) / n - self.l2 * b).abs();
+        for (j, (&a, &b)) in penalty.l1.iter().zip(beta).enumerate() {
+            let g = (design.col_dot(j, r) / n - l2 * b).abs();
             if g * c > a {
                 c = a / g;
             }
         }
-        let primal = 0.5 * r_sq / n + l1_term + 0.5 * self.l2 * beta_sq;
-        let gap = rescaled_residual_gap(r_sq / n + self.l2 * beta_sq, r_dot_y / n, l1_term, c);
+        let primal = 0.5 * r_sq / n + l1_term + 0.5 * l2 * beta_sq;
+        let gap = rescaled_residual_gap(r_sq / n + l2 * beta_sq, r_dot_y / n, l1_term, c);
         (primal, gap)
     }
 
@@ -77,12 +90,17 @@ impl PenalizedLeastSquares {
     }
 
     /// The fast sweep, on the maintained residual.
-    pub(crate) fn sweep(&self, beta: &mut [f64], residual: &mut [f64]) -> f64 {
-        let l1 = &self.l1;
+    pub(crate) fn sweep(
+        &self,
+        penalty: &L1L2Penalty,
+        beta: &mut [f64],
+        residual: &mut [f64],
+    ) -> f64 {
+        let l1 = &penalty.l1;
         sweep_l1l2(
             self.loss.design(),
             &self.lipschitz,
-            (|j| l1[j], |_| self.l2),
+            (|j| l1[j], |_| penalty.l2),
             None,
             true,
             beta,
@@ -113,13 +131,76 @@ impl PenalizedLeastSquares {
             &mut r,
         );
     }
+
+    /// The non-degeneracy margin `min_{j: β_j = 0} (a_j − |X_jᵀr/n|)`.
+    pub(crate) fn margin(&self, penalty: &L1L2Penalty, beta: &[f64]) -> f64 {
+        let mut gradient = vec![0.0; beta.len()];
+        self.loss.gradient(beta, &mut gradient);
+        super::sparse::l1_margin(beta, &gradient, |j| penalty.l1[j])
+    }
 }
 
-/// Implements [`CoordinateDescentModel`](crate::CoordinateDescentModel) for a model wrapping a
-/// [`PenalizedLeastSquares`] in its field `core`.
-macro_rules! penalized_least_squares_cd_model {
-    ($model:ty) => {
+/// Implements [`CoordinateDescentModel`](crate::CoordinateDescentModel) and
+/// [`FixedPointMap`](crate::FixedPointMap) for a model wrapping a [`PenalizedLeastSquares`] in
+/// its field `core`, given its number of hyperparameters and the generic maps
+/// `θ ↦ a_j` and `θ ↦ b` (as `fn(&[S], usize) -> S` and `fn(&[S]) -> S`).
+macro_rules! penalized_least_squares_model {
+    ($model:ty, dim_theta = |$m:ident| $dim:expr, l1 = $l1:expr, l2 = $l2:expr) => {
+        impl $model {
+            /// The penalty weights at log-hyperparameters θ (checked: length, finite, `a_j > 0`).
+            pub fn penalty(
+                &self,
+                theta: &[f64],
+            ) -> Result<$crate::models::L1L2Penalty, $crate::OptimError> {
+                use $crate::FixedPointMap;
+                $crate::solvers::progress::check_vector("theta", theta, self.dim_theta())?;
+                let l1: Vec<f64> = (0..self.core.loss.n_features())
+                    .map(|j| $l1(theta, j))
+                    .collect();
+                for &a in &l1 {
+                    $crate::models::check_penalty("alpha", a, false)?;
+                }
+                let l2: f64 = $l2(theta);
+                $crate::models::check_penalty("alpha_l2", l2, true)?;
+                Ok($crate::models::L1L2Penalty { l1, l2 })
+            }
+
+            /// `P(β)` at log-hyperparameters θ. Errors: θ invalid; panics if `β` does not have
+            /// p entries.
+            pub fn value(&self, theta: &[f64], beta: &[f64]) -> Result<f64, $crate::OptimError> {
+                Ok(self.core.value(&self.penalty(theta)?, beta))
+            }
+
+            /// The duality gap `P(β) − D(θ_dual) ≥ 0` at the dual point rescaled from the
+            /// residual (see the type's documentation). Errors: θ invalid; panics if `β` does
+            /// not have p entries.
+            pub fn duality_gap(
+                &self,
+                theta: &[f64],
+                beta: &[f64],
+            ) -> Result<f64, $crate::OptimError> {
+                Ok(self.core.duality_gap(&self.penalty(theta)?, beta))
+            }
+
+            /// The data fit.
+            pub fn loss(&self) -> &$crate::LeastSquares {
+                &self.core.loss
+            }
+
+            /// `‖Xᵀy‖∞/n`: with every ℓ1 weight at least this value the solution is 0.
+            pub fn alpha_max(&self) -> f64 {
+                self.core.loss.alpha_max()
+            }
+        }
+
         impl $crate::CoordinateDescentModel for $model {
+            type Penalty = $crate::models::L1L2Penalty;
+            fn penalty(
+                &self,
+                theta: &[f64],
+            ) -> Result<$crate::models::L1L2Penalty, $crate::OptimError> {
+                <$model>::penalty(self, theta)
+            }
             fn n_features(&self) -> usize {
                 self.core.loss.n_features()
             }
@@ -129,16 +210,65 @@ macro_rules! penalized_least_squares_cd_model {
             fn init_state(&self, beta: &[f64], state: &mut [f64]) {
                 self.core.loss.residual(beta, state);
             }
-            fn sweep(&self, beta: &mut [f64], state: &mut [f64]) -> f64 {
-                self.core.sweep(beta, state)
+            fn sweep(
+                &self,
+                penalty: &$crate::models::L1L2Penalty,
+                beta: &mut [f64],
+                state: &mut [f64],
+            ) -> f64 {
+                self.core.sweep(penalty, beta, state)
             }
             fn objective_at_zero(&self) -> f64 {
                 self.core.objective_at_zero()
             }
-            fn objective_and_gap(&self, beta: &[f64], state: &[f64]) -> (f64, f64) {
-                self.core.objective_and_gap(beta, state)
+            fn objective_and_gap(
+                &self,
+                penalty: &$crate::models::L1L2Penalty,
+                beta: &[f64],
+                state: &[f64],
+            ) -> (f64, f64) {
+                self.core.objective_and_gap(penalty, beta, state)
+            }
+        }
+
+        impl $crate::FixedPointMap for $model {
+            fn dim_x(&self) -> usize {
+                self.core.loss.n_features()
+            }
+            fn dim_theta(&self) -> usize {
+                let $m = self.core.loss.n_features();
+                $dim
+            }
+            fn apply<S: hypergrad_ad::Scalar>(&self, x: &[S], theta: &[S], out: &mut [S]) {
+                self.core
+                    .apply_with(x, out, |j| $l1(theta, j), $l2(theta), None);
+            }
+            fn apply_on_support<S: hypergrad_ad::Scalar>(
+                &self,
+                x: &[S],
+                theta: &[S],
+                support: &[usize],
+                out: &mut [S],
+            ) {
+                self.core
+                    .apply_with(x, out, |j| $l1(theta, j), $l2(theta), Some(support));
+            }
+            fn solve(
+                &self,
+                theta: &[f64],
+                warm_start: Option<&[f64]>,
+                params: &$crate::SolverParams,
+            ) -> Result<$crate::Solution, $crate::OptimError> {
+                $crate::models::sparse::solve_by_coordinate_descent(self, theta, warm_start, params)
+            }
+            fn support(&self, x: &[f64]) -> Option<Vec<usize>> {
+                Some($crate::models::sparse::nonzeros(x))
+            }
+            fn non_degeneracy_margin(&self, x: &[f64], theta: &[f64]) -> Option<f64> {
+                let penalty = <$model>::penalty(self, theta).ok()?;
+                Some(self.core.margin(&penalty, x))
             }
         }
     };
 }
-pub(crate) use penalized_least_squares_cd_model;
+pub(crate) use penalized_least_squares_model;

@@ -1,7 +1,8 @@
 //! Regularized linear models with scikit-learn / sparse-ho scaling: objective value, duality
-//! gap, `alpha_max`, a [`CoordinateDescentModel`](crate::CoordinateDescentModel) fast path and,
-//! for the coordinate-descent models, a [`FixedPointMap`](crate::FixedPointMap) (one cyclic sweep,
-//! hyperparameters in log scale `θ = log α`).
+//! gap, `alpha_max`, a [`CoordinateDescentModel`](crate::CoordinateDescentModel) fast path and
+//! a [`FixedPointMap`](crate::FixedPointMap) (one cyclic sweep) with its fast solve, support and
+//! non-degeneracy margin. A model holds the data only: the penalties are always given as
+//! log-hyperparameters `θ = log α`, so one model serves every α and can be shared.
 //!
 //! | model | objective | penalties | θ |
 //! | --- | --- | --- | --- |
@@ -11,7 +12,7 @@
 //! | [`GroupLasso`] | `… + α Σ_g ‖β_g‖₂` | `α > 0` | `[log α]` |
 //! | [`MultiTaskLasso`] | `1/(2n)‖Y − XB‖_F² + α Σ_j ‖B_j‖₂` | `α > 0` | `[log α]` |
 //! | [`SparseLogistic`] | `1/n Σ log(1 + exp(−yᵢxᵢᵀβ)) + α‖β‖₁` | `α > 0` | `[log α]` |
-//! | [`Ridge`] | `1/(2n)‖y − Xβ‖² + ½ Σ_j α_j β_j²` (closed form) | every `α_j ≥ 0` | — |
+//! | [`Ridge`] | `1/(2n)‖y − Xβ‖² + ½ Σ_j α_j β_j²` (closed form) | every `α_j > 0` | `[log α]` or `log α_j` (p) |
 //!
 //! `α = 0` is refused for the ℓ1 models: the duality gap that stops their solver rescales the
 //! residual into the dual ball `‖Xᵀθ‖∞ ≤ α`, empty of useful points at 0 (and the problem is
@@ -24,8 +25,11 @@ mod l1l2;
 mod lasso;
 mod multitask_lasso;
 mod ridge;
+pub(crate) mod sparse;
 mod sparse_logistic;
 mod weighted_lasso;
+
+pub use l1l2::L1L2Penalty;
 
 pub use elastic_net::ElasticNet;
 pub use group_lasso::GroupLasso;

@@ -1,32 +1,32 @@
 //! [`MultiTaskLasso`]: `1/(2n)‖Y − XB‖_F² + α Σ_j ‖B_j‖₂`.
 
-use super::{check_penalty, rescaled_residual_gap};
+use super::rescaled_residual_gap;
+use super::sparse::{block_margin, nonzeros, single_alpha, solve_by_coordinate_descent};
 use crate::loss::checked_data;
 use crate::solvers::sweep_multitask;
-use crate::{CoordinateDescentModel, Design, FixedPointMap, OptimError};
+use crate::{CoordinateDescentModel, Design, FixedPointMap, OptimError, Solution, SolverParams};
 use hypergrad_ad::Scalar;
 use ndarray::ArrayView2;
 
-/// The multitask Lasso `P(B) = 1/(2n)‖Y − XB‖_F² + α Σ_j ‖B_j‖₂` for T tasks sharing a design
+/// The multitask Lasso `P(B) = 1/(2n)‖Y − XB‖_F² + α Σ_j ‖B_j‖₂`, `α = exp(θ₀)`, for T tasks sharing a design
 /// (`Y` n×T, `B` p×T, `B_j` its j-th row): a group Lasso whose groups are the rows of B
 /// (scikit-learn's `MultiTaskLasso` without intercept).
 ///
 /// Coefficients are flattened row-major (`x[j·T + t] = B_jt`) for the solver and the
-/// [`FixedPointMap`] (one block-coordinate sweep over the rows, `θ = [log α]`).
+/// [`FixedPointMap`] (one block-coordinate sweep over the rows, `θ = [log α]`); the support of a
+/// solution is every entry of its non-zero rows.
 #[derive(Clone, Debug)]
 pub struct MultiTaskLasso {
     design: Design,
     /// Y stored task after task (column-major).
     y: Vec<f64>,
     tasks: usize,
-    alpha: f64,
     lipschitz: Vec<f64>,
 }
 
 impl MultiTaskLasso {
-    /// Checks the data (Y with n rows and at least one column, all finite) and `α > 0`.
-    pub fn new(design: Design, y: ArrayView2<'_, f64>, alpha: f64) -> Result<Self, OptimError> {
-        check_penalty("alpha", alpha, false)?;
+    /// Checks the data (Y with n rows and at least one column, all finite).
+    pub fn new(design: Design, y: ArrayView2<'_, f64>) -> Result<Self, OptimError> {
         let tasks = y.ncols();
         if tasks == 0 {
             return Err(OptimError::EmptyData { what: "y" });
@@ -44,26 +44,18 @@ impl MultiTaskLasso {
             design,
             y: by_task,
             tasks,
-            alpha,
             lipschitz,
         })
     }
 
-    /// Changes `α` (checked).
-    pub fn set_alpha(&mut self, alpha: f64) -> Result<(), OptimError> {
-        check_penalty("alpha", alpha, false)?;
-        self.alpha = alpha;
-        Ok(())
+    /// The design X.
+    pub fn design(&self) -> &Design {
+        &self.design
     }
 
-    /// The penalty `α`.
-    pub fn alpha(&self) -> f64 {
-        self.alpha
-    }
-
-    /// `θ = [log α]`.
-    pub fn theta(&self) -> Vec<f64> {
-        vec![self.alpha.ln()]
+    /// The targets Y, stored task after task (column-major n×T).
+    pub fn targets(&self) -> &[f64] {
+        &self.y
     }
 
     /// The number of tasks T.
@@ -96,19 +88,53 @@ impl MultiTaskLasso {
         r
     }
 
-    /// `P(B)` for B flattened row-major. Panics if it does not have p·T entries.
-    pub fn value(&self, beta: &[f64]) -> f64 {
-        self.objective_and_gap(beta, &self.residual_of(beta)).0
+    /// `P(B)` for B flattened row-major, at `θ = [log α]`. Errors: θ invalid; panics if `beta`
+    /// does not have p·T entries.
+    pub fn value(&self, theta: &[f64], beta: &[f64]) -> Result<f64, OptimError> {
+        let alpha = single_alpha(theta)?;
+        Ok(self
+            .objective_and_gap(&alpha, beta, &self.residual_of(beta))
+            .0)
     }
 
     /// The duality gap at the rescaled residual `c·R`, `c = min(1, α/max_j ‖X_jᵀR‖/n)`.
-    /// Panics if `beta` does not have p·T entries.
-    pub fn duality_gap(&self, beta: &[f64]) -> f64 {
-        self.objective_and_gap(beta, &self.residual_of(beta)).1
+    /// Errors: θ invalid; panics if `beta` does not have p·T entries.
+    pub fn duality_gap(&self, theta: &[f64], beta: &[f64]) -> Result<f64, OptimError> {
+        let alpha = single_alpha(theta)?;
+        Ok(self
+            .objective_and_gap(&alpha, beta, &self.residual_of(beta))
+            .1)
+    }
+
+    /// The rows of B (features) with an entry in `support`, in order.
+    fn rows_in(&self, support: &[usize]) -> Vec<usize> {
+        let mut rows: Vec<usize> = support.iter().map(|&i| i / self.tasks).collect();
+        rows.dedup();
+        rows
+    }
+
+    /// One sweep from `x` into `out` over every row or `only` those, generic over the scalar.
+    fn sweep_from<S: Scalar>(&self, x: &[S], alpha: S, only: Option<&[usize]>, out: &mut [S]) {
+        out.copy_from_slice(x);
+        let mut r = vec![S::zero(); self.state_len()];
+        residual(&self.design, &self.y, self.tasks, out, &mut r);
+        sweep_multitask(
+            &self.design,
+            &self.lipschitz,
+            alpha,
+            only,
+            false,
+            out,
+            &mut r,
+        );
     }
 }
 
 impl CoordinateDescentModel for MultiTaskLasso {
+    type Penalty = f64;
+    fn penalty(&self, theta: &[f64]) -> Result<f64, OptimError> {
+        single_alpha(theta)
+    }
     fn n_features(&self) -> usize {
         self.design.n_features() * self.tasks
     }
@@ -118,13 +144,22 @@ impl CoordinateDescentModel for MultiTaskLasso {
     fn init_state(&self, beta: &[f64], state: &mut [f64]) {
         residual(&self.design, &self.y, self.tasks, beta, state);
     }
-    fn sweep(&self, beta: &mut [f64], state: &mut [f64]) -> f64 {
-        sweep_multitask(&self.design, &self.lipschitz, self.alpha, true, beta, state)
+    fn sweep(&self, alpha: &f64, beta: &mut [f64], state: &mut [f64]) -> f64 {
+        sweep_multitask(
+            &self.design,
+            &self.lipschitz,
+            *alpha,
+            None,
+            true,
+            beta,
+            state,
+        )
     }
     fn objective_at_zero(&self) -> f64 {
         self.y.iter().map(|v| v * v).sum::<f64>() / (2.0 * self.design.n_samples() as f64)
     }
-    fn objective_and_gap(&self, beta: &[f64], r: &[f64]) -> (f64, f64) {
+    fn objective_and_gap(&self, alpha: &f64, beta: &[f64], r: &[f64]) -> (f64, f64) {
+        let alpha = *alpha;
         let n = self.design.n_samples() as f64;
         let q = r.iter().map(|v| v * v).sum::<f64>() / n;
         let r_dot_y = r.iter().zip(&self.y).map(|(a, b)| a * b).sum::<f64>() / n;
@@ -132,10 +167,10 @@ impl CoordinateDescentModel for MultiTaskLasso {
             .chunks_exact(self.tasks)
             .map(|row| row.iter().map(|b| b * b).sum::<f64>().sqrt())
             .sum();
-        let penalty = self.alpha * row_norms;
+        let penalty = alpha * row_norms;
         let correlation = self.max_row_correlation(r);
-        let c = if correlation > self.alpha {
-            self.alpha / correlation
+        let c = if correlation > alpha {
+            alpha / correlation
         } else {
             1.0
         };
@@ -170,16 +205,45 @@ impl FixedPointMap for MultiTaskLasso {
         1
     }
     fn apply<S: Scalar>(&self, x: &[S], theta: &[S], out: &mut [S]) {
-        out.copy_from_slice(x);
-        let mut r = vec![S::zero(); self.state_len()];
-        residual(&self.design, &self.y, self.tasks, out, &mut r);
-        sweep_multitask(
-            &self.design,
-            &self.lipschitz,
-            theta[0].exp(),
-            false,
-            out,
-            &mut r,
-        );
+        self.sweep_from(x, theta[0].exp(), None, out);
+    }
+    /// The sweep over the rows that meet the support.
+    fn apply_on_support<S: Scalar>(&self, x: &[S], theta: &[S], support: &[usize], out: &mut [S]) {
+        self.sweep_from(x, theta[0].exp(), Some(&self.rows_in(support)), out);
+    }
+    fn solve(
+        &self,
+        theta: &[f64],
+        warm_start: Option<&[f64]>,
+        params: &SolverParams,
+    ) -> Result<Solution, OptimError> {
+        solve_by_coordinate_descent(self, theta, warm_start, params)
+    }
+    /// Every entry of the non-zero rows of B.
+    fn support(&self, x: &[f64]) -> Option<Vec<usize>> {
+        let t = self.tasks;
+        let rows = self.rows_in(&nonzeros(x));
+        Some(rows.iter().flat_map(|&j| j * t..(j + 1) * t).collect())
+    }
+    /// `min_{j: B_j = 0} (α − ‖∇_{B_j} f(B)‖₂)`, `∇_{B_j} f = −X_jᵀR/n`.
+    fn non_degeneracy_margin(&self, x: &[f64], theta: &[f64]) -> Option<f64> {
+        let alpha = single_alpha(theta).ok()?;
+        let (n, t) = (self.design.n_samples(), self.tasks);
+        let r = self.residual_of(x);
+        let mut gradient = vec![0.0; x.len()];
+        for (j, row) in gradient.chunks_exact_mut(t).enumerate() {
+            for (task, g) in row.iter_mut().enumerate() {
+                *g = -self.design.col_dot(j, &r[task * n..(task + 1) * n]) / n as f64;
+            }
+        }
+        let rows: Vec<Vec<usize>> = (0..self.design.n_features())
+            .map(|j| (j * t..(j + 1) * t).collect())
+            .collect();
+        Some(block_margin(
+            x,
+            &gradient,
+            rows.iter().map(Vec::as_slice),
+            alpha,
+        ))
     }
 }

@@ -1,9 +1,12 @@
 //! [`SparseLogistic`]: `1/n Σᵢ log(1 + exp(−yᵢxᵢᵀβ)) + α‖β‖₁`.
 
-use super::check_penalty;
+use super::sparse::{l1_margin, nonzeros, single_alpha, solve_by_coordinate_descent};
 use crate::loss::sigmoid;
 use crate::solvers::sweep_logistic_l1;
-use crate::{CoordinateDescentModel, Design, FixedPointMap, Logistic, OptimError};
+use crate::{
+    CoordinateDescentModel, Design, FixedPointMap, Logistic, OptimError, ProxNewton, Solution,
+    SolverParams,
+};
 use hypergrad_ad::Scalar;
 use ndarray::ArrayView1;
 
@@ -16,7 +19,7 @@ fn xlogx(u: f64) -> f64 {
     }
 }
 
-/// ℓ1-penalized logistic regression `P(β) = 1/n Σᵢ log(1 + exp(−yᵢxᵢᵀβ)) + α‖β‖₁`, `α > 0`,
+/// ℓ1-penalized logistic regression `P(β) = 1/n Σᵢ log(1 + exp(−yᵢxᵢᵀβ)) + α‖β‖₁`, `α = exp(θ₀)`,
 /// labels `yᵢ ∈ {−1, +1}` (scikit-learn's `LogisticRegression(penalty="l1", C = 1/(nα))`
 /// without intercept).
 ///
@@ -24,7 +27,9 @@ fn xlogx(u: f64) -> f64 {
 /// `pᵢ(1 − pᵢ)`), or by [`CoordinateDescent`](crate::CoordinateDescent): cyclic coordinate
 /// descent on the per-coordinate quadratic upper bound (curvature `‖X_j‖²/(4n)`),
 /// `β_j ← st(β_j − g_j/L_j, α/L_j)`. As a [`FixedPointMap`] one such sweep with
-/// `θ = [log α]`; both solvers reach its fixed point, the minimizer.
+/// `θ = [log α]`, solved by proximal Newton; both solvers reach its fixed point, the minimizer,
+/// and the unrolled methods differentiate the sweeps coordinate descent needs from the same
+/// start.
 ///
 /// Dual: with `z = Xβ`, `pᵢ = σ(−yᵢzᵢ)` and `θ = c·(y ⊙ p)/n` where
 /// `c = min(1, α / ‖Xᵀ(y ⊙ p)‖∞/n)` (feasibility `‖Xᵀθ‖∞ ≤ α`),
@@ -33,39 +38,16 @@ fn xlogx(u: f64) -> f64 {
 #[derive(Clone, Debug)]
 pub struct SparseLogistic {
     loss: Logistic,
-    alpha: f64,
     lipschitz: Vec<f64>,
 }
 
 impl SparseLogistic {
-    /// Checks the data (see [`Logistic::new`]) and `α` (finite, `> 0`).
-    pub fn new(design: Design, y: ArrayView1<'_, f64>, alpha: f64) -> Result<Self, OptimError> {
+    /// Checks the data (see [`Logistic::new`]).
+    pub fn new(design: Design, y: ArrayView1<'_, f64>) -> Result<Self, OptimError> {
         let loss = Logistic::new(design, y)?;
-        check_penalty("alpha", alpha, false)?;
         let mut lipschitz = vec![0.0; loss.n_features()];
         loss.coordinate_lipschitz(&mut lipschitz);
-        Ok(Self {
-            loss,
-            alpha,
-            lipschitz,
-        })
-    }
-
-    /// Changes `α` (checked).
-    pub fn set_alpha(&mut self, alpha: f64) -> Result<(), OptimError> {
-        check_penalty("alpha", alpha, false)?;
-        self.alpha = alpha;
-        Ok(())
-    }
-
-    /// The penalty `α`.
-    pub fn alpha(&self) -> f64 {
-        self.alpha
-    }
-
-    /// `θ = [log α]`.
-    pub fn theta(&self) -> Vec<f64> {
-        vec![self.alpha.ln()]
+        Ok(Self { loss, lipschitz })
     }
 
     /// The data fit.
@@ -89,18 +71,25 @@ impl SparseLogistic {
         z
     }
 
-    /// `P(β)`. Panics if `β` does not have p entries.
-    pub fn value(&self, beta: &[f64]) -> f64 {
-        self.objective_and_gap(beta, &self.linear(beta)).0
+    /// `P(β)` at `θ = [log α]`. Errors: θ invalid; panics if `β` does not have p entries.
+    pub fn value(&self, theta: &[f64], beta: &[f64]) -> Result<f64, OptimError> {
+        let alpha = single_alpha(theta)?;
+        Ok(self.objective_and_gap(&alpha, beta, &self.linear(beta)).0)
     }
 
-    /// The duality gap (see the type's documentation). Panics if `β` does not have p entries.
-    pub fn duality_gap(&self, beta: &[f64]) -> f64 {
-        self.objective_and_gap(beta, &self.linear(beta)).1
+    /// The duality gap (see the type's documentation). Errors: θ invalid; panics if `β` does
+    /// not have p entries.
+    pub fn duality_gap(&self, theta: &[f64], beta: &[f64]) -> Result<f64, OptimError> {
+        let alpha = single_alpha(theta)?;
+        Ok(self.objective_and_gap(&alpha, beta, &self.linear(beta)).1)
     }
 }
 
 impl CoordinateDescentModel for SparseLogistic {
+    type Penalty = f64;
+    fn penalty(&self, theta: &[f64]) -> Result<f64, OptimError> {
+        single_alpha(theta)
+    }
     fn n_features(&self) -> usize {
         self.loss.n_features()
     }
@@ -110,17 +99,18 @@ impl CoordinateDescentModel for SparseLogistic {
     fn init_state(&self, beta: &[f64], state: &mut [f64]) {
         self.loss.design().matvec(beta, state);
     }
-    fn sweep(&self, beta: &mut [f64], state: &mut [f64]) -> f64 {
+    fn sweep(&self, alpha: &f64, beta: &mut [f64], state: &mut [f64]) -> f64 {
         let (design, y) = (self.loss.design(), self.loss.y());
-        sweep_logistic_l1(design, y, &self.lipschitz, self.alpha, true, beta, state)
+        sweep_logistic_l1(design, y, &self.lipschitz, *alpha, true, beta, state)
     }
     fn objective_at_zero(&self) -> f64 {
         std::f64::consts::LN_2
     }
-    fn objective_and_gap(&self, beta: &[f64], z: &[f64]) -> (f64, f64) {
+    fn objective_and_gap(&self, alpha: &f64, beta: &[f64], z: &[f64]) -> (f64, f64) {
+        let alpha = *alpha;
         let n = self.loss.n_samples() as f64;
         let primal =
-            self.loss.value_from_linear(z) + self.alpha * beta.iter().map(|b| b.abs()).sum::<f64>();
+            self.loss.value_from_linear(z) + alpha * beta.iter().map(|b| b.abs()).sum::<f64>();
         let probs: Vec<f64> = z
             .iter()
             .zip(self.loss.y())
@@ -132,8 +122,8 @@ impl CoordinateDescentModel for SparseLogistic {
             .map(|(p, y)| p * y)
             .collect();
         let correlation = self.loss.design().max_abs_col_dot(&weighted) / n;
-        let c = if correlation > self.alpha {
-            self.alpha / correlation
+        let c = if correlation > alpha {
+            alpha / correlation
         } else {
             1.0
         };
@@ -167,5 +157,36 @@ impl FixedPointMap for SparseLogistic {
             out,
             &mut z,
         );
+    }
+    fn solve(
+        &self,
+        theta: &[f64],
+        warm_start: Option<&[f64]>,
+        params: &SolverParams,
+    ) -> Result<Solution, OptimError> {
+        ProxNewton::new(params.clone()).solve(self, theta, warm_start)
+    }
+    /// The coordinate-descent sweeps (the iteration of `T`) from `start` to the same tolerance.
+    fn unrolled_steps(
+        &self,
+        start: &[f64],
+        theta: &[f64],
+        params: &SolverParams,
+        _solution: &Solution,
+    ) -> Result<usize, OptimError> {
+        Ok(
+            solve_by_coordinate_descent(self, theta, Some(start), params)?
+                .report
+                .iterations,
+        )
+    }
+    fn support(&self, x: &[f64]) -> Option<Vec<usize>> {
+        Some(nonzeros(x))
+    }
+    fn non_degeneracy_margin(&self, x: &[f64], theta: &[f64]) -> Option<f64> {
+        let alpha = single_alpha(theta).ok()?;
+        let mut gradient = vec![0.0; x.len()];
+        self.loss.gradient(x, &mut gradient);
+        Some(l1_margin(x, &gradient, |_| alpha))
     }
 }

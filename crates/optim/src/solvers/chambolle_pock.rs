@@ -113,7 +113,9 @@ impl TvProblem {
 
 /// Chambolle–Pock with steps `τ, σ` (default `τ = σ = 0.99/‖A‖` from a bound on `‖A‖`).
 /// Stops when the state residual `‖z_{k+1} − z_k‖₂ ≤ tol`; reports the duality gap for
-/// denoising. Warm start: the primal `x0`; the duals start at zero.
+/// denoising. [`ChambollePock::solve`] takes and returns the primal image; the map's
+/// [`FixedPointMap::solve`] takes and returns the whole state `(x, p[, q])`, which its
+/// hypergradients need.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct ChambollePock {
     /// Primal and dual steps `(τ, σ)`; `None` for the default.
@@ -191,6 +193,46 @@ impl FixedPointMap for ChambollePockStep<'_> {
     fn apply<S: Scalar>(&self, z: &[S], theta: &[S], out: &mut [S]) {
         self.iterate(z, theta[0].exp(), out);
     }
+    /// Iterates from the state `warm_start` (or 0); the report carries the duality gap
+    /// (denoising) and the objective.
+    fn solve(
+        &self,
+        theta: &[f64],
+        warm_start: Option<&[f64]>,
+        params: &SolverParams,
+    ) -> Result<Solution, OptimError> {
+        validate_params(params)?;
+        check_vector("theta", theta, 1)?;
+        let z = initial_point(warm_start, self.problem.state_len())?;
+        Ok(self.iterate_to_tolerance(z, theta[0].exp(), params))
+    }
+}
+
+impl ChambollePockStep<'_> {
+    /// Iterates `T` from the state `z` until `‖z_{k+1} − z_k‖₂ ≤ tol` or the cap.
+    fn iterate_to_tolerance(
+        &self,
+        mut z: Vec<f64>,
+        lambda: f64,
+        params: &SolverParams,
+    ) -> Solution {
+        let problem = self.problem;
+        let n = problem.grid.len();
+        let mut next = z.clone();
+        let mut progress = Progress::new(params);
+        let (mut residual, mut stop) = (f64::INFINITY, None);
+        while stop.is_none() && progress.has_budget() {
+            self.iterate(&z, lambda, &mut next);
+            residual = distance(&next, &z);
+            std::mem::swap(&mut z, &mut next);
+            stop = progress.step(residual, || problem.objective(&z[..n], lambda));
+        }
+        let gap = problem.duality_gap(&z, lambda);
+        let value = problem.objective(&z[..n], lambda);
+        let mut sol = progress.finish(z, value, residual, stop);
+        sol.report.duality_gap = gap;
+        sol
+    }
 }
 
 impl ChambollePock {
@@ -228,21 +270,8 @@ impl ChambollePock {
         let n = problem.grid.len();
         let mut z = vec![0.0; problem.state_len()];
         z[..n].copy_from_slice(&initial_point(x0, n)?);
-        let mut next = z.clone();
-        let lambda = theta[0].exp();
-        let mut progress = Progress::new(params);
-        let (mut residual, mut stop) = (f64::INFINITY, None);
-        while stop.is_none() && progress.has_budget() {
-            map.iterate(&z, lambda, &mut next);
-            residual = distance(&next, &z);
-            std::mem::swap(&mut z, &mut next);
-            stop = progress.step(residual, || problem.objective(&z[..n], lambda));
-        }
-        let gap = problem.duality_gap(&z, lambda);
-        let value = problem.objective(&z[..n], lambda);
-        z.truncate(n);
-        let mut sol = progress.finish(z, value, residual, stop);
-        sol.report.duality_gap = gap;
+        let mut sol = map.iterate_to_tolerance(z, theta[0].exp(), params);
+        sol.x.truncate(n);
         Ok(sol)
     }
 }

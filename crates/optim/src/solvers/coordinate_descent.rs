@@ -5,12 +5,17 @@ use crate::loss::check_coefficients;
 use crate::{History, OptimError, Solution, SolveReport, SolverParams, StopReason};
 
 /// A problem that cyclic coordinate descent can solve: a sweep on a maintained linear state
-/// (a residual `y − Xβ` or a linear predictor `Xβ`) and a duality gap.
+/// (a residual `y − Xβ` or a linear predictor `Xβ`) and a duality gap, for penalties set by the
+/// log-hyperparameters θ.
 ///
 /// Implemented by [`Lasso`](crate::Lasso), [`ElasticNet`](crate::ElasticNet),
-/// [`WeightedLasso`](crate::WeightedLasso), [`GroupLasso`](crate::GroupLasso) and
-/// [`SparseLogistic`](crate::SparseLogistic).
+/// [`WeightedLasso`](crate::WeightedLasso), [`GroupLasso`](crate::GroupLasso),
+/// [`MultiTaskLasso`](crate::MultiTaskLasso) and [`SparseLogistic`](crate::SparseLogistic).
 pub trait CoordinateDescentModel {
+    /// The penalty weights `α = exp(θ)` in the form the sweep reads, computed once per solve.
+    type Penalty;
+    /// The penalties for log-hyperparameters `θ` (checked: length, finite, in range).
+    fn penalty(&self, theta: &[f64]) -> Result<Self::Penalty, OptimError>;
     /// Number of coefficients p.
     fn n_features(&self) -> usize;
     /// Length of the linear state (the number of samples n).
@@ -18,11 +23,12 @@ pub trait CoordinateDescentModel {
     /// Writes the linear state of `β` into `state`.
     fn init_state(&self, beta: &[f64], state: &mut [f64]);
     /// One full cyclic sweep in place; returns `‖β⁺ − β‖²`.
-    fn sweep(&self, beta: &mut [f64], state: &mut [f64]) -> f64;
+    fn sweep(&self, penalty: &Self::Penalty, beta: &mut [f64], state: &mut [f64]) -> f64;
     /// The primal objective at `β = 0`, the scale of the relative stopping rule.
     fn objective_at_zero(&self) -> f64;
     /// The primal objective `P(β)` and a duality gap `P(β) − D(θ(β)) ≥ 0`.
-    fn objective_and_gap(&self, beta: &[f64], state: &[f64]) -> (f64, f64);
+    fn objective_and_gap(&self, penalty: &Self::Penalty, beta: &[f64], state: &[f64])
+        -> (f64, f64);
 }
 
 /// Cyclic coordinate descent.
@@ -45,8 +51,8 @@ pub trait CoordinateDescentModel {
 ///
 /// // XᵀX/n = I, so the Lasso solution is st(Xᵀy/n, α) = st((3, −0.5), 1) = (2, 0).
 /// let x = Design::dense(array![[1.0, 1.0], [1.0, -1.0]]).unwrap();
-/// let lasso = Lasso::new(x, array![2.5, 3.5].view(), 1.0).unwrap();
-/// let sol = CoordinateDescent::default().solve(&lasso, None).unwrap();
+/// let lasso = Lasso::new(x, array![2.5, 3.5].view()).unwrap();
+/// let sol = CoordinateDescent::default().solve(&lasso, &[1.0_f64.ln()], None).unwrap();
 /// assert!(sol.report.converged());
 /// assert!((sol.x[0] - 2.0).abs() < 1e-12 && sol.x[1] == 0.0);
 /// ```
@@ -81,21 +87,24 @@ impl CoordinateDescent {
         at_least_one("gap_frequency", self.gap_frequency)
     }
 
-    /// Solves `model` from `warm_start` (or from 0).
+    /// Solves `model` at log-hyperparameters `theta` from `warm_start` (or from 0).
     ///
-    /// Errors: invalid parameters, or a warm start of the wrong length or non-finite.
+    /// Errors: invalid parameters or θ, or a warm start of the wrong length or non-finite.
     pub fn solve<M: CoordinateDescentModel>(
         &self,
         model: &M,
+        theta: &[f64],
         warm_start: Option<&[f64]>,
     ) -> Result<Solution, OptimError> {
         self.validate()?;
+        let penalty = model.penalty(theta)?;
         solve_to_gap(
             model,
+            &penalty,
             warm_start,
             &self.params,
             self.gap_frequency,
-            |beta, state, _| model.sweep(beta, state),
+            |beta, state, _| model.sweep(&penalty, beta, state),
         )
     }
 }
@@ -107,6 +116,7 @@ impl CoordinateDescent {
 /// by `‖Δβ‖₂ ≤ tol·‖β‖₂`.
 pub(crate) fn solve_to_gap<M: CoordinateDescentModel>(
     model: &M,
+    penalty: &M::Penalty,
     warm_start: Option<&[f64]>,
     params: &SolverParams,
     gap_frequency: usize,
@@ -125,7 +135,7 @@ pub(crate) fn solve_to_gap<M: CoordinateDescentModel>(
     let threshold = params.tol * model.objective_at_zero();
     let record = params.record_history;
     let mut history = record.then(History::default);
-    let (mut objective, mut gap) = model.objective_and_gap(&beta, &state);
+    let (mut objective, mut gap) = model.objective_and_gap(penalty, &beta, &state);
     let mut step_sq = 0.0;
     let mut stop = StopReason::MaxIterations;
     let (mut iterations, mut last_check) = (0, 0);
@@ -140,7 +150,7 @@ pub(crate) fn solve_to_gap<M: CoordinateDescentModel>(
         let stalled = step_sq <= params.tol * params.tol * norm_sq;
         if record || last || stalled || iterations - last_check >= gap_frequency {
             last_check = iterations;
-            (objective, gap) = model.objective_and_gap(&beta, &state);
+            (objective, gap) = model.objective_and_gap(penalty, &beta, &state);
             if let Some(h) = history.as_mut() {
                 h.objective.push(objective);
                 h.residual.push(gap);

@@ -153,11 +153,12 @@ pub(crate) fn sweep_group<S: Scalar>(
 ///
 /// Row j is minimized exactly: `B_j ← BST(L_j B_j + X_jᵀR/n, α)/(L_j)` with `L_j = ‖X_j‖²/n`
 /// (the loss is isotropic within a row, so the block step is exact). A zero column gives
-/// `B_j = 0`.
+/// `B_j = 0`. `rows` restricts the sweep to those rows (in that order); `None` sweeps all.
 pub(crate) fn sweep_multitask<S: Scalar>(
     design: &Design,
     lipschitz: &[f64],
     alpha: S,
+    rows: Option<&[usize]>,
     skip_unchanged: bool,
     beta: &mut [S],
     residual: &mut [S],
@@ -167,7 +168,16 @@ pub(crate) fn sweep_multitask<S: Scalar>(
     let inv_n = 1.0 / n as f64;
     let (mut grad_point, mut next) = (vec![S::zero(); tasks], vec![S::zero(); tasks]);
     let mut step = 0.0;
-    for (j, &lj) in lipschitz.iter().enumerate() {
+    let all: Vec<usize>;
+    let rows = match rows {
+        Some(rows) => rows,
+        None => {
+            all = (0..lipschitz.len()).collect();
+            &all
+        }
+    };
+    for &j in rows {
+        let lj = lipschitz[j];
         let row = &mut beta[j * tasks..(j + 1) * tasks];
         if lj == 0.0 {
             next.iter_mut().for_each(|v| *v = S::zero());

@@ -75,6 +75,15 @@ impl<O: Objective, R: Regularizer> FixedPointMap for ProximalGradientStep<'_, O,
         let mut buf = vec![S::zero(); x.len()];
         self.apply_with(x, theta, &mut buf, out);
     }
+    /// [`Ista::solve`] (its fast `f64` path iterates this map).
+    fn solve(
+        &self,
+        theta: &[f64],
+        warm_start: Option<&[f64]>,
+        params: &SolverParams,
+    ) -> Result<Solution, OptimError> {
+        Ista { step: self.step }.solve(self.objective, self.regularizer, theta, warm_start, params)
+    }
 }
 
 /// ISTA with a fixed step `s` (take `s = 1/L`, L the Lipschitz constant of `∇f`).

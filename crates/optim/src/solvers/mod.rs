@@ -9,12 +9,12 @@ pub(crate) use coordinate_descent_sweeps::{
 };
 mod gradient_descent;
 mod line_search;
-mod progress;
+pub(crate) mod progress;
 pub use gradient_descent::{GradientDescent, GradientStep, StepRule};
 pub use line_search::Armijo;
 mod fista;
 mod ista;
-pub use fista::Fista;
+pub use fista::{Fista, FistaStep};
 pub use ista::{Ista, ProximalGradientStep};
 mod conjugate_gradient;
 pub use conjugate_gradient::{cg, CgReport};

@@ -149,4 +149,24 @@ impl<O: Objective> FixedPointMap for MomentumStep<'_, O> {
             .update(x, x_prev, gradient, &mut point, &mut grad, new);
         old.copy_from_slice(x);
     }
+    /// [`Momentum::solve`] from the leading half of the warm start; returns `(x*, x*)`.
+    fn solve(
+        &self,
+        theta: &[f64],
+        warm_start: Option<&[f64]>,
+        params: &SolverParams,
+    ) -> Result<Solution, OptimError> {
+        let n = self.objective.dim();
+        if let Some(w) = warm_start.filter(|w| w.len() != 2 * n) {
+            return Err(OptimError::ShapeMismatch {
+                what: "warm start (x, x_prev)",
+                expected: 2 * n,
+                got: w.len(),
+            });
+        }
+        let x0 = warm_start.map(|w| &w[..n]);
+        let mut solution = self.method.solve(self.objective, theta, x0, params)?;
+        solution.x.extend_from_within(..);
+        Ok(solution)
+    }
 }

@@ -202,4 +202,13 @@ impl<O: Objective> FixedPointMap for NewtonStep<'_, O> {
             out.iter_mut().for_each(|o| *o = S::nan());
         }
     }
+    /// Damped [`Newton`] with its default line search and Cholesky systems.
+    fn solve(
+        &self,
+        theta: &[f64],
+        warm_start: Option<&[f64]>,
+        params: &SolverParams,
+    ) -> Result<Solution, OptimError> {
+        Newton::default().solve(self.objective, theta, warm_start, params)
+    }
 }

@@ -5,7 +5,7 @@ use super::coordinate_descent::solve_to_gap;
 use super::progress::{at_least_one, validate_params};
 use crate::loss::sigmoid;
 use crate::solvers::sweep_logistic_l1;
-use crate::{Design, OptimError, Solution, SolverParams, SparseLogistic};
+use crate::{CoordinateDescentModel, Design, OptimError, Solution, SolverParams, SparseLogistic};
 use hypergrad_ad::nonsmooth::soft_threshold;
 
 /// Sufficient-decrease constant σ of the composite Armijo rule.
@@ -55,8 +55,8 @@ const ROUNDING: f64 = 64.0 * f64::EPSILON;
 /// use ndarray::array;
 ///
 /// let x = Design::dense(array![[1.0, 0.5], [-1.0, 0.3], [2.0, -1.0], [-0.5, -0.2]]).unwrap();
-/// let model = SparseLogistic::new(x, array![1.0, -1.0, 1.0, 1.0].view(), 0.05).unwrap();
-/// let sol = ProxNewton::default().solve(&model, None).unwrap();
+/// let model = SparseLogistic::new(x, array![1.0, -1.0, 1.0, 1.0].view()).unwrap();
+/// let sol = ProxNewton::default().solve(&model, &[0.05_f64.ln()], None).unwrap();
 /// assert!(sol.report.converged());
 /// assert!(sol.report.duality_gap.unwrap() <= 1e-8 * 2.0_f64.ln());
 /// ```
@@ -181,12 +181,11 @@ impl ProxNewton {
     /// (`z ← z + t·Xd`) and returns the step t.
     fn line_search(
         &self,
-        model: &SparseLogistic,
+        (model, alpha): (&SparseLogistic, f64),
         (beta, z): (&mut [f64], &mut [f64]),
         (d, xd): (&[f64], &[f64]),
         (objective, decrease): (f64, f64),
     ) -> Option<f64> {
-        let alpha = model.alpha();
         let (mut trial_beta, mut trial_z) = (beta.to_vec(), z.to_vec());
         let mut t = 1.0;
         for _ in 0..self.max_backtracks {
@@ -210,8 +209,14 @@ impl ProxNewton {
     }
 
     /// One Newton step (or the fallback sweep) in place; returns `‖β⁺ − β‖²`.
-    fn step(&self, model: &SparseLogistic, objective: f64, beta: &mut [f64], z: &mut [f64]) -> f64 {
-        let (design, y, alpha) = (model.loss().design(), model.loss().y(), model.alpha());
+    fn step(
+        &self,
+        (model, alpha): (&SparseLogistic, f64),
+        objective: f64,
+        beta: &mut [f64],
+        z: &mut [f64],
+    ) -> f64 {
+        let (design, y) = (model.loss().design(), model.loss().y());
         let quadratic = QuadraticModel::at(design, y, z);
         let working_set = quadratic.working_set(beta, alpha);
         let (mut d, mut xd) = (vec![0.0; beta.len()], vec![0.0; z.len()]);
@@ -230,7 +235,7 @@ impl ProxNewton {
         let decrease =
             working_set.iter().map(|&j| g[j] * d[j]).sum::<f64>() + alpha * (after - before);
         let step = (decrease < 0.0)
-            .then(|| self.line_search(model, (beta, z), (&d, &xd), (objective, decrease)))
+            .then(|| self.line_search((model, alpha), (beta, z), (&d, &xd), (objective, decrease)))
             .flatten();
         if let Some(t) = step {
             t * t * working_set.iter().map(|&j| d[j] * d[j]).sum::<f64>()
@@ -240,19 +245,26 @@ impl ProxNewton {
         }
     }
 
-    /// Solves `model` from `warm_start` (or from 0).
+    /// Solves `model` at `θ = [log α]` from `warm_start` (or from 0).
     ///
-    /// Errors: invalid parameters, or a warm start of the wrong length or non-finite.
+    /// Errors: invalid parameters or θ, or a warm start of the wrong length or non-finite.
     pub fn solve(
         &self,
         model: &SparseLogistic,
+        theta: &[f64],
         warm_start: Option<&[f64]>,
     ) -> Result<Solution, OptimError> {
         self.validate()?;
+        let alpha = model.penalty(theta)?;
         // The gap at every Newton step (each costs several sweeps): the line search needs the
         // current objective.
-        solve_to_gap(model, warm_start, &self.params, 1, |beta, z, objective| {
-            self.step(model, objective, beta, z)
-        })
+        solve_to_gap(
+            model,
+            &alpha,
+            warm_start,
+            &self.params,
+            1,
+            |beta, z, objective| self.step((model, alpha), objective, beta, z),
+        )
     }
 }
