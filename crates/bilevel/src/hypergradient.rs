@@ -85,10 +85,9 @@ pub fn hypergradient_warm<P: FixedPointMap, C: Criterion>(
         warm_started,
     };
     let derivative = method::run(method, &inputs, warm)?;
-    if let Some(bad) = derivative.grad.iter().find(|g| !g.is_finite()) {
-        return Err(BilevelError::NotConverged {
-            what: "the hypergradient (a non-finite derivative: the computation broke down)",
-            residual: *bad,
+    if derivative.grad.iter().any(|g| !g.is_finite()) {
+        return Err(BilevelError::NonFinite {
+            what: "the hypergradient (the derivative computation broke down)",
         });
     }
     let x = derivative.x.clone().unwrap_or_else(|| solution.x.clone());
@@ -125,9 +124,8 @@ fn solve<P: FixedPointMap>(
     };
     let solution = problem.solve(theta, warm_x, &params)?;
     if solution.report.stop == StopReason::Diverged || solution.x.iter().any(|v| !v.is_finite()) {
-        return Err(BilevelError::NotConverged {
-            what: "the inner solve (it diverged)",
-            residual: solution.report.residual,
+        return Err(BilevelError::NonFinite {
+            what: "the inner solution (the solve diverged)",
         });
     }
     Ok(solution)

@@ -27,7 +27,7 @@ use rayon::prelude::*;
 ///
 /// let (mut lassos, mut criteria) = (Vec::new(), Vec::new());
 /// for (mut train, mut val) in kfold(&diabetes(), 3, 0).unwrap() {
-///     standardize(&mut train, &mut val);
+///     standardize(&mut train, &mut val).unwrap();
 ///     let mean = train.y.iter().sum::<f64>() / train.y.len() as f64;
 ///     let center = |y: &[f64]| Array1::from_iter(y.iter().map(|v| v - mean));
 ///     lassos.push(Lasso::new(train.x, center(&train.y).view()).unwrap());
