@@ -127,8 +127,16 @@ fn oracle_risk_hypergradients_match_finite_differences() {
     for method in methods() {
         let h = hypergradient(&cp, &oracle, &lambda, &method, &options()).unwrap();
         let g = h.grad[0];
-        assert!((g - fd).abs() <= TOL * fd.abs(), "{method:?}: {g} vs fd {fd}; {:?}", h.diagnostics);
-        assert!(h.diagnostics.error_estimate < TOL, "{method:?}: {:?}", h.diagnostics);
+        assert!(
+            (g - fd).abs() <= TOL * fd.abs(),
+            "{method:?}: {g} vs fd {fd}; {:?}",
+            h.diagnostics
+        );
+        assert!(
+            h.diagnostics.error_estimate < TOL,
+            "{method:?}: {:?}",
+            h.diagnostics
+        );
     }
 }
 
@@ -153,6 +161,9 @@ fn sugar_matches_finite_differences_of_fdmc_sure() {
         let mut value = |t: f64| sure.value(&[t], options().inner_tol).unwrap().value;
         let fd = (value(lambda[0] + delta) - value(lambda[0] - delta)) / (2.0 * delta);
         let g = sure.evaluate(&lambda, options().inner_tol).unwrap().grad[0];
-        assert!((g - fd).abs() <= TOL * fd.abs(), "{method:?}: SUGAR {g} vs fd {fd}");
+        assert!(
+            (g - fd).abs() <= TOL * fd.abs(),
+            "{method:?}: SUGAR {g} vs fd {fd}"
+        );
     }
 }

@@ -38,7 +38,10 @@ fn targets(x: &Array2<f64>, tasks: usize, seed: u64) -> Array2<f64> {
             0.0
         }
     });
-    x.dot(&beta) + Array2::from_shape_fn((x.nrows(), tasks), |_| 0.1 * rng.sample::<f64, _>(StandardNormal))
+    x.dot(&beta)
+        + Array2::from_shape_fn((x.nrows(), tasks), |_| {
+            0.1 * rng.sample::<f64, _>(StandardNormal)
+        })
 }
 
 fn options() -> Options {
@@ -80,16 +83,28 @@ fn check<P: FixedPointMap, C: Criterion>(problem: &P, criterion: &C, theta: f64)
     assert!(support > 0 && reference.diagnostics.margin.unwrap() > 0.0);
     for t in [theta - delta, theta + delta] {
         let h = hypergradient(problem, criterion, &[t], &Method::OneStep, &options()).unwrap();
-        assert_eq!(h.diagnostics.support_size, Some(support), "support changed within ±δ");
+        assert_eq!(
+            h.diagnostics.support_size,
+            Some(support),
+            "support changed within ±δ"
+        );
     }
     for method in METHODS {
         let h = hypergradient(problem, criterion, &[theta], &method, &options()).unwrap();
         let g = h.grad[0];
-        assert!((g - fd).abs() <= 1e-6 * fd.abs(), "{method:?}: {g} vs fd {fd}");
+        assert!(
+            (g - fd).abs() <= 1e-6 * fd.abs(),
+            "{method:?}: {g} vs fd {fd}"
+        );
         // Unrolling lags the solve's own convergence a little (its derivative converges like
         // kρᵏ): a bias below the tolerance above may be reported, nothing else.
-        let small_bias = |w: &Warning| matches!(w, Warning::Biased { relative } if *relative < 1e-6);
-        assert!(h.diagnostics.warnings.iter().all(small_bias), "{method:?}: {:?}", h.diagnostics);
+        let small_bias =
+            |w: &Warning| matches!(w, Warning::Biased { relative } if *relative < 1e-6);
+        assert!(
+            h.diagnostics.warnings.iter().all(small_bias),
+            "{method:?}: {:?}",
+            h.diagnostics
+        );
     }
 }
 
