@@ -334,9 +334,7 @@ fn neumann_lanes<const N: usize, P: FixedPointMap, C: Criterion>(
             jl.copy_from_slice(nl);
         }
     };
-    let h = history.len();
-    let contraction =
-        (h >= 6 && history[h - 3] > 0.0).then(|| (history[h - 1] / history[h - 3]).sqrt());
+    let contraction = crate::linalg::rate(&history);
     NeumannRun {
         evaluations: iterations,
         converged,
