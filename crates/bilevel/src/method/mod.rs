@@ -230,12 +230,11 @@ pub(crate) fn implicit_at<P: FixedPointMap, C: Criterion>(
         ..inputs.options.clone()
     };
     if inputs.theta.len() <= FORWARD_LANES {
-        let solved = forward_form::solve(&fp, strategy, columns, options, warm)?;
+        let start = columns.map_or(forward_form::Start::Zero, forward_form::Start::Columns);
+        let solved = forward_form::solve(&fp, strategy, start, options, warm)?;
         Ok((solved.grad, solved.error, solved.contraction))
     } else {
-        let previous = warm.adjoint.take();
-        let solved = adjoint_form::solve(&fp, strategy, previous.as_deref(), options, warm)?;
-        warm.adjoint = Some(solved.adjoint);
+        let solved = adjoint_form::solve(&fp, strategy, true, options, warm)?;
         Ok((solved.grad, solved.error, solved.contraction))
     }
 }
