@@ -6,6 +6,7 @@
 
 use hypergrad_ad::{reverse, DualVec, Tape, Var};
 use hypergrad_optim::FixedPointMap;
+use std::cell::OnceCell;
 
 use crate::Criterion;
 
@@ -39,11 +40,13 @@ pub(crate) type Vjp<'v> = dyn FnMut(&[f64], &mut [f64], Option<&mut [f64]>) + 'v
 
 /// `(x, θ)` with the problem, the criterion and the restriction of the operators.
 pub(crate) struct FixedPoint<'a, P, C> {
-    pub problem: &'a P,
-    pub criterion: &'a C,
+    problem: &'a P,
+    criterion: &'a C,
     pub x: &'a [f64],
     pub theta: &'a [f64],
     pub support: Option<&'a Support>,
+    /// The criterion's gradient at this point, computed once.
+    gradient: OnceCell<(Vec<f64>, Vec<f64>)>,
 }
 
 /// Dual-number buffers for `T(x + Σ εₗ vₗ, θ + Σ εₗ wₗ eᵢₗ)`, N lanes at once.
@@ -54,6 +57,23 @@ pub(crate) struct Lanes<const N: usize> {
 }
 
 impl<'a, P: FixedPointMap, C: Criterion> FixedPoint<'a, P, C> {
+    /// The operators of `problem` at `(x, θ)`, restricted to `support` if given.
+    pub fn new(
+        (problem, criterion): (&'a P, &'a C),
+        x: &'a [f64],
+        theta: &'a [f64],
+        support: Option<&'a Support>,
+    ) -> Self {
+        Self {
+            problem,
+            criterion,
+            x,
+            theta,
+            support,
+            gradient: OnceCell::new(),
+        }
+    }
+
     /// The state dimension p.
     pub fn dim(&self) -> usize {
         self.x.len()
@@ -64,7 +84,7 @@ impl<'a, P: FixedPointMap, C: Criterion> FixedPoint<'a, P, C> {
     where
         'a: 'b,
     {
-        FixedPoint { x, ..*self }
+        FixedPoint::new((self.problem, self.criterion), x, self.theta, self.support)
     }
 
     /// `P v`.
@@ -144,15 +164,19 @@ impl<'a, P: FixedPointMap, C: Criterion> FixedPoint<'a, P, C> {
     }
 
     /// `(P∇ₓC, ∂_θC)` at `(x, θ)`, by one reverse sweep of the criterion (which reads the
-    /// leading `criterion.dim_x()` entries; the others have zero gradient).
+    /// leading `criterion.dim_x()` entries; the others have zero gradient), computed once.
     pub fn criterion_gradient(&self) -> (Vec<f64>, Vec<f64>) {
-        let c = self.criterion.dim_x();
-        let point: Vec<f64> = self.x[..c].iter().chain(self.theta).copied().collect();
-        let (_, g) = reverse::gradient(|z| self.criterion.value(&z[..c], &z[c..]), &point);
-        let mut gx = g[..c].to_vec();
-        gx.resize(self.dim(), 0.0);
-        self.restrict(&mut gx);
-        (gx, g[c..].to_vec())
+        self.gradient
+            .get_or_init(|| {
+                let c = self.criterion.dim_x();
+                let point: Vec<f64> = self.x[..c].iter().chain(self.theta).copied().collect();
+                let (_, g) = reverse::gradient(|z| self.criterion.value(&z[..c], &z[c..]), &point);
+                let mut gx = g[..c].to_vec();
+                gx.resize(self.dim(), 0.0);
+                self.restrict(&mut gx);
+                (gx, g[c..].to_vec())
+            })
+            .clone()
     }
 
     /// Empty dual buffers at this point.
