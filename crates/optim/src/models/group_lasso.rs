@@ -120,24 +120,8 @@ impl GroupLasso {
         out.copy_from_slice(x);
         let mut r = vec![S::zero(); self.loss.n_samples()];
         self.loss.residual(out, &mut r);
-        let design = self.loss.design();
-        match only {
-            None => sweep_group(
-                design,
-                &self.groups,
-                &self.lipschitz,
-                alpha,
-                false,
-                out,
-                &mut r,
-            ),
-            Some(only) => {
-                let groups: Vec<Vec<usize>> =
-                    only.iter().map(|&g| self.groups[g].clone()).collect();
-                let lipschitz: Vec<f64> = only.iter().map(|&g| self.lipschitz[g]).collect();
-                sweep_group(design, &groups, &lipschitz, alpha, false, out, &mut r)
-            }
-        };
+        let blocks = (self.groups.as_slice(), self.lipschitz.as_slice());
+        sweep_group(self.loss.design(), blocks, alpha, only, false, out, &mut r);
     }
 }
 
@@ -183,16 +167,8 @@ impl CoordinateDescentModel for GroupLasso {
         self.loss.residual(beta, state);
     }
     fn sweep(&self, alpha: &f64, beta: &mut [f64], state: &mut [f64]) -> f64 {
-        let design = self.loss.design();
-        sweep_group(
-            design,
-            &self.groups,
-            &self.lipschitz,
-            *alpha,
-            true,
-            beta,
-            state,
-        )
+        let blocks = (self.groups.as_slice(), self.lipschitz.as_slice());
+        sweep_group(self.loss.design(), blocks, *alpha, None, true, beta, state)
     }
     fn objective_at_zero(&self) -> f64 {
         self.loss.value(&vec![0.0; self.loss.n_features()])

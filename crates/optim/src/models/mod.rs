@@ -25,6 +25,7 @@ mod l1l2;
 mod lasso;
 mod multitask_lasso;
 mod ridge;
+mod ridge_system;
 pub(crate) mod sparse;
 mod sparse_logistic;
 mod weighted_lasso;

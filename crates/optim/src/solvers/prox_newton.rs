@@ -241,7 +241,7 @@ impl ProxNewton {
             t * t * working_set.iter().map(|&j| d[j] * d[j]).sum::<f64>()
         } else {
             let lipschitz = model.coordinate_lipschitz();
-            sweep_logistic_l1(design, y, lipschitz, alpha, true, beta, z)
+            sweep_logistic_l1(design, y, lipschitz, alpha, None, true, beta, z)
         }
     }
 
