@@ -10,12 +10,13 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use hypergrad::ad::Dual;
+use hypergrad::optim::solvers::WorkingSetCd;
 use hypergrad::optim::{CoordinateDescent, Design, FixedPointMap, Lasso, SolverParams};
 use ndarray::Array1;
 use std::io::Write;
 
 mod common;
-use common::{dense_problem, sparse_problem};
+use common::{correlated_problem, dense_problem, sparse_problem};
 
 const TOL: f64 = 1e-8;
 
@@ -64,14 +65,17 @@ fn dump(dir: &str, name: &str, design: &Design, y: &Array1<f64>) {
 }
 
 fn bench_lasso(c: &mut Criterion) {
-    let solver = CoordinateDescent::new(SolverParams {
+    let params = SolverParams {
         max_iter: 100_000,
         tol: TOL,
         record_history: false,
-    });
+    };
+    let solver = CoordinateDescent::new(params.clone());
+    let working_set = WorkingSetCd::new(params);
     let problems = [
         ("dense_200x1000", dense_problem(200, 1000, 2024)),
         ("sparse_5000x20000", sparse_problem(5000, 20000, 25, 2025)), // 0.5 % density
+        ("correlated_200x1000", correlated_problem(200, 1000, 0.5, 2026)),
     ];
     let mut group = c.benchmark_group("lasso");
     group.sample_size(10);
@@ -92,8 +96,18 @@ fn bench_lasso(c: &mut Criterion) {
                 sol.report.stop,
                 sol.report.duality_gap.unwrap() / (y.dot(&y) / (2.0 * y.len() as f64)),
             );
+            let ws = working_set.solve(&lasso, &lasso_theta, None).unwrap();
+            println!(
+                "  working sets: {} epochs, {:?}, relative gap {:.2e}",
+                ws.report.iterations,
+                ws.report.stop,
+                ws.report.duality_gap.unwrap() / (y.dot(&y) / (2.0 * y.len() as f64)),
+            );
             group.bench_function(format!("cd/{name}/alpha_max_over_{divisor}"), |b| {
                 b.iter(|| solver.solve(&lasso, &lasso_theta, None).unwrap())
+            });
+            group.bench_function(format!("ws/{name}/alpha_max_over_{divisor}"), |b| {
+                b.iter(|| working_set.solve(&lasso, &lasso_theta, None).unwrap())
             });
             // FISTA (optim-smooth branch) goes here: same problem, same tolerance, reported
             // beside the CD figure.

@@ -54,3 +54,28 @@ pub fn sparse_problem(n: usize, p: usize, per_column: usize, seed: u64) -> (Desi
     let y = targets(n, xb, &mut rng);
     (design, y)
 }
+
+/// A dense n×p design whose rows are AR(1) sequences, `corr(X_j, X_k) = ρ^|j−k|`, and
+/// `y = Xβ* + ε` (unit noise) with β* = 1 on every 50th feature: a harder Lasso (correlated
+/// columns, a support of ~n at α_max/100) than [`dense_problem`].
+pub fn correlated_problem(n: usize, p: usize, rho: f64, seed: u64) -> (Design, Array1<f64>) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut x = Array2::<f64>::zeros((n, p).f());
+    let innovation = (1.0 - rho * rho).sqrt();
+    for i in 0..n {
+        let mut previous: f64 = rng.sample(StandardNormal);
+        x[[i, 0]] = previous;
+        for j in 1..p {
+            previous = rho * previous + innovation * rng.sample::<f64, _>(StandardNormal);
+            x[[i, j]] = previous;
+        }
+    }
+    let design = Design::dense(x).unwrap();
+    let beta: Vec<f64> = (0..p).map(|j| if j % 50 == 0 { 1.0 } else { 0.0 }).collect();
+    let mut xb = vec![0.0; n];
+    design.matvec(&beta, &mut xb);
+    let y = (0..n)
+        .map(|i| xb[i] + rng.sample::<f64, _>(StandardNormal))
+        .collect();
+    (design, y)
+}

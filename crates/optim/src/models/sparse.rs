@@ -57,6 +57,40 @@ pub(crate) fn priority(in_support: bool, slack: f64, lipschitz: f64) -> f64 {
     }
 }
 
+/// The objective, duality gap and working-set priorities of a block-penalized least squares
+/// `P(β) = ½‖R‖_F²/n + α Σ_b ‖β_b‖₂` (group and multitask Lasso) restricted to `blocks` (β is 0
+/// elsewhere), given `q = ‖R‖²/n`, `ρ = ⟨R, Y⟩/n` and, per block, `terms(b) = (‖β_b‖₂,
+/// ‖∇_b f‖₂ = ‖X_bᵀR‖/n)`. The dual point `c·R`, `c = min(1, α / max_b ‖∇_b f‖)`, gives
+/// `gap = ½(1 + c²)q + α Σ_b ‖β_b‖ − cρ`; block b's priority is
+/// [`priority`]`(β_b ≠ 0, α − ‖∇_b f‖, L_b)`.
+pub(crate) fn block_gap_and_scores(
+    (alpha, q, r_dot_y): (f64, f64, f64),
+    blocks: impl Iterator<Item = usize>,
+    terms: impl Fn(usize) -> (f64, f64),
+    lipschitz: &[f64],
+    mut scores: Option<&mut [f64]>,
+) -> (f64, f64) {
+    let (mut norms, mut correlation) = (0.0, 0.0_f64);
+    for b in blocks {
+        let (norm, gradient) = terms(b);
+        norms += norm;
+        correlation = correlation.max(gradient);
+        if let Some(scores) = scores.as_deref_mut() {
+            scores[b] = priority(norm != 0.0, alpha - gradient, lipschitz[b]);
+        }
+    }
+    let c = if correlation > alpha {
+        alpha / correlation
+    } else {
+        1.0
+    };
+    let penalty = alpha * norms;
+    (
+        0.5 * q + penalty,
+        super::rescaled_residual_gap(q, r_dot_y, penalty, c),
+    )
+}
+
 /// `state ← state + sign·Σ_c X_c δ_c` for coefficients `c` that are columns of `design`.
 pub(crate) fn shift_linear(
     design: &Design,

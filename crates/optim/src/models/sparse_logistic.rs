@@ -1,6 +1,6 @@
 //! [`SparseLogistic`]: `1/n Σᵢ log(1 + exp(−yᵢxᵢᵀβ)) + α‖β‖₁`.
 
-use super::sparse::{l1_margin, nonzeros, single_alpha, solve_by_coordinate_descent};
+use super::sparse::{cyclic_sweeps, l1_margin, nonzeros, single_alpha};
 use crate::loss::sigmoid;
 use crate::solvers::sweep_logistic_l1;
 use crate::{
@@ -175,11 +175,7 @@ impl FixedPointMap for SparseLogistic {
         params: &SolverParams,
         _solution: &Solution,
     ) -> Result<usize, OptimError> {
-        Ok(
-            solve_by_coordinate_descent(self, theta, Some(start), params)?
-                .report
-                .iterations,
-        )
+        cyclic_sweeps(self, start, theta, params)
     }
     fn support(&self, x: &[f64]) -> Option<Vec<usize>> {
         Some(nonzeros(x))
