@@ -21,7 +21,8 @@ pub(crate) struct Cholesky {
 }
 
 impl Cholesky {
-    /// Factors `a` (its lower triangle is read; the upper is overwritten with garbage).
+    /// Factors the symmetric matrix `a` (both triangles filled: which one is read depends on
+    /// its memory layout; the other is overwritten).
     ///
     /// Right-looking blocked algorithm: for each block of columns `[k, k + b)`, the panel
     /// `L[k.., k..k+b]` is computed column by column (`L_jj = √(A_jj − Σ L_jm²)`,
@@ -31,8 +32,12 @@ impl Cholesky {
     pub(crate) fn factor(a: Array2<f64>) -> Result<Self, usize> {
         let p = a.nrows();
         assert_eq!(p, a.ncols(), "Cholesky::factor: the matrix must be square");
+        // A row-major symmetric matrix is its own transpose: reversing the axes makes it
+        // column-major without a copy.
         let mut l = if a.t().is_standard_layout() {
             a
+        } else if a.is_standard_layout() {
+            a.reversed_axes()
         } else {
             let mut f = Array2::zeros((p, p).f());
             f.assign(&a);
