@@ -13,56 +13,11 @@ use hypergrad::ad::Dual;
 use hypergrad::optim::solvers::WorkingSetCd;
 use hypergrad::optim::{CoordinateDescent, Design, FixedPointMap, Lasso, SolverParams};
 use ndarray::Array1;
-use std::io::Write;
 
 mod common;
-use common::{correlated_problem, dense_problem, sparse_problem};
+use common::{correlated_problem, dense_problem, dump, sparse_problem};
 
 const TOL: f64 = 1e-8;
-
-fn write_raw<T: Copy>(path: &std::path::Path, values: &[T], to_bytes: impl Fn(T) -> [u8; 8]) {
-    let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    for &v in values {
-        file.write_all(&to_bytes(v)).unwrap();
-    }
-}
-
-/// Writes `NAME_y.f64` and `NAME_x.f64` (dense, column-major) or `NAME_{indptr,indices}.u64` +
-/// `NAME_data.f64` (CSC).
-fn dump(dir: &str, name: &str, design: &Design, y: &Array1<f64>) {
-    let dir = std::path::Path::new(dir);
-    std::fs::create_dir_all(dir).unwrap();
-    write_raw(
-        &dir.join(format!("{name}_y.f64")),
-        y.as_slice().unwrap(),
-        f64::to_le_bytes,
-    );
-    match design {
-        Design::Dense(x) => {
-            let column_major: Vec<f64> = x.t().iter().copied().collect();
-            write_raw(
-                &dir.join(format!("{name}_x.f64")),
-                &column_major,
-                f64::to_le_bytes,
-            );
-        }
-        Design::Sparse(x) => {
-            let to_u64 = |v: usize| (v as u64).to_le_bytes();
-            let indptr = x.indptr().to_proper().to_vec();
-            write_raw(&dir.join(format!("{name}_indptr.u64")), &indptr, to_u64);
-            write_raw(
-                &dir.join(format!("{name}_indices.u64")),
-                x.indices(),
-                to_u64,
-            );
-            write_raw(
-                &dir.join(format!("{name}_data.f64")),
-                x.data(),
-                f64::to_le_bytes,
-            );
-        }
-    }
-}
 
 fn bench_lasso(c: &mut Criterion) {
     let params = SolverParams {

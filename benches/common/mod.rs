@@ -10,6 +10,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
 use sprs::TriMat;
+use std::io::Write;
 
 /// β* with 20 non-zeros ±(1..=20) spread over the features.
 fn true_coefficients(p: usize) -> Vec<f64> {
@@ -78,4 +79,48 @@ pub fn correlated_problem(n: usize, p: usize, rho: f64, seed: u64) -> (Design, A
         .map(|i| xb[i] + rng.sample::<f64, _>(StandardNormal))
         .collect();
     (design, y)
+}
+
+pub fn write_raw<T: Copy>(path: &std::path::Path, values: &[T], to_bytes: impl Fn(T) -> [u8; 8]) {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    for &v in values {
+        file.write_all(&to_bytes(v)).unwrap();
+    }
+}
+
+/// Writes `NAME_y.f64` and `NAME_x.f64` (dense, column-major) or `NAME_{indptr,indices}.u64` +
+/// `NAME_data.f64` (CSC).
+pub fn dump(dir: &str, name: &str, design: &Design, y: &Array1<f64>) {
+    let dir = std::path::Path::new(dir);
+    std::fs::create_dir_all(dir).unwrap();
+    write_raw(
+        &dir.join(format!("{name}_y.f64")),
+        y.as_slice().unwrap(),
+        f64::to_le_bytes,
+    );
+    match design {
+        Design::Dense(x) => {
+            let column_major: Vec<f64> = x.t().iter().copied().collect();
+            write_raw(
+                &dir.join(format!("{name}_x.f64")),
+                &column_major,
+                f64::to_le_bytes,
+            );
+        }
+        Design::Sparse(x) => {
+            let to_u64 = |v: usize| (v as u64).to_le_bytes();
+            let indptr = x.indptr().to_proper().to_vec();
+            write_raw(&dir.join(format!("{name}_indptr.u64")), &indptr, to_u64);
+            write_raw(
+                &dir.join(format!("{name}_indices.u64")),
+                x.indices(),
+                to_u64,
+            );
+            write_raw(
+                &dir.join(format!("{name}_data.f64")),
+                x.data(),
+                f64::to_le_bytes,
+            );
+        }
+    }
 }
