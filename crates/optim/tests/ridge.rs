@@ -99,7 +99,10 @@ fn the_cached_factorization_follows_theta() {
     let beta2 = ridge.closed_form(&theta2).unwrap();
     ridge.closed_form(&theta1).unwrap();
     let after_switch = ridge.solution_vjp(&beta2, &theta2, &g).unwrap().unwrap();
-    let fresh = Ridge::per_feature(loss).solution_vjp(&beta2, &theta2, &g).unwrap().unwrap();
+    let fresh = Ridge::per_feature(loss)
+        .solution_vjp(&beta2, &theta2, &g)
+        .unwrap()
+        .unwrap();
     assert_eq!(after_switch, fresh);
     // Shared across threads (cross-validation folds run in parallel).
     fn assert_sync<T: Sync + Send>(_: &T) {}
@@ -111,7 +114,10 @@ fn solution_vjp_rejects_bad_input() {
     let (x, y) = gaussian_problem(20, 5, 2, 97);
     let ridge = Ridge::new(dense(&x), y.view()).unwrap();
     let beta = ridge.closed_form(&[0.0]).unwrap();
-    let e = ridge.solution_vjp(&beta, &[0.0], &[1.0; 4]).unwrap().unwrap_err();
+    let e = ridge
+        .solution_vjp(&beta, &[0.0], &[1.0; 4])
+        .unwrap()
+        .unwrap_err();
     assert!(matches!(e, OptimError::ShapeMismatch { what: "g", .. }));
     let e = ridge
         .solution_vjp(&beta, &[0.0, 1.0], &[1.0; 5])

@@ -123,9 +123,7 @@ fn warm_starts_cut_the_epochs_and_a_solution_stops_at_once() {
     assert_eq!(again.x, cold.x);
     // From the solution at a nearby α (10 % larger) the support is nearly right: fewer epochs.
     let near = solver.solve(&lasso, &[(1.1 * alpha).ln()], None).unwrap();
-    let warm = solver
-        .solve(&lasso, &[alpha.ln()], Some(&near.x))
-        .unwrap();
+    let warm = solver.solve(&lasso, &[alpha.ln()], Some(&near.x)).unwrap();
     assert!(warm.report.converged());
     assert!(
         warm.report.iterations < cold.report.iterations,
@@ -191,9 +189,7 @@ fn invalid_settings_are_typed_errors() {
     let (x, y) = gaussian_problem(10, 4, 2, 85);
     let lasso = Lasso::new(dense(&x), y.view()).unwrap();
     let theta = [0.1_f64.ln()];
-    let is_invalid = |e: OptimError, name: &str| {
-        matches!(e, OptimError::InvalidParameter { name: n, .. } if n == name)
-    };
+    let is_invalid = |e: OptimError, name: &str| matches!(e, OptimError::InvalidParameter { name: n, .. } if n == name);
     for (settings, name) in [
         (
             WorkingSetCd {
@@ -224,7 +220,10 @@ fn invalid_settings_are_typed_errors() {
             "tol",
         ),
     ] {
-        assert!(is_invalid(settings.solve(&lasso, &theta, None).unwrap_err(), name));
+        assert!(is_invalid(
+            settings.solve(&lasso, &theta, None).unwrap_err(),
+            name
+        ));
     }
     let e = WorkingSetCd::default()
         .solve(&lasso, &theta, Some(&[0.0; 3]))

@@ -4,7 +4,9 @@
 
 use super::gradient_descent::{clip, validate};
 use super::line_search::projected_gradient_norm;
-use super::{check_dim, HyperEval, HyperObjective, OuterStop, Recorder, ToleranceSchedule, Trajectory};
+use super::{
+    check_dim, HyperEval, HyperObjective, OuterStop, Recorder, ToleranceSchedule, Trajectory,
+};
 use crate::linalg::norm;
 use crate::BilevelError;
 
@@ -23,7 +25,10 @@ use crate::BilevelError;
 ///
 /// - `h' ≤ h_k − ½L‖d‖² + s` (the decrease an `L`-smooth `h` guarantees): accept, and lengthen
 ///   the next step (`L ← L/growth`);
-/// - else `h' ≤ h_k + s` (no increase beyond the noise): accept, `L` unchanged;
+/// - else `h' ≤ h_k + s`: accept, and take for `L` the curvature along d that the two values
+///   show, `L_d = 2(h' − h_k − g_kᵀd)/‖d‖²`, kept within `[L, growth·L]` (Pedregosa keeps `L`
+///   here, which converges only linearly when `L` is below the curvature — the steps overshoot
+///   — and bounces forever between two points of equal value at half the curvature);
 /// - else reject: double `L` (halve the step), halve the inner tolerance of every later
 ///   evaluation (down to the schedule's floor) and evaluate `λ_k` again at the tightened
 ///   tolerance — a rejection may come from an inaccurate value or gradient at `λ_k` as much as
@@ -50,6 +55,10 @@ pub struct Hoag {
     /// The constant `C` of the noise slack `C·ε·|h|`.
     pub slack: f64,
     /// The factor by which a step that met the sufficient decrease lengthens the next (> 1).
+    /// Pedregosa's 1/0.95 is slow when `|∇h|` varies over orders of magnitude along the path
+    /// (the held-out Lasso: from α_max/10 on the sparse 5000×20000 problem of the select
+    /// benchmark, within 0.1 % of the grid's best after 11 evaluations with 2, 16 with 1.5, not
+    /// within 30 with 1/0.95; 3 overshoots and oscillates).
     pub growth: f64,
     /// The largest move of any `log α` in one step.
     pub max_log_step: f64,
@@ -66,7 +75,7 @@ impl Default for Hoag {
             step_tol: 1e-3,
             schedule: ToleranceSchedule::default(),
             slack: 0.25,
-            growth: 1.5,
+            growth: 2.0,
             max_log_step: 2.0,
             bounds: (-30.0, 30.0),
         }
@@ -77,8 +86,16 @@ impl Hoag {
     fn validate(&self) -> Result<(), BilevelError> {
         validate(self.max_steps, self.bounds)?;
         let checks = [
-            ("slack", self.slack, self.slack >= 0.0 && self.slack.is_finite()),
-            ("growth", self.growth, self.growth > 1.0 && self.growth.is_finite()),
+            (
+                "slack",
+                self.slack,
+                self.slack >= 0.0 && self.slack.is_finite(),
+            ),
+            (
+                "growth",
+                self.growth,
+                self.growth > 1.0 && self.growth.is_finite(),
+            ),
             ("max_log_step", self.max_log_step, self.max_log_step > 0.0),
         ];
         match checks.into_iter().find(|(_, _, ok)| !ok) {
@@ -111,7 +128,8 @@ impl Hoag {
         recorder.push(&lambda, &eval);
         check_gradient(&eval, lambda.len())?;
         // A zero gradient stops at the first check below; the floor keeps 1/L finite.
-        let mut lipschitz = (norm(&eval.grad) / (lambda.len() as f64).sqrt()).max(f64::MIN_POSITIVE);
+        let mut lipschitz =
+            (norm(&eval.grad) / (lambda.len() as f64).sqrt()).max(f64::MIN_POSITIVE);
         while recorder.evaluations() < self.max_steps {
             if projected_gradient_norm(&lambda, &eval.grad, self.bounds) <= self.grad_tol {
                 return Ok(recorder.finish(OuterStop::GradientTolerance));
@@ -127,9 +145,7 @@ impl Hoag {
             check_gradient(&next, lambda.len())?;
             let noise = self.slack * tol.max(trial_tol) * eval.value.abs().max(next.value.abs());
             let d_sq: f64 = d.iter().map(|v| v * v).sum();
-            if next.value <= eval.value - 0.5 * lipschitz * d_sq + noise {
-                lipschitz /= self.growth;
-            } else if next.value > eval.value + noise {
+            if next.value > eval.value + noise {
                 lipschitz *= 2.0;
                 tightening *= 0.5;
                 if recorder.evaluations() >= self.max_steps {
@@ -140,6 +156,14 @@ impl Hoag {
                 recorder.push(&lambda, &eval);
                 check_gradient(&eval, lambda.len())?;
                 continue;
+            }
+            if next.value <= eval.value - 0.5 * lipschitz * d_sq + noise {
+                lipschitz /= self.growth;
+            } else {
+                // The curvature along d seen by the two values: h' = h + gᵀd + ½L_d‖d‖².
+                let slope: f64 = eval.grad.iter().zip(&d).map(|(g, v)| g * v).sum();
+                let observed = 2.0 * (next.value - eval.value - slope) / d_sq;
+                lipschitz = observed.clamp(lipschitz, self.growth * lipschitz);
             }
             let previous = eval.value;
             (lambda, eval, tol) = (trial, next, trial_tol);

@@ -91,7 +91,11 @@ impl Cholesky {
         }
         for j in (0..p).rev() {
             let lj = column(j);
-            let s: f64 = b[j + 1..].iter().zip(&lj[j + 1..]).map(|(x, l)| x * l).sum();
+            let s: f64 = b[j + 1..]
+                .iter()
+                .zip(&lj[j + 1..])
+                .map(|(x, l)| x * l)
+                .sum();
             b[j] = (b[j] - s) / lj[j];
         }
     }
@@ -121,7 +125,9 @@ mod tests {
     fn blocked_factor_solves_across_block_boundaries() {
         // p = 150 spans three blocks; A = BᵀB + I with B a fixed pseudo-random matrix, x known.
         let p = 150;
-        let b = Array2::from_shape_fn((p, p), |(i, j)| (((i * 31 + j * 17) % 23) as f64 - 11.0) / 7.0);
+        let b = Array2::from_shape_fn((p, p), |(i, j)| {
+            (((i * 31 + j * 17) % 23) as f64 - 11.0) / 7.0
+        });
         let a = b.t().dot(&b) + Array2::<f64>::eye(p);
         let x: Array1<f64> = (0..p).map(|j| (j as f64 * 0.37).sin()).collect();
         let rhs = a.dot(&x);
@@ -132,7 +138,11 @@ mod tests {
         // residual ‖Ax̂ − b‖/(‖A‖‖x̂‖) is of order p·ε ≈ 3e-14 (‖A‖ bounded by its largest row
         // sum).
         let residual = a.dot(&Array1::from(solved.clone())) - &rhs;
-        let norm_a = a.rows().into_iter().map(|r| r.iter().map(|v| v.abs()).sum::<f64>()).fold(0.0, f64::max);
+        let norm_a = a
+            .rows()
+            .into_iter()
+            .map(|r| r.iter().map(|v| v.abs()).sum::<f64>())
+            .fold(0.0, f64::max);
         let norm_x = solved.iter().map(|v| v.abs()).fold(0.0, f64::max);
         let worst = residual.iter().map(|v| v.abs()).fold(0.0, f64::max);
         assert!(worst <= 1e-12 * norm_a * norm_x, "residual {worst}");

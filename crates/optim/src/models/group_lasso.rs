@@ -206,9 +206,23 @@ impl WorkingSetModel for GroupLasso {
     fn block_coefficients(&self, block: usize, out: &mut Vec<usize>) {
         out.extend_from_slice(&self.groups[block]);
     }
-    fn sweep_blocks(&self, alpha: &f64, blocks: &[usize], beta: &mut [f64], state: &mut [f64]) -> f64 {
+    fn sweep_blocks(
+        &self,
+        alpha: &f64,
+        blocks: &[usize],
+        beta: &mut [f64],
+        state: &mut [f64],
+    ) -> f64 {
         let groups = (self.groups.as_slice(), self.lipschitz.as_slice());
-        sweep_group(self.loss.design(), groups, *alpha, Some(blocks), true, beta, state)
+        sweep_group(
+            self.loss.design(),
+            groups,
+            *alpha,
+            Some(blocks),
+            true,
+            beta,
+            state,
+        )
     }
     fn shift_state(&self, coefficients: &[usize], delta: &[f64], state: &mut [f64]) {
         shift_linear(self.loss.design(), coefficients, delta, -1.0, state);

@@ -312,7 +312,8 @@ macro_rules! penalized_least_squares_model {
                 state: &[f64],
                 scores: Option<&mut [f64]>,
             ) -> (f64, f64) {
-                self.core.gap_and_scores(penalty, blocks, beta, state, scores)
+                self.core
+                    .gap_and_scores(penalty, blocks, beta, state, scores)
             }
         }
 

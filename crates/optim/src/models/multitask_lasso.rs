@@ -194,8 +194,22 @@ impl WorkingSetModel for MultiTaskLasso {
     fn block_coefficients(&self, block: usize, out: &mut Vec<usize>) {
         out.extend(block * self.tasks..(block + 1) * self.tasks);
     }
-    fn sweep_blocks(&self, alpha: &f64, blocks: &[usize], beta: &mut [f64], state: &mut [f64]) -> f64 {
-        sweep_multitask(&self.design, &self.lipschitz, *alpha, Some(blocks), true, beta, state)
+    fn sweep_blocks(
+        &self,
+        alpha: &f64,
+        blocks: &[usize],
+        beta: &mut [f64],
+        state: &mut [f64],
+    ) -> f64 {
+        sweep_multitask(
+            &self.design,
+            &self.lipschitz,
+            *alpha,
+            Some(blocks),
+            true,
+            beta,
+            state,
+        )
     }
     /// `R_t ← R_t − X_j δ_{jt}` for each coefficient `j·T + t`.
     fn shift_state(&self, coefficients: &[usize], delta: &[f64], state: &mut [f64]) {

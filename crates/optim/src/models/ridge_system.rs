@@ -162,9 +162,7 @@ impl RidgeSystem {
                 let mut u = loss.y().to_vec();
                 self.factor.solve_in_place(&mut u);
                 design.rmatvec(&u, &mut beta);
-                beta.iter_mut()
-                    .zip(&self.alphas)
-                    .for_each(|(b, a)| *b /= a);
+                beta.iter_mut().zip(&self.alphas).for_each(|(b, a)| *b /= a);
             }
         }
         beta
@@ -177,9 +175,7 @@ impl RidgeSystem {
             Form::Primal => self.factor.solve_in_place(&mut out),
             Form::Dual => {
                 let design = loss.design();
-                out.iter_mut()
-                    .zip(&self.alphas)
-                    .for_each(|(v, a)| *v /= a);
+                out.iter_mut().zip(&self.alphas).for_each(|(v, a)| *v /= a);
                 let mut w = vec![0.0; loss.n_samples()];
                 design.matvec(&out, &mut w);
                 self.factor.solve_in_place(&mut w);

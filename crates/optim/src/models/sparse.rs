@@ -4,7 +4,9 @@
 
 use crate::solvers::progress::check_vector;
 use crate::solvers::{WorkingSetCd, WorkingSetModel};
-use crate::{CoordinateDescent, CoordinateDescentModel, Design, OptimError, Solution, SolverParams};
+use crate::{
+    CoordinateDescent, CoordinateDescentModel, Design, OptimError, Solution, SolverParams,
+};
 
 /// Solves `model` at θ by cyclic coordinate descent (the iteration of its map) to the relative
 /// duality gap `params.tol`.
@@ -38,9 +40,11 @@ pub(crate) fn cyclic_sweeps<M: CoordinateDescentModel>(
     theta: &[f64],
     params: &SolverParams,
 ) -> Result<usize, OptimError> {
-    Ok(solve_by_coordinate_descent(model, theta, Some(start), params)?
-        .report
-        .iterations)
+    Ok(
+        solve_by_coordinate_descent(model, theta, Some(start), params)?
+            .report
+            .iterations,
+    )
 }
 
 /// The working-set priority of a block: `−∞` if it is in the support, else its

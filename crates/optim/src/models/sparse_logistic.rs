@@ -101,7 +101,15 @@ impl CoordinateDescentModel for SparseLogistic {
     }
     fn sweep(&self, alpha: &f64, beta: &mut [f64], state: &mut [f64]) -> f64 {
         let (design, y) = (self.loss.design(), self.loss.y());
-        sweep_logistic_l1(design, y, &self.lipschitz, *alpha, None, true, beta, state)
+        sweep_logistic_l1(
+            design,
+            (y, &self.lipschitz),
+            *alpha,
+            None,
+            true,
+            beta,
+            state,
+        )
     }
     fn objective_at_zero(&self) -> f64 {
         std::f64::consts::LN_2
@@ -150,8 +158,7 @@ impl FixedPointMap for SparseLogistic {
         let (design, y) = (self.loss.design(), self.loss.y());
         sweep_logistic_l1(
             design,
-            y,
-            &self.lipschitz,
+            (y, &self.lipschitz),
             theta[0].exp(),
             None,
             false,

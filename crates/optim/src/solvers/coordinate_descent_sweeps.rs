@@ -80,8 +80,7 @@ pub(crate) fn sweep_l1l2<S: Scalar>(
 /// `columns` restricts the sweep to those coordinates (in that order); `None` sweeps all.
 pub(crate) fn sweep_logistic_l1<S: Scalar>(
     design: &Design,
-    y: &[f64],
-    lipschitz: &[f64],
+    (y, lipschitz): (&[f64], &[f64]),
     alpha: S,
     columns: Option<&[usize]>,
     skip_unchanged: bool,

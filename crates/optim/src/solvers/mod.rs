@@ -6,10 +6,10 @@ mod coordinate_descent_sweeps;
 mod working_set;
 
 pub use coordinate_descent::{CoordinateDescent, CoordinateDescentModel};
-pub use working_set::{WorkingSetCd, WorkingSetModel};
 pub(crate) use coordinate_descent_sweeps::{
     sweep_group, sweep_l1l2, sweep_logistic_l1, sweep_multitask,
 };
+pub use working_set::{WorkingSetCd, WorkingSetModel};
 mod gradient_descent;
 mod line_search;
 pub(crate) mod progress;

@@ -165,11 +165,18 @@ impl QuadraticModel {
             }
             // (d, Xd) is extrapolated as one vector: any weights summing to 1 keep the pair
             // consistent, Xd being linear in d.
-            let iterate: Vec<f64> = working_set.iter().map(|&j| d[j]).chain(xd.iter().copied()).collect();
+            let iterate: Vec<f64> = working_set
+                .iter()
+                .map(|&j| d[j])
+                .chain(xd.iter().copied())
+                .collect();
             if let Some(point) = anderson.push(iterate) {
                 let (d_ws, xd_new) = point.split_at(working_set.len());
                 let mut trial = d.to_vec();
-                working_set.iter().zip(d_ws).for_each(|(&j, &v)| trial[j] = v);
+                working_set
+                    .iter()
+                    .zip(d_ws)
+                    .for_each(|(&j, &v)| trial[j] = v);
                 if model_value(&trial, xd_new) < model_value(d, xd) {
                     d.copy_from_slice(&trial);
                     xd.copy_from_slice(xd_new);
@@ -266,7 +273,7 @@ impl ProxNewton {
             t * t * working_set.iter().map(|&j| d[j] * d[j]).sum::<f64>()
         } else {
             let lipschitz = model.coordinate_lipschitz();
-            sweep_logistic_l1(design, y, lipschitz, alpha, None, true, beta, z)
+            sweep_logistic_l1(design, (y, lipschitz), alpha, None, true, beta, z)
         }
     }
 

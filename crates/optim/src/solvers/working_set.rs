@@ -183,7 +183,13 @@ impl WorkingSetCd {
                 break (StopReason::MaxIterations, objective, gap);
             }
             let working_set = self.working_set(&scores);
-            inner.solve(self, &working_set, self.inner_ratio * gap, &mut beta, &mut state);
+            inner.solve(
+                self,
+                &working_set,
+                self.inner_ratio * gap,
+                &mut beta,
+                &mut state,
+            );
         };
         let (stop, objective, gap) = stop;
         Ok(Solution {
@@ -250,7 +256,8 @@ impl<M: WorkingSetModel> Inner<'_, M> {
             let norm_sq: f64 = coefficients.iter().map(|&c| beta[c] * beta[c]).sum();
             let stalled = self.step_sq <= tol * tol * norm_sq;
             if stalled || epochs % settings.gap_frequency == 0 {
-                let (objective, gap) = model.gap_and_scores(penalty, Some(blocks), beta, state, None);
+                let (objective, gap) =
+                    model.gap_and_scores(penalty, Some(blocks), beta, state, None);
                 if gap <= target || !objective.is_finite() || !gap.is_finite() {
                     return;
                 }
