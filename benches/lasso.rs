@@ -30,7 +30,10 @@ fn bench_lasso(c: &mut Criterion) {
     let problems = [
         ("dense_200x1000", dense_problem(200, 1000, 2024)),
         ("sparse_5000x20000", sparse_problem(5000, 20000, 25, 2025)), // 0.5 % density
-        ("correlated_200x1000", correlated_problem(200, 1000, 0.5, 2026)),
+        (
+            "correlated_200x1000",
+            correlated_problem(200, 1000, 0.5, 2026),
+        ),
     ];
     let mut group = c.benchmark_group("lasso");
     group.sample_size(10);

@@ -14,7 +14,9 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use hypergrad::ad::reverse;
-use hypergrad::bilevel::{hypergradient, Criterion as _, HeldOutMse, LinearSolver, Method, Options};
+use hypergrad::bilevel::{
+    hypergradient, Criterion as _, HeldOutMse, LinearSolver, Method, Options,
+};
 use hypergrad::optim::{Design, FixedPointMap, LeastSquares, Ridge, SolverParams};
 use ndarray::Array2;
 
@@ -72,7 +74,12 @@ fn lu_solve(mut a: Array2<f64>, mut b: Vec<f64>) -> Vec<f64> {
 }
 
 fn relative_error(a: &[f64], b: &[f64]) -> f64 {
-    let diff: f64 = a.iter().zip(b).map(|(u, v)| (u - v).powi(2)).sum::<f64>().sqrt();
+    let diff: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(u, v)| (u - v).powi(2))
+        .sum::<f64>()
+        .sqrt();
     diff / b.iter().map(|v| v * v).sum::<f64>().sqrt()
 }
 
@@ -86,7 +93,13 @@ fn bench_ridge(c: &mut Criterion) {
         unreachable!()
     };
     let alphas: Vec<f64> = theta.iter().map(|t| t.exp()).collect();
-    let want = reference(x, y.as_slice().unwrap(), xv, y_val.as_slice().unwrap(), &alphas);
+    let want = reference(
+        x,
+        y.as_slice().unwrap(),
+        xv,
+        y_val.as_slice().unwrap(),
+        &alphas,
+    );
     let ridge = Ridge::per_feature(LeastSquares::new(design.clone(), y.view()).unwrap());
     let criterion = HeldOutMse::new(design_val.clone(), y_val.view()).unwrap();
     let (_, ours) = direct(&ridge, &criterion, &theta);

@@ -72,7 +72,9 @@ pub fn correlated_problem(n: usize, p: usize, rho: f64, seed: u64) -> (Design, A
         }
     }
     let design = Design::dense(x).unwrap();
-    let beta: Vec<f64> = (0..p).map(|j| if j % 50 == 0 { 1.0 } else { 0.0 }).collect();
+    let beta: Vec<f64> = (0..p)
+        .map(|j| if j % 50 == 0 { 1.0 } else { 0.0 })
+        .collect();
     let mut xb = vec![0.0; n];
     design.matvec(&beta, &mut xb);
     let y = (0..n)
