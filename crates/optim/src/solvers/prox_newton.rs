@@ -32,7 +32,11 @@ const ROUNDING: f64 = 64.0 * f64::EPSILON;
 ///
 /// approximately, by cyclic coordinate descent with `Xd` maintained: with `Q_jj = Σᵢ hᵢX_ij²`,
 /// `u_j = β_j + d_j ← st(u_j − (g_j + X_jᵀH Xd)/Q_jj, α/Q_jj)`, for at most
-/// `max_inner_sweeps` sweeps or until a sweep moves d by `≤ 10⁻³‖d‖₂`. Only a working set is
+/// `max_inner_sweeps` sweeps or until a sweep moves d by `≤ 10⁻³‖d‖₂`; every 5 sweeps the pairs
+/// `(d, Xd)` of the last sweeps are Anderson-extrapolated, the result kept if it lowers q (on
+/// uncentered, ill-conditioned designs the sweeps converge slowly and the Newton steps were left
+/// inexact: breast cancer scaled to [−1, 1] at α = 2e-5 took 741 Newton steps and 1.6 s without,
+/// 87 and 0.16 s with). Only a working set is
 /// swept: the features with `β_j ≠ 0` or `|g_j| > α` (the others satisfy their optimality
 /// condition at `d_j = 0`); the set is rebuilt at every Newton step from the full gradient, and
 /// convergence is checked on all features through the duality gap.
