@@ -11,8 +11,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use hypergrad::ad::Dual;
 use hypergrad::optim::solvers::WorkingSetCd;
-use hypergrad::optim::{CoordinateDescent, Design, FixedPointMap, Lasso, SolverParams};
-use ndarray::Array1;
+use hypergrad::optim::{CoordinateDescent, FixedPointMap, Lasso, SolverParams};
 
 mod common;
 use common::{correlated_problem, dense_problem, dump, sparse_problem};
