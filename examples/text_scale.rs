@@ -15,7 +15,8 @@
 //! again afterwards (untimed) at tolerance 1e-10.
 //!
 //! Run: `cargo run --release --example text_scale -- N P DENSITY [DUMP_DIR]` (with a directory,
-//! also writes X, y for the Python side). Prints one `key = value` per line: `seconds`, `alpha`,
+//! also writes X, y for the Python side). Prints one `key = value` per line: `seconds` (wall),
+//! `cpu_seconds` (user + system, all threads), `alpha`,
 //! `alpha_ratio`, `cv_error`, `evaluations`, `epochs`, `peak_rss_mb` (the process's high-water
 //! mark, data included).
 
@@ -119,6 +120,22 @@ fn split(x: &CsMat<f64>, y: &[f64], k: usize) -> [(Design, Array1<f64>); 2] {
     ]
 }
 
+/// The CPU time of the process so far (user + system, all threads) in seconds, from
+/// `/proc/self/stat` (fields 14 and 15, in clock ticks of 1/100 s — Linux's `USER_HZ`); NaN
+/// where `/proc` is missing.
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // The command name (field 2) is parenthesized and may hold spaces: split after it.
+            let rest = &s[s.rfind(')')? + 2..];
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let ticks = |k: usize| fields.get(k - 3).and_then(|v| v.parse::<f64>().ok());
+            Some((ticks(14)? + ticks(15)?) / 100.0)
+        })
+        .unwrap_or(f64::NAN)
+}
+
 /// The process's peak resident memory (VmHWM) in MB, where `/proc` has it.
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -154,7 +171,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         minimum: 2e-6,
     };
 
-    let clock = Instant::now();
+    let (clock, cpu) = (Instant::now(), cpu_seconds());
     let full = Lasso::new(x, Array1::from(y.clone()).view())?;
     let Design::Sparse(x) = full.loss().design() else {
         unreachable!("built sparse")
@@ -192,7 +209,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..SolverParams::default()
     };
     let refit = full.solve(&best, None, &params)?;
-    let seconds = clock.elapsed().as_secs_f64();
+    let (seconds, cpu) = (clock.elapsed().as_secs_f64(), cpu_seconds() - cpu);
 
     // Untimed: the CV error of the selected α, solved tightly from cold starts.
     let mut check = CrossValidation::new(
@@ -205,6 +222,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     let cv_error = check.value(&best, 1e-10)?.value;
     println!("seconds = {seconds:.3}");
+    println!("cpu_seconds = {cpu:.2}");
     println!("alpha = {:.6e}", best[0].exp());
     println!("alpha_ratio = {:.4e}", best[0].exp() / alpha_max);
     println!("cv_error = {cv_error:.8e}");
