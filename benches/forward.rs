@@ -19,11 +19,11 @@
 //! n lanes, an allocation per operation) is 5–12× slower than fixed chunks: not worth adding.
 //! `#[inline(always)]` vs `#[inline]` on the operators: within this machine's noise (±20%) here.
 
-use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::{black_box, BenchmarkId, Criterion};
 use hypergrad::ad::{forward, Dual, DualVec, Scalar};
 use nalgebra::{DVector, SVector};
-use num_dual::{DualDVec64, DualNum, DualSVec64};
-use std::time::Duration;
+use num_dual::{Dual64, DualDVec64, DualNum, DualSVec64, HyperDual64};
+use std::time::{Duration, Instant};
 
 /// Extended Rosenbrock for our scalars.
 fn rosenbrock<S: Scalar>(x: &[S]) -> S {
@@ -32,6 +32,18 @@ fn rosenbrock<S: Scalar>(x: &[S]) -> S {
             let a = w[1] - w[0] * w[0];
             let b = S::one() - w[0];
             a * a * S::from_f64(100.0) + b * b
+        })
+        .sum()
+}
+
+/// The same function with plain `f64` constants (`Scalar`'s `f64` operators: a constant factor
+/// scales the parts instead of a full product with a constant dual).
+fn rosenbrock_literals<S: Scalar>(x: &[S]) -> S {
+    x.windows(2)
+        .map(|w| {
+            let a = w[1] - w[0] * w[0];
+            let b = S::one() - w[0];
+            a * a * 100.0 + b * b
         })
         .sum()
 }
@@ -148,5 +160,152 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
-criterion_main!(benches);
+/// Best-of-7 seconds per call of `f`, each sample long enough to time.
+fn seconds_per_call(mut f: impl FnMut()) -> f64 {
+    let mut reps = 1;
+    loop {
+        let t = Instant::now();
+        for _ in 0..reps {
+            f();
+        }
+        if t.elapsed().as_secs_f64() > 0.02 {
+            break;
+        }
+        reps *= 2;
+    }
+    (0..7)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..reps {
+                f();
+            }
+            t.elapsed().as_secs_f64() / reps as f64
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// One pass of a first and of a second directional derivative of Rosenbrock (n = 1000) as
+/// multiples of one f64 evaluation: ours (`Dual<f64>`, `Dual<Dual<f64>>`) beside num-dual's
+/// `Dual64` and `HyperDual64`, which compute the same numbers.
+fn nested_ratios() {
+    let n = 1000;
+    let x = point(n);
+    let v: Vec<f64> = (0..n).map(|i| (i as f64 * 0.3).cos()).collect();
+    let d: Vec<Dual<f64>> = x.iter().zip(&v).map(|(&a, &b)| Dual::new(a, b)).collect();
+    let dd: Vec<Dual<Dual<f64>>> = x
+        .iter()
+        .zip(&v)
+        .map(|(&a, &b)| Dual::new(Dual::new(a, b), Dual::new(b, 0.0)))
+        .collect();
+    let nd: Vec<Dual64> = x.iter().zip(&v).map(|(&a, &b)| Dual64::new(a, b)).collect();
+    let hd: Vec<HyperDual64> = x
+        .iter()
+        .zip(&v)
+        .map(|(&a, &b)| HyperDual64::new(a, b, b, 0.0))
+        .collect();
+    // The same second directional derivative vᵀ∇²f v from both libraries.
+    let (ours, theirs) = (rosenbrock(&dd), rosenbrock_nd(&hd));
+    assert_eq!(rosenbrock_literals(&dd).eps.eps, ours.eps.eps);
+    assert!((ours.eps.eps - theirs.eps1eps2).abs() <= 1e-10 * theirs.eps1eps2.abs());
+    assert!((rosenbrock(&d).eps - rosenbrock_nd(&nd).eps).abs() <= 1e-10 * ours.re.eps.abs());
+    let base = seconds_per_call(|| {
+        black_box(rosenbrock(black_box(&x)));
+    });
+    let t = [
+        seconds_per_call(|| {
+            black_box(rosenbrock(black_box(&d)));
+        }),
+        seconds_per_call(|| {
+            black_box(rosenbrock_nd(black_box(&nd)));
+        }),
+        seconds_per_call(|| {
+            black_box(rosenbrock(black_box(&dd)));
+        }),
+        seconds_per_call(|| {
+            black_box(rosenbrock_nd(black_box(&hd)));
+        }),
+        seconds_per_call(|| {
+            black_box(rosenbrock_literals(black_box(&dd)));
+        }),
+    ];
+    println!(
+        "\nRosenbrock n = {n}, one pass (× f64 {:.2} µs): Dual<f64> {:.2}, num-dual Dual64 {:.2}, \
+         Dual<Dual<f64>> {:.2} (with f64 literals {:.2}), num-dual HyperDual64 {:.2}",
+        base * 1e6,
+        t[0] / base,
+        t[1] / base,
+        t[2] / base,
+        t[4] / base,
+        t[3] / base
+    );
+}
+
+/// `f: ℝ³ → ℝ³` on arrays, for the small-Jacobian comparison.
+fn three<S: Scalar>(x: &[S; 3]) -> [S; 3] {
+    [
+        x[0] * x[1] + x[2].sin(),
+        x[0] * x[0] - x[2] + x[1],
+        x[1].exp() * x[2],
+    ]
+}
+
+/// The same function for num-dual.
+fn three_nd<D: DualNum<f64> + Copy>(x: SVector<D, 3>) -> SVector<D, 3> {
+    SVector::from([
+        x[0] * x[1] + x[2].sin(),
+        x[0] * x[0] - x[2] + x[1],
+        x[1].exp() * x[2],
+    ])
+}
+
+/// The 3-input Jacobian as a multiple of one f64 evaluation: our chunked driver (8 lanes, heap),
+/// with 3 lanes, the fixed-size driver, and num-dual's `jacobian` on static vectors.
+fn jacobian_ratios() {
+    let x = [0.3, -1.1, 0.7];
+    let (_, fixed) = forward::jacobian_fixed(three, x);
+    let (_, nd) = num_dual::jacobian(three_nd, SVector::from(x));
+    for i in 0..3 {
+        for k in 0..3 {
+            assert!((fixed[i][k] - nd[(i, k)]).abs() < 1e-15);
+        }
+    }
+    let vec_f = |v: &[DualVec<f64, CHUNK_8>]| three(&[v[0], v[1], v[2]]).to_vec();
+    let base = seconds_per_call(|| {
+        black_box(three(black_box(&x)));
+    });
+    let chunk8 = seconds_per_call(|| {
+        black_box(forward::jacobian(vec_f, black_box(&x)).expect("consistent"));
+    });
+    let lanes3 = seconds_per_call(|| {
+        black_box(
+            forward::jacobian_lanes::<_, 3>(|v| three(&[v[0], v[1], v[2]]).to_vec(), black_box(&x))
+                .expect("consistent"),
+        );
+    });
+    let fixed = seconds_per_call(|| {
+        black_box(forward::jacobian_fixed(three, black_box(x)));
+    });
+    let nd = seconds_per_call(|| {
+        black_box(num_dual::jacobian(three_nd, SVector::from(black_box(x))));
+    });
+    println!(
+        "3-input Jacobian (× f64 {:.1} ns): forward::jacobian (8 lanes, heap) {:.1}, \
+         jacobian_lanes::<3> {:.1}, jacobian_fixed {:.1}, num-dual jacobian {:.1}",
+        base * 1e9,
+        chunk8 / base,
+        lanes3 / base,
+        fixed / base,
+        nd / base
+    );
+}
+
+/// The lane count of `forward::jacobian`.
+const CHUNK_8: usize = forward::CHUNK;
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    bench(&mut c);
+    c.final_summary();
+    nested_ratios();
+    jacobian_ratios();
+}

@@ -14,7 +14,7 @@ const TOL: f64 = 1e-8;
 
 fn bench_logistic(c: &mut Criterion) {
     let (mut train, mut val) = train_validation_split(&breast_cancer(), 1.0 / 3.0, 0).unwrap();
-    standardize(&mut train, &mut val);
+    standardize(&mut train, &mut val).unwrap();
     let params = SolverParams {
         max_iter: 1_000_000,
         tol: TOL,

@@ -1,31 +1,26 @@
-//! Extended Rosenbrock `f(x) = Σᵢ 100(xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)²`: plain `f64` evaluation vs the
-//! reverse gradient (record + sweep), on our tape (scalar program, and the same function with one
-//! custom node per term), echidna's `grad` and the `reverse` crate.
+//! Extended Rosenbrock `f(x) = Σᵢ 100(xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)²`: the reverse gradient as a
+//! multiple of one plain `f64` evaluation, for n = 1000, 10 000, 100 000, all in one run:
 //!
-//! Measured (criterion medians, 2-core shared machine; gradient time / f64 evaluation time):
+//! * `tape`: a fresh recording on a reused tape, then one sweep (`reverse::gradient_on`);
+//! * `replay`: recorded once, then a replay at the point and one sweep (`reverse::Recorded`);
+//! * echidna 0.15: `echidna::grad` (fresh Adept-style tape) and its bytecode tape recorded once
+//!   (`BytecodeTape::gradient`, a replay);
+//! * the `reverse` crate 0.2 (fresh tape);
 //!
-//! | n       | f64     | tape, scalar ops | tape, custom nodes | echidna 0.15 | reverse 0.2 |
-//! | ------- | ------- | ---------------- | ------------------ | ------------ | ----------- |
-//! | 10      | 8.7 ns  | 413 ns (48×)     | 204 ns (23×)       | 976 ns (112×)| 498 ns (57×)|
-//! | 1 000   | 0.99 µs | 45.6 µs (46×)    | 20.7 µs (21×)      | 104 µs (105×)| 58.4 µs (59×)|
-//! | 100 000 | 101 µs  | 7.06 ms (70×)    | 2.70 ms (27×)      | 13.4 ms (133×)| 12.2 ms (121×)|
+//! and the Hessian–vector product at n = 1000 (forward over reverse: fresh `Tape<Dual<f64>>`
+//! and replayed `Recorded<Dual<f64>>`; echidna's bytecode `hvp`), also over one `f64`
+//! evaluation. Every gradient is checked against ours before it is timed.
 //!
-//! (One run while other jobs shared the machine; across runs the scalar-op ratio ranged 43–52×
-//! at n = 1000 and 58–93× at n = 100 000, always ~2× ahead of echidna and ahead of `reverse`.)
-//!
-//! Forward-over-reverse `hvp` (a `Tape<Dual<f64>>`) costs 1.5× the gradient at n = 1000.
-//!
-//! The 4× target is out of reach for any recording tape on this function: the f64 loop costs
-//! ~1 ns per term, while a term records 8 nodes (24 bytes each) that are written, then read back
-//! by the sweep with dependent read-modify-writes of the adjoints. With the forward macro's
-//! operators marked `#[inline(always)]` (and scalar records inlined) the scalar-op gradient
-//! measured 33× at n = 1000 and 47× at n = 100 000.
+//! Run with `cargo bench --bench reverse`; the table is printed after criterion's summary. The
+//! numbers of one run are in the module documentation of `crates/ad/src/reverse/mod.rs` and in
+//! the issue note.
 
 use criterion::{black_box, BenchmarkId, Criterion};
-use hypergrad_ad::{Scalar, Tape};
-use std::time::Instant;
+use hypergrad_ad::reverse::{self as rev, Recorded};
+use hypergrad_ad::{Dual, Scalar, Tape};
+use std::time::{Duration, Instant};
 
-const SIZES: [usize; 3] = [10, 1_000, 100_000];
+const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
 
 /// The program, written once for every scalar type.
 fn rosenbrock<S: Scalar>(x: &[S]) -> S {
@@ -33,12 +28,12 @@ fn rosenbrock<S: Scalar>(x: &[S]) -> S {
     for w in x.windows(2) {
         let a = w[1] - w[0] * w[0];
         let b = S::one() - w[0];
-        acc += a * a * S::from_f64(100.0) + b * b;
+        acc += a * a * 100.0 + b * b;
     }
     acc
 }
 
-/// The same function for echidna's scalar trait.
+/// The same function for echidna's scalar trait (same operations).
 fn rosenbrock_echidna<S: echidna::Scalar<Float = f64>>(x: &[S]) -> S {
     let mut acc = S::from_f(0.0);
     for w in x.windows(2) {
@@ -60,70 +55,54 @@ fn rosenbrock_reverse_crate<'a>(x: &[reverse::Var<'a>]) -> reverse::Var<'a> {
     acc
 }
 
-/// Gradient on a reused tape, scalar program.
-fn grad_tape(tape: &mut Tape<f64>, x: &[f64], g: &mut [f64]) -> f64 {
-    hypergrad_ad::reverse::gradient_on(tape, |v| rosenbrock(v), x, g).expect("lengths match")
-}
-
-/// Gradient on a reused tape with one custom node per term (value and two partials computed in
-/// `f64`) and one composite sum: n nodes instead of ~8n.
-fn grad_custom(tape: &mut Tape<f64>, x: &[f64], g: &mut [f64]) -> f64 {
-    tape.clear();
-    let t: &Tape<f64> = tape;
-    let xs = t.vars(x);
-    let terms: Vec<_> = xs
-        .windows(2)
-        .map(|w| {
-            let (x0, x1) = (w[0].primal(), w[1].primal());
-            let (a, b) = (x1 - x0 * x0, 1.0 - x0);
-            let partials = [-400.0 * a * x0 - 2.0 * b, 200.0 * a];
-            t.custom(w, 100.0 * a * a + b * b, &partials)
-                .expect("two partials")
-        })
-        .collect();
-    let y = t.sum(&terms);
-    t.reverse(&[(y, 1.0)]).expect("same tape");
-    t.adjoints_into(&xs, g).expect("lengths match");
-    y.primal()
-}
-
 fn point(n: usize) -> Vec<f64> {
     (0..n)
         .map(|i| 0.5 + 0.3 * ((i as f64) * 0.7).sin())
         .collect()
 }
 
+/// Gradient on a reused tape: a fresh recording and one sweep.
+fn grad_tape(tape: &mut Tape<f64>, x: &[f64], g: &mut [f64]) -> f64 {
+    rev::gradient_on(tape, |v| rosenbrock(v), x, g).expect("lengths match")
+}
+
+/// The same with echidna's bytecode tape (recorded once; `gradient` replays it).
+fn echidna_tape(x: &[f64]) -> echidna::BytecodeTape<f64> {
+    echidna::record(rosenbrock_echidna, x).0
+}
+
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("rosenbrock");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1));
     for n in SIZES {
         let x = point(n);
         let mut g = vec![0.0; n];
         let mut tape = Tape::new();
+        let mut rec = Recorded::new(|_, v| rosenbrock(v), &x);
+        let mut etape = echidna_tape(&x);
         group.bench_with_input(BenchmarkId::new("f64", n), &x, |b, x| {
             b.iter(|| rosenbrock(black_box(x)))
         });
-        group.bench_with_input(BenchmarkId::new("tape_scalar", n), &x, |b, x| {
+        group.bench_with_input(BenchmarkId::new("tape", n), &x, |b, x| {
             b.iter(|| grad_tape(&mut tape, black_box(x), &mut g))
         });
-        group.bench_with_input(BenchmarkId::new("tape_custom", n), &x, |b, x| {
-            b.iter(|| grad_custom(&mut tape, black_box(x), &mut g))
+        group.bench_with_input(BenchmarkId::new("replay", n), &x, |b, x| {
+            b.iter(|| rec.gradient(black_box(x), &mut g))
         });
-        group.bench_with_input(BenchmarkId::new("echidna", n), &x, |b, x| {
+        group.bench_with_input(BenchmarkId::new("echidna_tape", n), &x, |b, x| {
             b.iter(|| echidna::grad(rosenbrock_echidna, black_box(x)))
         });
-        let rtape = reverse::Tape::new();
-        group.bench_with_input(BenchmarkId::new("reverse_crate", n), &x, |b, x| {
-            b.iter(|| {
-                rtape.clear();
-                let v = rtape.add_vars(black_box(x));
-                rosenbrock_reverse_crate(&v).grad()
-            })
+        group.bench_with_input(BenchmarkId::new("echidna_replay", n), &x, |b, x| {
+            b.iter(|| etape.gradient(black_box(x)))
         });
     }
     group.finish();
 }
 
-/// Best-of-5 seconds per call of `f`, each sample long enough to time.
+/// Best-of-7 seconds per call of `f`, each sample long enough to time.
 fn seconds_per_call(mut f: impl FnMut()) -> f64 {
     let mut reps = 1;
     loop {
@@ -136,7 +115,7 @@ fn seconds_per_call(mut f: impl FnMut()) -> f64 {
         }
         reps *= 2;
     }
-    (0..5)
+    (0..7)
         .map(|_| {
             let t = Instant::now();
             for _ in 0..reps {
@@ -147,13 +126,30 @@ fn seconds_per_call(mut f: impl FnMut()) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-/// Prints each gradient's time as a multiple of one `f64` evaluation, checking that every
-/// gradient agrees with ours.
+/// `a` and `b` agree to 1e-12 relative (the same rules summed in another order).
+fn assert_close(a: &[f64], b: &[f64], what: &str) {
+    for (p, q) in a.iter().zip(b) {
+        assert!(
+            (p - q).abs() <= 1e-12 * (1.0 + q.abs()),
+            "{what}: {p} vs {q}"
+        );
+    }
+}
+
+/// Prints each gradient's time as a multiple of one `f64` evaluation, and the tape sizes.
 fn ratios() {
-    println!("\nratio = gradient time / f64 evaluation time");
+    println!("\nratio = gradient time / f64 evaluation time (best of 7, one run)");
     println!(
-        "{:>8} {:>12} {:>12} {:>12} {:>10} {:>14}",
-        "n", "f64 (ns)", "tape_scalar", "tape_custom", "echidna", "reverse_crate"
+        "{:>8} {:>10} {:>8} {:>8} {:>13} {:>15} {:>14} {:>11} {:>12}",
+        "n",
+        "f64 (µs)",
+        "tape",
+        "replay",
+        "echidna tape",
+        "echidna replay",
+        "reverse crate",
+        "tape nodes",
+        "tape bytes"
     );
     for n in SIZES {
         let x = point(n);
@@ -161,28 +157,31 @@ fn ratios() {
         let mut tape = Tape::new();
         grad_tape(&mut tape, &x, &mut g);
         let reference = g.clone();
-        grad_custom(&mut tape, &x, &mut g);
-        let close = |a: &[f64]| {
-            a.iter()
-                .zip(&reference)
-                .all(|(p, q)| (p - q).abs() <= 1e-12 * (1.0 + q.abs()))
-        };
-        assert!(close(&g), "custom-node gradient differs");
-        assert!(
-            close(&echidna::grad(rosenbrock_echidna, &x)),
-            "echidna differs"
+        let stats = tape.memory();
+        let mut rec = Recorded::new(|_, v| rosenbrock(v), &x);
+        rec.gradient(&x, &mut g).expect("a replayable recording");
+        assert_eq!(g, reference, "replay differs from a fresh recording");
+        assert_close(
+            &echidna::grad(rosenbrock_echidna, &x),
+            &reference,
+            "echidna",
         );
+        let mut etape = echidna_tape(&x);
+        assert_close(&etape.gradient(&x), &reference, "echidna replay");
         let base = seconds_per_call(|| {
             black_box(rosenbrock(black_box(&x)));
         });
-        let scalar = seconds_per_call(|| {
+        let fresh = seconds_per_call(|| {
             grad_tape(&mut tape, black_box(&x), &mut g);
         });
-        let custom = seconds_per_call(|| {
-            grad_custom(&mut tape, black_box(&x), &mut g);
+        let replay = seconds_per_call(|| {
+            rec.gradient(black_box(&x), &mut g).expect("replayable");
         });
         let ech = seconds_per_call(|| {
             black_box(echidna::grad(rosenbrock_echidna, black_box(&x)));
+        });
+        let ech_replay = seconds_per_call(|| {
+            black_box(etape.gradient(black_box(&x)));
         });
         let rtape = reverse::Tape::new();
         let rev = seconds_per_call(|| {
@@ -191,46 +190,54 @@ fn ratios() {
             black_box(rosenbrock_reverse_crate(&v).grad());
         });
         println!(
-            "{n:>8} {:>12.1} {:>12.1} {:>12.1} {:>10.1} {:>14.1}",
-            base * 1e9,
-            scalar / base,
-            custom / base,
+            "{n:>8} {:>10.2} {:>8.1} {:>8.1} {:>13.1} {:>15.1} {:>14.1} {:>11} {:>12}",
+            base * 1e6,
+            fresh / base,
+            replay / base,
             ech / base,
-            rev / base
+            ech_replay / base,
+            rev / base,
+            stats.nodes,
+            stats.bytes
         );
     }
 }
 
-/// Hessian–vector product by forward over reverse on a reused `Tape<Dual<f64>>`, as a multiple
-/// of the gradient on a reused `Tape<f64>`.
-fn hvp_ratio() {
+/// Hessian–vector products at n = 1000 as multiples of one `f64` evaluation.
+fn hvp_ratios() {
     let n = 1_000;
     let x = point(n);
     let v: Vec<f64> = (0..n).map(|i| (i as f64).cos()).collect();
-    let mut g = vec![0.0; n];
-    let mut tape = Tape::new();
-    let mut dual_tape = Tape::<hypergrad_ad::Dual<f64>>::new();
-    let mut hv = vec![hypergrad_ad::Dual::new(0.0, 0.0); n];
-    let xd: Vec<_> = x
-        .iter()
-        .zip(&v)
-        .map(|(&a, &b)| hypergrad_ad::Dual::new(a, b))
-        .collect();
-    let grad = seconds_per_call(|| {
-        grad_tape(&mut tape, black_box(&x), &mut g);
+    let xd: Vec<Dual<f64>> = x.iter().zip(&v).map(|(&a, &b)| Dual::new(a, b)).collect();
+    let mut hv = vec![Dual::new(0.0, 0.0); n];
+    let mut dual_tape = Tape::<Dual<f64>>::new();
+    let mut rec = Recorded::new(|_, w| rosenbrock(w), &xd);
+    let etape = echidna_tape(&x);
+    // Every method agrees with forward over forward.
+    let (_, _, reference) = hypergrad_ad::forward::hvp(rosenbrock, &x, &v).expect("lengths");
+    rec.gradient(&xd, &mut hv).expect("replayable");
+    let ours: Vec<f64> = hv.iter().map(|d| d.eps).collect();
+    assert_close(&ours, &reference, "replayed hvp");
+    assert_close(&etape.hvp(&x, &v).1, &reference, "echidna hvp");
+    let base = seconds_per_call(|| {
+        black_box(rosenbrock(black_box(&x)));
     });
-    let hvp = seconds_per_call(|| {
-        hypergrad_ad::reverse::gradient_on(
-            &mut dual_tape,
-            |w| rosenbrock(w),
-            black_box(&xd),
-            &mut hv,
-        )
-        .expect("lengths match");
+    let fresh = seconds_per_call(|| {
+        rev::gradient_on(&mut dual_tape, |w| rosenbrock(w), black_box(&xd), &mut hv)
+            .expect("lengths match");
+    });
+    let replay = seconds_per_call(|| {
+        rec.gradient(black_box(&xd), &mut hv).expect("replayable");
+    });
+    let ech = seconds_per_call(|| {
+        black_box(etape.hvp(black_box(&x), &v));
     });
     println!(
-        "\nhvp (forward over reverse) at n = {n}: {:.2}× the gradient",
-        hvp / grad
+        "\nhvp at n = {n} (× f64 evaluation): forward over reverse, fresh tape {:.1}, replay {:.1}; \
+         echidna bytecode hvp {:.1}",
+        fresh / base,
+        replay / base,
+        ech / base
     );
 }
 
@@ -239,5 +246,5 @@ fn main() {
     bench(&mut c);
     c.final_summary();
     ratios();
-    hvp_ratio();
+    hvp_ratios();
 }

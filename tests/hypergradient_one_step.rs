@@ -6,52 +6,11 @@
 //! Jacobian ∂_θT(x*) equals the implicit one up to the inner residual (‖∇f‖ ≲ 1e-15 after
 //! quadratic convergence) times the Hessian's conditioning (≈ 10² here).
 
-use hypergrad::ad::Scalar;
-use hypergrad::bilevel::{hypergradient, HeldOutLogistic, LinearSolver, Method, Options};
+mod common;
+
+use common::ridge_logistic;
+use hypergrad::bilevel::{hypergradient, LinearSolver, Method, Options};
 use hypergrad::optim::solvers::{GradientStep, NewtonStep};
-use hypergrad::optim::{Design, Logistic, Objective};
-use ndarray::{Array1, Array2};
-use rand::{Rng, SeedableRng};
-use rand_distr::StandardNormal;
-
-/// `logistic(x) + e^θ/2 ‖x‖²`.
-struct RidgeLogistic {
-    loss: Logistic,
-}
-
-impl Objective for RidgeLogistic {
-    fn dim(&self) -> usize {
-        self.loss.n_features()
-    }
-    fn dim_theta(&self) -> usize {
-        1
-    }
-    fn value<S: Scalar>(&self, x: &[S], theta: &[S]) -> S {
-        let squared: S = x.iter().map(|&v| v * v).sum();
-        self.loss.value(x) + theta[0].exp() * squared * S::from_f64(0.5)
-    }
-}
-
-fn classification(n: usize, p: usize, seed: u64) -> (Design, Array1<f64>) {
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let a = Array2::from_shape_fn((n, p), |_| rng.sample::<f64, _>(StandardNormal));
-    let y = Array1::from_shape_fn(n, |i| {
-        let z = a[[i, 0]] - a[[i, 1]] + 0.8 * rng.sample::<f64, _>(StandardNormal);
-        z.signum()
-    });
-    (Design::dense(a).unwrap(), y)
-}
-
-fn setup() -> (RidgeLogistic, HeldOutLogistic) {
-    let (a, y) = classification(80, 6, 21);
-    let (av, yv) = classification(50, 6, 22);
-    (
-        RidgeLogistic {
-            loss: Logistic::new(a, y.view()).unwrap(),
-        },
-        HeldOutLogistic::new(av, yv.view()).unwrap(),
-    )
-}
 
 fn options() -> Options {
     Options {
@@ -63,7 +22,7 @@ fn options() -> Options {
 
 #[test]
 fn one_step_on_newton_equals_implicit() {
-    let (objective, criterion) = setup();
+    let (objective, criterion) = ridge_logistic();
     let theta = [0.05_f64.ln()];
     let newton = NewtonStep {
         objective: &objective,
@@ -102,7 +61,7 @@ fn one_step_on_newton_equals_implicit() {
 #[test]
 fn one_step_on_gradient_descent_is_biased() {
     // T(x) = x − s∇f(x): ∂ₓT(x*) = I − s∇²f ≠ 0, so ∂_θT alone misses (I − ∂ₓT)⁻¹.
-    let (objective, criterion) = setup();
+    let (objective, criterion) = ridge_logistic();
     let theta = [0.05_f64.ln()];
     let gd = GradientStep {
         objective: &objective,

@@ -12,7 +12,7 @@ use ndarray::Array1;
 #[test]
 fn gradient_descent_matches_a_fine_grid_with_a_third_of_the_solves() {
     let (mut train, mut val) = train_validation_split(&diabetes(), 0.33, 0).unwrap();
-    standardize(&mut train, &mut val);
+    standardize(&mut train, &mut val).unwrap();
     let mean = train.y.iter().sum::<f64>() / train.y.len() as f64;
     let center = |y: &[f64]| Array1::from_iter(y.iter().map(|v| v - mean));
     let (y_train, y_val) = (center(&train.y), center(&val.y));

@@ -63,6 +63,7 @@ impl HyperObjective for ValuesOnly<'_> {
             value,
             grad: Vec::new(),
             inner_iterations: solution.report.iterations,
+            ..HyperEval::default()
         })
     }
 }

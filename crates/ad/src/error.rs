@@ -31,6 +31,16 @@ pub enum AdError {
     /// A checkpoint budget of zero stored states.
     #[error("checkpointing needs a budget of at least one stored state")]
     InvalidCheckpoints,
+    /// A replay input is not an input node (`Tape::var`) of the tape.
+    #[error("a replay input is not an input variable of the tape")]
+    InvalidInput,
+    /// A tape was asked to replay a recording whose result may depend on its input values in a
+    /// way the tape cannot evaluate again (a branch on a value, a custom node).
+    #[error("the recording cannot be replayed: {reason}")]
+    NotReplayable {
+        /// What the recording did.
+        reason: &'static str,
+    },
 }
 
 /// `Ok(())` if `got == expected`, else [`AdError::LengthMismatch`].

@@ -226,20 +226,48 @@ fn function_items_work_as_closures() {
 }
 
 #[test]
-fn drivers_are_generic_over_the_underlying_scalar() {
-    // f32: the gradient of Rosenbrock at (1, 1, 1) is exactly 0 in any precision.
-    let (y, g) = forward::gradient(rosenbrock, &[1.0_f32, 1.0, 1.0]);
-    assert_eq!((y, g), (0.0, vec![0.0; 3]));
-    // f32 at a generic point: closed form evaluated in f64, f32 rounding (ε₃₂ ≈ 1.2e-7) over a
-    // few operations on terms ≲ 1e2 bounds the deviation by ~1e-4 absolute.
-    let x = [0.3_f32, -0.7, 1.1];
-    let (_, g) = forward::gradient(rosenbrock, &x);
-    let want = rosenbrock_grad(&x.map(f64::from));
-    for (a, b) in g.iter().zip(&want) {
-        assert_relative_eq!(f64::from(*a), *b, max_relative = 1e-5, epsilon = 1e-4);
-    }
+fn drivers_nest() {
     // Nesting: `derivative` over T = Dual<f64> differentiates the derivative, f = x³ at 2:
     // inner tangent 1 gives f' = 12, the outer tangent of that is f'' = 12.
     let (y, dy) = forward::derivative(|x| x * x * x, Dual::new(2.0_f64, 1.0));
     assert_eq!((y.re, y.eps, dy.re, dy.eps), (8.0, 12.0, 12.0, 12.0));
+}
+
+/// f: ℝ³ → ℝ³ on arrays, the 3-input Jacobian of the benches.
+fn three<S: Scalar>(x: &[S; 3]) -> [S; 3] {
+    [
+        x[0] * x[1] + x[2].sin(),
+        x[0] * x[0] - x[2] + x[1],
+        x[1].exp() * x[2],
+    ]
+}
+
+#[test]
+fn lane_width_and_fixed_size_drivers_agree() {
+    let x = [0.3, -1.1, 0.7];
+    // Closed form: rows ∇fᵢ.
+    let expect = [
+        [x[1], x[0], x[2].cos()],
+        [2.0 * x[0], 1.0, -1.0],
+        [0.0, x[1].exp() * x[2], x[1].exp()],
+    ];
+    let (y, j) = forward::jacobian_fixed(three, x);
+    assert_eq!(y, three(&x));
+    assert_eq!(j, expect);
+    for lanes in [1, 2, 3] {
+        let (y2, j2) = match lanes {
+            1 => forward::jacobian_lanes::<_, 1>(|v| three(&[v[0], v[1], v[2]]).to_vec(), &x),
+            2 => forward::jacobian_lanes::<_, 2>(|v| three(&[v[0], v[1], v[2]]).to_vec(), &x),
+            _ => forward::jacobian_lanes::<_, 3>(|v| three(&[v[0], v[1], v[2]]).to_vec(), &x),
+        }
+        .unwrap();
+        assert_eq!(y2, y.to_vec());
+        for i in 0..3 {
+            for k in 0..3 {
+                assert_eq!(j2[[i, k]], expect[i][k], "{lanes} lanes");
+            }
+        }
+    }
+    let (v, g) = forward::gradient_lanes::<_, 2>(|v| three(&[v[0], v[1], v[2]])[0], &x);
+    assert_eq!((v, g), (y[0], expect[0].to_vec()));
 }

@@ -85,3 +85,11 @@ fn dot_products_of_dual_arrays() {
         assert_eq!(prod[[i, 0]].eps, [m.row(i).dot(&v), m.row(i).sum()]);
     }
 }
+
+#[test]
+fn the_ndarray_of_the_api_is_re_exported() {
+    // The Jacobian's type named through the re-export: no separate ndarray dependency needed.
+    let (_, j): (Vec<f64>, hypergrad_ad::ndarray::Array2<f64>) =
+        hypergrad_ad::forward::jacobian(|x| vec![x[0] * x[1]], &[2.0, 3.0]).unwrap();
+    assert_eq!(j, hypergrad_ad::ndarray::array![[3.0, 2.0]]);
+}

@@ -2,7 +2,9 @@
 //! differences.
 
 use hypergrad_ad::nonsmooth::soft_threshold;
-use hypergrad_ad::reverse::{reverse_unrolled, Checkpoints, Recurrence};
+use hypergrad_ad::reverse::{
+    reverse_unrolled, reverse_unrolled_with, Checkpoints, Recurrence, Unroll,
+};
 use hypergrad_ad::AdError;
 use hypergrad_ad::{Scalar, Tape, Var};
 
@@ -70,6 +72,9 @@ fn checkpointed_equals_full_tape_bit_for_bit() {
         Checkpoints::Budget(7),
         Checkpoints::Budget(1000),
         Checkpoints::Budget(5000),
+        Checkpoints::Binomial(1),
+        Checkpoints::Binomial(3),
+        Checkpoints::Binomial(10),
     ] {
         let c = reverse_unrolled(&mut tape, &Step, &X0, &THETA, k, cp, |x, t| loss(x, t)).unwrap();
         let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
@@ -206,7 +211,11 @@ fn checkpointed_composite_ista_equals_full_tape_bit_for_bit() {
     .unwrap();
     assert!(full.x_final.contains(&0.0) && full.x_final.iter().any(|v| *v != 0.0));
     assert_ne!(full.theta_bar[0], 0.0);
-    for cp in [Checkpoints::Uniform, Checkpoints::Budget(3)] {
+    for cp in [
+        Checkpoints::Uniform,
+        Checkpoints::Budget(3),
+        Checkpoints::Binomial(4),
+    ] {
         let c = reverse_unrolled(&mut tape, &ista, &x0, &[0.3], 300, cp, |x, _| sum_sq(x)).unwrap();
         assert_eq!(
             c.theta_bar[0].to_bits(),
@@ -217,5 +226,90 @@ fn checkpointed_composite_ista_equals_full_tape_bit_for_bit() {
             c.x0_bar.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
             full.x0_bar.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
         );
+    }
+}
+
+#[test]
+fn binomial_schedule_over_ten_thousand_steps() {
+    // K = 10⁴ with ⌈log₂ K⌉ = 14 snapshots: bit for bit the full tape, at most 15 states held
+    // (x₀ and 14 snapshots), a one-step tape, and at most (r + 1)·K recorded steps where r = 5
+    // is the smallest r with C(14 + r, 14) ≥ 10⁴ (C(19, 5) = 11 628).
+    let k = 10_000;
+    let mut tape = Tape::new();
+    let run = |tape: &mut Tape<f64>, cp| {
+        reverse_unrolled(tape, &Step, &X0, &THETA, k, cp, |x, t| loss(x, t)).unwrap()
+    };
+    let full = run(&mut tape, Checkpoints::Full);
+    let b = run(&mut tape, Checkpoints::Binomial(14));
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&b.theta_bar), bits(&full.theta_bar));
+    assert_eq!(bits(&b.x0_bar), bits(&full.x0_bar));
+    assert_eq!(b.loss.to_bits(), full.loss.to_bits());
+    assert!(b.stored_states <= 15, "{}", b.stored_states);
+    assert!(b.recorded_steps <= 6 * k, "{}", b.recorded_steps);
+    assert!(b.peak_tape.nodes * 1000 < full.peak_tape.nodes);
+    // One snapshot: still exact, quadratic recomputation.
+    let small = reverse_unrolled(
+        &mut tape,
+        &Step,
+        &X0,
+        &THETA,
+        60,
+        Checkpoints::Binomial(1),
+        |x, t| loss(x, t),
+    )
+    .unwrap();
+    let reference = reverse_unrolled(
+        &mut tape,
+        &Step,
+        &X0,
+        &THETA,
+        60,
+        Checkpoints::Full,
+        |x, t| loss(x, t),
+    )
+    .unwrap();
+    assert_eq!(bits(&small.theta_bar), bits(&reference.theta_bar));
+    assert_eq!(small.stored_states, 2);
+    assert_eq!(
+        reverse_unrolled(
+            &mut tape,
+            &Step,
+            &X0,
+            &THETA,
+            5,
+            Checkpoints::Binomial(0),
+            |x, t| { loss(x, t) }
+        ),
+        Err(AdError::InvalidCheckpoints)
+    );
+}
+
+#[test]
+fn a_constant_start_records_less_and_gives_the_same_theta_gradient() {
+    let mut tape = Tape::new();
+    let k = 40;
+    let var = reverse_unrolled(
+        &mut tape,
+        &Step,
+        &X0,
+        &THETA,
+        k,
+        Checkpoints::Full,
+        |x, t| loss(x, t),
+    )
+    .unwrap();
+    let options = Unroll {
+        steps: k,
+        checkpoints: Checkpoints::Full,
+        differentiate_x0: false,
+    };
+    let constant =
+        reverse_unrolled_with(&mut tape, &Step, &X0, &THETA, options, |x, t| loss(x, t)).unwrap();
+    assert_eq!(constant.x0_bar, vec![0.0; 3]);
+    assert!(constant.peak_tape.nodes < var.peak_tape.nodes);
+    // The same products summed in another grouping where x₀'s nodes are missing: 1e-14.
+    for (a, b) in constant.theta_bar.iter().zip(&var.theta_bar) {
+        assert!((a - b).abs() <= 1e-14 * b.abs().max(1.0), "{a} vs {b}");
     }
 }

@@ -38,6 +38,13 @@ pub enum BilevelError {
         /// The relative residual reached.
         residual: f64,
     },
+    /// A computation produced a value that is not finite (NaN or ±∞): it broke down, and no
+    /// number is returned.
+    #[error("{what} is not finite")]
+    NonFinite {
+        /// What broke down.
+        what: &'static str,
+    },
     /// The method needs a capability the inner problem does not have.
     #[error("method {method} needs {needs}, which this inner problem does not provide")]
     Unsupported {

@@ -20,23 +20,22 @@
 //! assert!(h.diagnostics.warnings.is_empty());
 //! ```
 
-mod adjoint;
 mod criterion;
+mod diagnostics;
 mod error;
 mod hypergradient;
-mod jvp;
 mod linalg;
 mod linear;
 mod method;
+mod operator;
+mod options;
 pub mod outer;
-mod reverse_unrolled;
 mod sure;
 
-pub use criterion::{Criterion, HeldOutLogistic, HeldOutMse};
+pub use criterion::{Criterion, HeldOutLogistic, HeldOutMse, HeldOutMultitaskMse};
+pub use diagnostics::{Diagnostics, ErrorParts, Hypergradient, TapeUse, WarmStart, Warning};
 pub use error::BilevelError;
-pub use hypergradient::{
-    hypergradient, hypergradient_warm, value_warm, Diagnostics, Hypergradient, TapeUse, WarmStart,
-    Warning,
-};
-pub use method::{Checkpoints, FpadMode, LinearSolver, Method, Options};
+pub use hypergradient::{hypergradient, hypergradient_warm, value_warm};
+pub use linear::{Fallback, FallbackReason};
+pub use options::{Checkpoints, FpadMode, LinearSolver, Method, Options};
 pub use sure::{FdmcSure, LinearOnSupport, MonteCarloSure, Perturbation, Sure};

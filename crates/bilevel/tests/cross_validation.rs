@@ -18,7 +18,7 @@ fn diabetes_folds(k: usize) -> (Vec<Lasso>, Vec<HeldOutMse>) {
         .unwrap()
         .into_iter()
         .map(|(mut train, mut val)| {
-            standardize(&mut train, &mut val);
+            standardize(&mut train, &mut val).unwrap();
             let mean = train.y.iter().sum::<f64>() / train.y.len() as f64;
             let center = |y: &[f64]| Array1::from_iter(y.iter().map(|v| v - mean));
             let lasso = Lasso::new(train.x, center(&train.y).view()).unwrap();

@@ -16,7 +16,7 @@ use ndarray::Array1;
 /// `α_max`.
 fn diabetes_lasso() -> (Lasso, HeldOutMse, f64) {
     let (mut train, mut val) = train_validation_split(&diabetes(), 0.33, 0).unwrap();
-    standardize(&mut train, &mut val);
+    standardize(&mut train, &mut val).unwrap();
     let mean = train.y.iter().sum::<f64>() / train.y.len() as f64;
     let center = |y: &[f64]| Array1::from_iter(y.iter().map(|v| v - mean));
     let lasso = Lasso::new(train.x, center(&train.y).view()).unwrap();

@@ -8,7 +8,7 @@ use ndarray::ArrayView1;
 
 fn model() -> SparseLogistic {
     let (mut train, mut val) = train_validation_split(&breast_cancer(), 1.0 / 3.0, 0).unwrap();
-    standardize(&mut train, &mut val);
+    standardize(&mut train, &mut val).unwrap();
     SparseLogistic::new(train.x, ArrayView1::from(&train.y)).unwrap()
 }
 
@@ -55,7 +55,7 @@ fn the_solve_is_a_fixed_point_of_the_sweep_in_few_newton_steps() {
 fn implicit_forward_converges_where_the_sweep_contracts_slowly() {
     use hypergrad_bilevel::{hypergradient, HeldOutLogistic, LinearSolver, Method, Options};
     let (mut train, mut val) = train_validation_split(&breast_cancer(), 1.0 / 3.0, 0).unwrap();
-    standardize(&mut train, &mut val);
+    standardize(&mut train, &mut val).unwrap();
     let model = SparseLogistic::new(train.x, ArrayView1::from(&train.y)).unwrap();
     let criterion = HeldOutLogistic::new(val.x, ArrayView1::from(&val.y)).unwrap();
     let theta = [(model.alpha_max() / 100.0).ln()];

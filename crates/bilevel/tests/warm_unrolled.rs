@@ -8,7 +8,7 @@ use ndarray::Array1;
 
 fn problem() -> (Lasso, HeldOutMse, f64) {
     let (mut train, mut val) = train_validation_split(&diabetes(), 1.0 / 3.0, 0).unwrap();
-    standardize(&mut train, &mut val);
+    standardize(&mut train, &mut val).unwrap();
     let mean = train.y.iter().sum::<f64>() / train.y.len() as f64;
     let centered = |y: &[f64]| Array1::from_iter(y.iter().map(|v| v - mean));
     let lasso = Lasso::new(train.x, centered(&train.y).view()).unwrap();

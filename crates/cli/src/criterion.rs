@@ -60,14 +60,28 @@ impl FromStr for CriterionKind {
     }
 }
 
+/// σ as typed for ordinary values (`55`, `0.5`), in exponent form far from 1 (`1e-300`, not
+/// 300 digits).
+struct Sigma(f64);
+
+impl fmt::Display for Sigma {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if (1e-4..1e15).contains(&self.0) {
+            write!(f, "{}", self.0)
+        } else {
+            write!(f, "{:e}", self.0)
+        }
+    }
+}
+
 impl fmt::Display for CriterionKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        match *self {
             Self::HeldOut => write!(f, "heldout"),
             Self::CrossValidation { folds } => write!(f, "cv:{folds}"),
-            Self::Sure { sigma } => write!(f, "sure:{sigma}"),
-            Self::McSure { sigma } => write!(f, "mc-sure:{sigma}"),
-            Self::FdmcSure { sigma } => write!(f, "fdmc-sure:{sigma}"),
+            Self::Sure { sigma } => write!(f, "sure:{}", Sigma(sigma)),
+            Self::McSure { sigma } => write!(f, "mc-sure:{}", Sigma(sigma)),
+            Self::FdmcSure { sigma } => write!(f, "fdmc-sure:{}", Sigma(sigma)),
         }
     }
 }
@@ -108,5 +122,10 @@ mod tests {
             .parse()
             .unwrap();
         assert_eq!(round, CriterionKind::Sure { sigma: 0.5 });
+        for sigma in [1e-300, 1e300, 55.0] {
+            let text = CriterionKind::Sure { sigma }.to_string();
+            assert!(text.len() < 12, "{text}");
+            assert_eq!(text.parse(), Ok(CriterionKind::Sure { sigma }));
+        }
     }
 }

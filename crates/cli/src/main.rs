@@ -15,7 +15,8 @@ mod setup;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use criterion::CriterionKind;
-use setup::{Experiment, ModelKind};
+use setup::{Experiment, FormatKind, ModelKind};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -47,9 +48,14 @@ pub struct DataArgs {
     /// (embedded). Default: diabetes, or breast-cancer for `--model logreg`.
     #[arg(long)]
     pub data: Option<String>,
-    /// A validation file in the same format; otherwise a seeded third of the data.
+    /// A validation file (its columns matched to the data's by index); otherwise a seeded
+    /// third of the data.
     #[arg(long)]
     pub val: Option<String>,
+    /// The format of `--data` and `--val`. Default: detected from the content (a comma on the
+    /// first data line: CSV; otherwise LIBSVM), whatever the file name.
+    #[arg(long, value_enum)]
+    pub format: Option<FormatKind>,
     /// The inner model.
     #[arg(long, value_enum, default_value = "lasso")]
     pub model: ModelKind,
@@ -119,12 +125,10 @@ struct PointArgs {
 }
 
 impl DataArgs {
-    /// The method asked for, or the model's default.
+    /// The method asked for, or the default: `auto`, which chooses for the problem and says
+    /// what it chose.
     pub fn method(&self) -> MethodKind {
-        self.method.unwrap_or(match self.model {
-            ModelKind::Ridge | ModelKind::Logreg => MethodKind::Implicit,
-            _ => MethodKind::ImplicitForward,
-        })
+        self.method.unwrap_or(MethodKind::Auto)
     }
 }
 
@@ -146,12 +150,14 @@ impl SelectArgs {
 /// The `--method` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum MethodKind {
+    Auto,
     ImplicitForward,
     Implicit,
     Forward,
     Reverse,
     Fpad,
     OneStep,
+    JacobianFree,
     Grid,
     Random,
 }
@@ -169,15 +175,17 @@ pub enum OptimizerKind {
     Lbfgs,
 }
 
-fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+/// Runs the command, writing its report to `out`.
+fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
-        Command::Select(a) => select::select(&Experiment::load(&a.data)?, &a),
+        Command::Select(a) => select::select(&Experiment::load(&a.data)?, &a, out),
         Command::Grad(a) => {
             let experiment = Experiment::load(&a.data)?;
             point::grad(
                 &experiment,
                 &a.data,
                 &setup::log_alpha(&a.alpha, &a.log_alpha)?,
+                out,
             )
         }
         Command::Solve(a) => {
@@ -186,9 +194,17 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 &experiment,
                 &a.data,
                 &setup::log_alpha(&a.alpha, &a.log_alpha)?,
+                out,
             )
         }
     }
+}
+
+/// Whether `e` is a write to a closed pipe (`hypergrad select | head -1`): the reader has what
+/// it wanted, so the command ends quietly.
+fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    e.downcast_ref::<std::io::Error>()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 fn main() -> ExitCode {
@@ -200,8 +216,10 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match run(cli) {
+    let mut stdout = std::io::stdout().lock();
+    match run(cli, &mut stdout).and_then(|()| Ok(stdout.flush()?)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if is_broken_pipe(e.as_ref()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(1)

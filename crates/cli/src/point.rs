@@ -7,6 +7,7 @@ use crate::setup::{Error, Experiment};
 use crate::{report, DataArgs};
 use hypergrad::bilevel::{hypergradient, Options};
 use hypergrad::optim::{FixedPointMap, SolverParams};
+use std::io::Write;
 use std::time::Instant;
 
 fn check_dim(experiment: &Experiment, log_alpha: &[f64]) -> Result<(), Error> {
@@ -31,7 +32,12 @@ pub fn options(tol: f64) -> Options {
 }
 
 /// `hypergrad grad`.
-pub fn grad(experiment: &Experiment, args: &DataArgs, log_alpha: &[f64]) -> Result<(), Error> {
+pub fn grad(
+    experiment: &Experiment,
+    args: &DataArgs,
+    log_alpha: &[f64],
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     check_dim(experiment, log_alpha)?;
     let method = gradient_method(args.method())?;
     let data = experiment.held_out()?;
@@ -44,12 +50,16 @@ pub fn grad(experiment: &Experiment, args: &DataArgs, log_alpha: &[f64]) -> Resu
         &options(args.tol)
     )?);
     let seconds = start.elapsed().as_secs_f64();
-    report::grad(experiment.kind, args, log_alpha, &h, seconds);
-    Ok(())
+    report::grad(out, experiment.kind, args, log_alpha, &h, seconds)
 }
 
 /// `hypergrad solve`.
-pub fn solve(experiment: &Experiment, args: &DataArgs, log_alpha: &[f64]) -> Result<(), Error> {
+pub fn solve(
+    experiment: &Experiment,
+    args: &DataArgs,
+    log_alpha: &[f64],
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     check_dim(experiment, log_alpha)?;
     let data = experiment.held_out()?;
     let solution = with_model!(experiment.kind, |problem, _criterion| {
@@ -60,6 +70,5 @@ pub fn solve(experiment: &Experiment, args: &DataArgs, log_alpha: &[f64]) -> Res
         };
         problem(&data.train)?.solve(log_alpha, None, &params)?
     });
-    report::solve(&solution, data.intercept, args);
-    Ok(())
+    report::solve(out, &solution, data.intercept, experiment.columns(), args)
 }

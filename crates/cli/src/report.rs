@@ -1,13 +1,69 @@
 //! What the commands print: tables for people, one JSON object with `--json`.
 
 use crate::select::Outcome;
-use crate::setup::ModelKind;
+use crate::setup::{Error, ModelKind};
 use crate::{DataArgs, MethodKind, SelectArgs};
 use clap::ValueEnum;
 use hypergrad::bilevel::outer::Trajectory;
 use hypergrad::bilevel::Hypergradient;
+use hypergrad::optim::data::ColumnMap;
 use hypergrad::optim::Solution;
 use serde_json::json;
+use std::io::Write;
+
+/// Fails, saying why, unless every number of `what` is finite: no NaN or ±∞ is printed.
+fn finite<'a>(what: &str, values: impl IntoIterator<Item = &'a f64>) -> Result<(), Error> {
+    match values.into_iter().find(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(v) => Err(format!(
+            "the {what} is not finite ({v}): a computation overflowed double precision; \
+             check the scale of the data and of the options (σ, α)"
+        )
+        .into()),
+    }
+}
+
+/// `|grad|` for a table: `-` for a value-only evaluation (NaN by convention).
+fn grad_norm(g: f64) -> String {
+    if g.is_nan() {
+        "-".into()
+    } else {
+        format!("{g:.3e}")
+    }
+}
+
+/// An estimated relative error for a table: `-` when there is none (a value only).
+fn estimate(e: Option<f64>) -> String {
+    e.map_or_else(|| "-".into(), |e| format!("{e:.1e}"))
+}
+
+/// An error estimate in JSON: the number, or the string `"inf"` when no bound holds (JSON has
+/// no infinity).
+fn estimate_json(e: f64) -> serde_json::Value {
+    if e.is_finite() {
+        json!(e)
+    } else {
+        json!("inf")
+    }
+}
+
+/// The distinct warnings of a run, in order of first appearance, with their step counts.
+fn distinct_warnings(t: &Trajectory) -> Vec<(String, usize)> {
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    for w in t.steps.iter().flat_map(|s| &s.warnings) {
+        let kind = format!("{w:?}");
+        let kind = kind
+            .split([' ', '('])
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        match seen.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, n)) => *n += 1,
+            None => seen.push((kind, 1)),
+        }
+    }
+    seen
+}
 
 fn name<T: ValueEnum>(v: T) -> String {
     v.to_possible_value()
@@ -49,15 +105,32 @@ fn seconds(t: &Trajectory) -> f64 {
 }
 
 /// `select`: the trajectory, the result and the optional baseline comparison.
-pub fn select(kind: ModelKind, args: &SelectArgs, outcome: &Outcome) {
+pub fn select(
+    out: &mut dyn Write,
+    kind: ModelKind,
+    args: &SelectArgs,
+    outcome: &Outcome,
+) -> Result<(), Error> {
     let (run, best) = (&outcome.run, outcome.run.best());
+    let runs = std::iter::once(run).chain(&outcome.baseline);
+    for step in runs.flat_map(|t| &t.steps) {
+        finite("criterion", [&step.value])?;
+        finite("hyperparameter", &step.log_alpha)?;
+    }
+    finite("intercept", [&outcome.intercept])?;
     if args.data.json {
         let steps: Vec<_> = run
             .steps
             .iter()
-            .map(|s| json!({"log_alpha": s.log_alpha, "value": s.value, "grad_norm": if s.grad_norm.is_nan() { None } else { Some(s.grad_norm) }, "seconds": s.seconds, "inner_iterations": s.inner_iterations}))
+            .map(|s| {
+                let mut step = json!({"log_alpha": s.log_alpha, "value": s.value, "grad_norm": if s.grad_norm.is_nan() { None } else { Some(s.grad_norm) }, "warnings": s.warnings.iter().map(|w| format!("{w:?}")).collect::<Vec<_>>(), "seconds": s.seconds, "inner_iterations": s.inner_iterations});
+                if let Some(e) = s.error_estimate {
+                    step["error_estimate"] = estimate_json(e);
+                }
+                step
+            })
             .collect();
-        let mut out = json!({
+        let mut json = json!({
             "model": name(kind), "method": name(args.method()), "optimizer": name(args.optimizer),
             "criterion": args.criterion.to_string(),
             "log_alpha": best.log_alpha, "alpha": best.log_alpha.iter().map(|l| l.exp()).collect::<Vec<_>>(),
@@ -65,30 +138,34 @@ pub fn select(kind: ModelKind, args: &SelectArgs, outcome: &Outcome) {
             "stop": format!("{:?}", run.stop), "trajectory": steps,
         });
         if args.data.fit_intercept {
-            out["intercept"] = json!(outcome.intercept);
+            json["intercept"] = json!(outcome.intercept);
         }
         if let Some(g) = &outcome.baseline {
-            out["grid"] = json!({"search": baseline_name(g), "log_alpha": g.best().log_alpha, "value": g.best().value, "evaluations": g.steps.len(), "seconds": seconds(g)});
+            json["grid"] = json!({"search": baseline_name(g), "log_alpha": g.best().log_alpha, "value": g.best().value, "evaluations": g.steps.len(), "seconds": seconds(g)});
         }
-        println!("{out}");
-        return;
+        writeln!(out, "{json}")?;
+        return Ok(());
     }
-    println!(
-        "{:>4}  {:<28}  {:>12}  {:>10}  {:>9}  {:>8}",
-        "step", "alpha", "criterion", "|grad|", "seconds", "inner it"
-    );
+    writeln!(
+        out,
+        "{:>4}  {:<28}  {:>12}  {:>10}  {:>8}  {:>9}  {:>8}",
+        "step", "alpha", "criterion", "|grad|", "rel.err", "seconds", "inner it"
+    )?;
     for (k, s) in run.steps.iter().enumerate() {
-        println!(
-            "{:>4}  {:<28}  {:>12.6}  {:>10.3e}  {:>9.4}  {:>8}",
+        writeln!(
+            out,
+            "{:>4}  {:<28}  {:>12.6}  {:>10}  {:>8}  {:>9.4}  {:>8}",
             k,
             alphas(&s.log_alpha),
             s.value,
-            s.grad_norm,
+            grad_norm(s.grad_norm),
+            estimate(s.error_estimate),
             s.seconds,
             s.inner_iterations
-        );
+        )?;
     }
-    println!(
+    writeln!(
+        out,
         "\n{} / {} ({}): best criterion {:.6} at alpha = {} after {} evaluations ({:.3} s, stop: {:?})",
         name(kind),
         label(args),
@@ -98,60 +175,130 @@ pub fn select(kind: ModelKind, args: &SelectArgs, outcome: &Outcome) {
         run.steps.len(),
         seconds(run),
         run.stop
-    );
+    )?;
     if args.data.fit_intercept {
-        println!("intercept {:.6}", outcome.intercept);
+        writeln!(out, "intercept {:.6}", outcome.intercept)?;
+    }
+    for (kind, steps) in distinct_warnings(run) {
+        writeln!(
+            out,
+            "warning: {kind} at {steps} step(s) (rel.err says by how much)"
+        )?;
     }
     if let Some(g) = &outcome.baseline {
-        println!(
+        writeln!(
+            out,
             "{}: best criterion {:.6} at alpha = {} after {} evaluations ({:.3} s)",
             baseline_name(g),
             g.best().value,
             alphas(&g.best().log_alpha),
             g.steps.len(),
             seconds(g)
-        );
+        )?;
     }
+    Ok(())
 }
 
-/// `grad`.
-pub fn grad(kind: ModelKind, args: &DataArgs, log_alpha: &[f64], h: &Hypergradient, seconds: f64) {
+/// `grad`: the value, the gradient and the diagnostics, warnings included.
+pub fn grad(
+    out: &mut dyn Write,
+    kind: ModelKind,
+    args: &DataArgs,
+    log_alpha: &[f64],
+    h: &Hypergradient,
+    seconds: f64,
+) -> Result<(), Error> {
+    finite("criterion", [&h.value])?;
+    finite("hypergradient", &h.grad)?;
     let (method, nnz) = (args.method(), h.x.iter().filter(|v| **v != 0.0).count());
+    let d = &h.diagnostics;
+    let warnings: Vec<String> = d.warnings.iter().map(|w| format!("{w:?}")).collect();
     if args.json {
-        println!(
-            "{}",
-            json!({"model": name(kind), "method": name(method), "log_alpha": log_alpha, "value": h.value, "grad": h.grad, "nnz": nnz, "inner_iterations": h.diagnostics.inner.iterations, "seconds": seconds})
-        );
-        return;
+        let json = json!({
+            "model": name(kind), "method": name(method), "chosen": d.method.name(),
+            "choice": d.choice, "log_alpha": log_alpha,
+            "value": h.value, "grad": h.grad, "nnz": nnz,
+            "error_estimate": estimate_json(d.error_estimate),
+            "inner_iterations": d.inner.iterations, "inner_converged": d.inner.converged(),
+            "jacobian_iterations": d.jacobian_iterations, "linear_residual": d.linear_residual,
+            "linear_solver": d.linear_solver.map(|s| s.name()), "contraction": d.contraction.filter(|r| r.is_finite()),
+            "support_size": d.support_size, "margin": d.margin,
+            "warnings": warnings, "seconds": seconds,
+        });
+        writeln!(out, "{json}")?;
+        return Ok(());
     }
-    println!("criterion {:.6} at alpha = {}", h.value, alphas(log_alpha));
-    println!("d criterion / d log alpha = {:?}", h.grad);
-    println!(
+    writeln!(
+        out,
+        "criterion {:.6} at alpha = {}",
+        h.value,
+        alphas(log_alpha)
+    )?;
+    writeln!(out, "d criterion / d log alpha = {:?}", h.grad)?;
+    writeln!(
+        out,
+        "estimated relative error {:.1e} ({}{})",
+        d.error_estimate,
+        d.method.name(),
+        if d.choice.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", d.choice)
+        }
+    )?;
+    writeln!(
+        out,
         "non-zeros {nnz}, inner iterations {}, {:.4} s",
-        h.diagnostics.inner.iterations, seconds
-    );
-    for w in &h.diagnostics.warnings {
-        println!("warning: {w:?}");
+        d.inner.iterations, seconds
+    )?;
+    for w in &warnings {
+        writeln!(out, "warning: {w}")?;
     }
+    Ok(())
 }
 
-/// `solve`.
-pub fn solve(solution: &Solution, intercept: f64, args: &DataArgs) {
+/// `solve`: the coefficients (with their feature indices when some were never seen), the
+/// objective and the duality gap.
+pub fn solve(
+    out: &mut dyn Write,
+    solution: &Solution,
+    intercept: f64,
+    columns: &ColumnMap,
+    args: &DataArgs,
+) -> Result<(), Error> {
     let r = &solution.report;
+    finite("coefficient", solution.x.iter())?;
+    finite("objective", [&r.objective])?;
+    finite("duality gap", r.duality_gap.iter())?;
+    finite("intercept", [&intercept])?;
+    // 1-based feature indices, listed only when the design does not hold every column.
+    let index: Option<Vec<u64>> =
+        (columns.n_dropped() > 0).then(|| columns.kept().iter().map(|k| k + 1).collect());
     if args.json {
-        let mut out = json!({"coef": solution.x, "objective": r.objective, "gap": r.duality_gap, "iterations": r.iterations});
+        let mut json = json!({"coef": solution.x, "objective": r.objective, "gap": r.duality_gap, "iterations": r.iterations});
         if args.fit_intercept {
-            out["intercept"] = json!(intercept);
+            json["intercept"] = json!(intercept);
         }
-        println!("{out}");
-        return;
+        if let Some(index) = &index {
+            json["feature_index"] = json!(index);
+        }
+        writeln!(out, "{json}")?;
+        return Ok(());
     }
-    println!("coefficients: {:?}", solution.x);
+    writeln!(out, "coefficients: {:?}", solution.x)?;
+    if let Some(index) = &index {
+        writeln!(out, "feature indices: {index:?}")?;
+    }
     if args.fit_intercept {
-        println!("intercept: {intercept}");
+        writeln!(out, "intercept: {intercept}")?;
     }
-    println!(
-        "objective {:.8}, duality gap {:?}, {} iterations, {:?}",
-        r.objective, r.duality_gap, r.iterations, r.stop
-    );
+    let gap = r
+        .duality_gap
+        .map_or_else(|| "-".into(), |g| format!("{g:.3e}"));
+    writeln!(
+        out,
+        "objective {:.8}, duality gap {gap}, {} iterations, {:?}",
+        r.objective, r.iterations, r.stop
+    )?;
+    Ok(())
 }

@@ -3,8 +3,8 @@
 use crate::DataArgs;
 use clap::ValueEnum;
 use hypergrad::optim::data::{
-    breast_cancer, diabetes, read_csv_file, read_libsvm_file, standardize, train_validation_split,
-    CsvOptions, Dataset,
+    breast_cancer, check_signal, diabetes, read_file, standardize, train_validation_split,
+    ColumnMap, Dataset, Format, Preprocessing, Standardization,
 };
 use hypergrad::optim::{Design, Lasso, SparseLogistic};
 use ndarray::Array1;
@@ -48,12 +48,25 @@ pub struct Prepared {
     pub intercept: f64,
 }
 
-fn read(name: &str) -> Result<Dataset, Error> {
+/// The `--format` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FormatKind {
+    /// Comma-separated values, target last, header optional.
+    Csv,
+    /// LIBSVM / SVMlight: `label index:value …`.
+    Libsvm,
+}
+
+/// An embedded data set by name, or a file in `format` (detected from its content if `None`).
+fn read(name: &str, format: Option<FormatKind>) -> Result<Dataset, Error> {
+    let format = format.map(|f| match f {
+        FormatKind::Csv => Format::Csv,
+        FormatKind::Libsvm => Format::Libsvm,
+    });
     Ok(match name {
         "diabetes" => diabetes(),
         "breast-cancer" | "breast_cancer" => breast_cancer(),
-        path if path.ends_with(".csv") => read_csv_file(path, &CsvOptions::default())?,
-        path => read_libsvm_file(path, None)?,
+        path => read_file(path, format)?,
     })
 }
 
@@ -72,11 +85,19 @@ pub fn log_alpha(alpha: &[f64], log_alpha: &[f64]) -> Result<Vec<f64>, Error> {
     })
 }
 
+/// Mean and standard deviation, computed on `y / max|y|` so that entries near 1e308 do not
+/// overflow.
 fn mean_and_std(y: &[f64]) -> (f64, f64) {
-    let n = y.len() as f64;
-    let mean = y.iter().sum::<f64>() / n;
-    let var = y.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
-    (mean, var.sqrt())
+    let (n, top) = (
+        y.len() as f64,
+        y.iter().fold(0.0_f64, |m, v| m.max(v.abs())),
+    );
+    if top == 0.0 {
+        return (0.0, 0.0);
+    }
+    let mean = y.iter().map(|v| v / top).sum::<f64>() / n;
+    let var = y.iter().map(|v| (v / top - mean).powi(2)).sum::<f64>() / n;
+    (mean * top, var.sqrt() * top)
 }
 
 impl Experiment {
@@ -87,18 +108,17 @@ impl Experiment {
         } else {
             "diabetes"
         };
-        let data = read(args.data.as_deref().unwrap_or(default))?;
-        let val = args.val.as_deref().map(read).transpose()?;
-        if let Some(val) = &val {
-            if data.x.n_features() != val.x.n_features() {
-                return Err(format!(
-                    "training data has {} features, validation data {}",
-                    data.x.n_features(),
-                    val.x.n_features()
-                )
-                .into());
-            }
+        let data = read(args.data.as_deref().unwrap_or(default), args.format)?;
+        let mut val = args
+            .val
+            .as_deref()
+            .map(|name| read(name, args.format))
+            .transpose()?;
+        if let Some(val) = &mut val {
+            val.align_columns(&data.columns)
+                .map_err(|e| format!("--val: {e}"))?;
         }
+        notes(&data)?;
         if !(args.tol > 0.0 && args.tol.is_finite()) {
             return Err(format!("--tol must be positive, got {}", args.tol).into());
         }
@@ -136,8 +156,8 @@ impl Experiment {
     }
 
     /// Standardizes with the training statistics and centers the targets for an intercept.
-    pub fn prepare(&self, mut train: Dataset, mut val: Dataset) -> Prepared {
-        standardize(&mut train, &mut val);
+    pub fn prepare(&self, mut train: Dataset, mut val: Dataset) -> Result<Prepared, Error> {
+        standardize(&mut train, &mut val)?;
         let intercept = if self.fit_intercept {
             let (mean, _) = mean_and_std(&train.y);
             train
@@ -149,11 +169,11 @@ impl Experiment {
         } else {
             0.0
         };
-        Prepared {
+        Ok(Prepared {
             train,
             val,
             intercept,
-        }
+        })
     }
 
     /// The held-out split: `--val` if given, otherwise a seeded third of `--data`.
@@ -162,7 +182,7 @@ impl Experiment {
             Some(val) => (self.data.clone(), val.clone()),
             None => train_validation_split(&self.data, 1.0 / 3.0, self.seed)?,
         };
-        Ok(self.prepare(train, val))
+        self.prepare(train, val)
     }
 
     /// All of `--data`, for in-sample criteria (SURE); `--val` does not apply.
@@ -170,7 +190,7 @@ impl Experiment {
         if self.val.is_some() {
             return Err("--val does not apply to this criterion, which uses all of --data".into());
         }
-        Ok(self.prepare(self.data.clone(), self.data.clone()))
+        self.prepare(self.data.clone(), self.data.clone())
     }
 
     /// The K folds of `--data` (seeded), each prepared with its own training statistics.
@@ -178,20 +198,27 @@ impl Experiment {
         if self.val.is_some() {
             return Err("--val does not apply to cross-validation, which splits --data".into());
         }
-        Ok(hypergrad::optim::data::kfold(&self.data, k, self.seed)?
+        hypergrad::optim::data::kfold(&self.data, k, self.seed)?
             .into_iter()
             .map(|(train, val)| self.prepare(train, val))
-            .collect())
+            .collect()
     }
 
     /// `α_max` of the ℓ1 part on `train` (for ridge, of the same data as a Lasso): the scale
     /// of the search.
+    /// Fails, naming the cause, when `Xᵀy = 0` (`α_max = 0`: nothing to select).
     pub fn alpha_max(&self, train: &Dataset) -> Result<f64, Error> {
+        check_signal(&train.x, &train.y)?;
         let y = Array1::from(train.y.clone());
         Ok(match self.kind {
             ModelKind::Logreg => SparseLogistic::new(train.x.clone(), y.view())?.alpha_max(),
             _ => Lasso::new(train.x.clone(), y.view())?.alpha_max(),
         })
+    }
+
+    /// The source columns of the design (LIBSVM keeps only those that occur).
+    pub fn columns(&self) -> &ColumnMap {
+        &self.data.columns
     }
 
     /// The number of hyperparameters.
@@ -202,4 +229,32 @@ impl Experiment {
             _ => 1,
         }
     }
+}
+
+/// Notes on stderr about the columns of `data`: indices that never occur (not stored) and
+/// constant columns (mapped to zero by standardization, which centers dense data).
+fn notes(data: &Dataset) -> Result<(), Error> {
+    let dropped = data.columns.n_dropped();
+    if dropped > 0 {
+        eprintln!(
+            "note: {dropped} of the {} feature indices never occur and are not stored; \
+             coefficients are listed with their feature index",
+            data.columns.width()
+        );
+    }
+    let constant = Preprocessing::fit(&data.x, Standardization::for_design(&data.x))?.constant;
+    if !constant.is_empty() && matches!(data.x, Design::Dense(_)) {
+        let shown: Vec<String> = constant
+            .iter()
+            .take(10)
+            .map(|j| (j + 1).to_string())
+            .collect();
+        eprintln!(
+            "note: {} constant feature column(s) ({}{}): standardized to zero, coefficient 0",
+            constant.len(),
+            shown.join(", "),
+            if constant.len() > 10 { ", …" } else { "" }
+        );
+    }
+    Ok(())
 }

@@ -183,7 +183,7 @@ fn sure_criteria_select_without_validation_data() {
         "--compare",
         "--json",
     ]));
-    assert_eq!(ridge["method"], "implicit");
+    assert_eq!(ridge["method"], "auto");
     let (best, grid) = (
         ridge["value"].as_f64().unwrap(),
         ridge["grid"]["value"].as_f64().unwrap(),
@@ -297,4 +297,226 @@ fn bad_input_is_a_one_line_error() {
     let diabetes_labels = hypergrad(&["select", "--model", "logreg", "--data", "diabetes"]);
     assert_one_line_error(&diabetes_labels, "y");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A scratch directory removed on drop.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("hypergrad-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+    fn file(&self, name: &str, text: &str) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_string()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hypergrad"))
+        .args(["select", "--max-outer", "3"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the reading end before the report is written: the write fails with EPIPE.
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success() && !err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn format_is_detected_from_the_content_or_given() {
+    let dir = Scratch::new("format");
+    let csv = "a,b,y\n1,0,1.1\n2,1,2.9\n3,0,3.2\n4,1,5.1\n5,0,4.8\n6,1,6.9\n";
+    for name in ["upper.CSV", "data.txt", "noext"] {
+        let path = dir.file(name, csv);
+        let v = json(&hypergrad(&[
+            "solve", "--data", &path, "--alpha", "0.1", "--json",
+        ]));
+        assert_eq!(v["coef"].as_array().unwrap().len(), 2, "{name}");
+    }
+    let path = dir.file("as_svm.csv", csv);
+    assert_one_line_error(
+        &hypergrad(&[
+            "solve", "--data", &path, "--alpha", "0.1", "--format", "libsvm",
+        ]),
+        "line 1",
+    );
+    // A byte-order mark in LIBSVM.
+    let svm = dir.file("bom.svm", "\u{FEFF}1 1:1\n2 1:2 2:1\n3 1:3\n4 2:2\n");
+    json(&hypergrad(&[
+        "solve", "--data", &svm, "--alpha", "0.1", "--json",
+    ]));
+}
+
+#[test]
+fn nothing_to_select_is_named() {
+    let dir = Scratch::new("null");
+    for (text, needle) in [
+        ("1,2\n3,4\n", "the design has no non-zero column"),
+        ("1,0\n3,0\n4,0\n5,0\n", "the target is zero"),
+        ("1 qid:1\n-1\n1 qid:2\n", "no row has a non-zero feature"),
+    ] {
+        let path = dir.file("null.txt", text);
+        let o = hypergrad(&["select", "--data", &path]);
+        assert_one_line_error(&o, needle);
+        assert!(!String::from_utf8_lossy(&o.stderr).contains("bounds"));
+    }
+}
+
+#[test]
+fn every_printed_number_is_finite() {
+    // σ = 1e300: n·σ² overflows; the criterion is −∞.
+    assert_one_line_error(
+        &hypergrad(&["select", "--criterion", "sure:1e300", "--json"]),
+        "not finite",
+    );
+    let dir = Scratch::new("finite");
+    let big = dir.file(
+        "big.csv",
+        "a,b,y\n1,1e308,2\n2,-1e308,3\n3,1e308,1e308\n5,1,-1e308\n",
+    );
+    assert_one_line_error(&hypergrad(&["select", "--data", &big]), "not finite");
+    // A value-only grid has no gradient: `-`, not NaN.
+    let o = hypergrad(&["select", "--method", "grid", "--max-outer", "1"]);
+    let text = stdout(&o);
+    assert!(
+        o.status.success() && !text.contains("NaN") && text.contains(" - "),
+        "{text}"
+    );
+    let solve = stdout(&hypergrad(&["solve", "--alpha", "1"]));
+    assert!(
+        solve.contains("duality gap ") && !solve.contains("Some("),
+        "{solve}"
+    );
+}
+
+#[test]
+fn grad_json_carries_the_warnings() {
+    // The elastic net near α = 0 to a relative gap of 1e-300 stops at its iteration cap: the
+    // warning must reach the JSON.
+    let v = json(&hypergrad(&[
+        "grad",
+        "--model",
+        "enet",
+        "--alpha",
+        "1e-4,1e-6",
+        "--tol",
+        "1e-300",
+        "--json",
+    ]));
+    assert_eq!(v["inner_converged"], false);
+    assert_eq!(v["warnings"], serde_json::json!(["InnerNotConverged"]));
+    let ok = json(&hypergrad(&["grad", "--alpha", "1", "--json"]));
+    assert_eq!(ok["warnings"], serde_json::json!([]));
+    assert!(ok["support_size"].as_u64().is_some());
+}
+
+#[test]
+fn huge_feature_indices_are_listed_by_index() {
+    let dir = Scratch::new("hashed");
+    let path = dir.file(
+        "hashed.svm",
+        "1 4000000000:1\n-1 3:1 4000000000:2\n1 3:2\n2 18446744073709551615:1\n",
+    );
+    let v = json(&hypergrad(&[
+        "solve", "--data", &path, "--alpha", "0.01", "--json",
+    ]));
+    assert_eq!(
+        v["feature_index"],
+        serde_json::json!([3_u64, 4_000_000_000_u64, u64::MAX])
+    );
+    assert_eq!(v["coef"].as_array().unwrap().len(), 3);
+}
+
+/// CSV training data with validation data in LIBSVM (the same rows) selects exactly what CSV
+/// validation data selects: one preparation rule whatever the format.
+#[test]
+fn validation_format_does_not_change_the_selection() {
+    let dir = Scratch::new("valformat");
+    let row = |i: usize| {
+        let (a, b, c) = ((i * 7 % 11) as f64, (i * 5 % 13) as f64, (i % 3) as f64);
+        (a, b, c, 3.0 * a - 2.0 * b + c + 0.5 * ((i * 3 % 7) as f64))
+    };
+    let (mut train, mut val_csv, mut val_svm) = (String::new(), String::new(), String::new());
+    for i in 0..60 {
+        let (a, b, c, y) = row(i);
+        train += &format!("{a},{b},{c},{y}\n");
+    }
+    for i in 60..90 {
+        let (a, b, c, y) = row(i);
+        val_csv += &format!("{a},{b},{c},{y}\n");
+        val_svm += &format!("{y} 1:{a} 2:{b} 3:{c}\n");
+    }
+    let (train, val_csv, val_svm) = (
+        dir.file("train.csv", &train),
+        dir.file("val.csv", &val_csv),
+        dir.file("val.svm", &val_svm),
+    );
+    let run = |val: &str| {
+        json(&hypergrad(&[
+            "select",
+            "--data",
+            &train,
+            "--val",
+            val,
+            "--max-outer",
+            "5",
+            "--json",
+        ]))
+    };
+    let (a, b) = (run(&val_csv), run(&val_svm));
+    assert_eq!(a["value"], b["value"]);
+    assert_eq!(a["log_alpha"], b["log_alpha"]);
+}
+
+/// Every file of the fuzz corpus (the crashing and wrong files of issue 13) through `select`
+/// and `solve`: a result whose numbers are finite, or a one-line error; never a panic or abort.
+#[test]
+fn every_corpus_file_ends_in_a_result_or_a_one_line_error() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../optim/tests/fuzz_corpus");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 20);
+    for path in files {
+        let path = path.to_str().unwrap();
+        for args in [
+            &["select", "--max-outer", "2", "--json", "--data", path][..],
+            &["solve", "--alpha", "0.1", "--json", "--data", path],
+        ] {
+            let o = hypergrad(args);
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(o.status.code().is_some(), "{args:?}: killed by a signal");
+            assert!(!err.contains("panicked"), "{args:?}: {err}");
+            if o.status.success() {
+                let text = stdout(&o);
+                assert!(
+                    !text.contains("null") && !text.contains("NaN"),
+                    "{args:?}: {text}"
+                );
+            } else {
+                let lines: Vec<&str> = err.lines().filter(|l| !l.starts_with("note:")).collect();
+                assert!(
+                    lines.len() == 1 && lines[0].starts_with("error: "),
+                    "{args:?}: {err}"
+                );
+            }
+        }
+    }
 }

@@ -22,7 +22,7 @@ fn prox_newton(tol: f64) -> ProxNewton {
 /// The CLI's training set: two thirds of breast-cancer (379 × 30, seed 0), standardized.
 fn breast_cancer_train() -> (Array2<f64>, Array1<f64>) {
     let (mut train, mut val) = train_validation_split(&breast_cancer(), 1.0 / 3.0, 0).unwrap();
-    standardize(&mut train, &mut val);
+    standardize(&mut train, &mut val).unwrap();
     let Design::Dense(x) = train.x else {
         panic!("breast-cancer is dense")
     };

@@ -32,7 +32,8 @@ use crate::error::{check_len, AdError};
 use crate::Scalar;
 use ndarray::Array2;
 
-/// Tangent lanes per pass of the chunked drivers: `n` inputs take ⌈n / CHUNK⌉ passes.
+/// Tangent lanes per pass of the chunked drivers: `n` inputs take ⌈n / CHUNK⌉ passes
+/// ([`gradient_lanes`] and [`jacobian_lanes`] take the width as a parameter).
 ///
 /// Measured on extended Rosenbrock (`benches/forward.rs`): 8 lanes are fastest or tied at
 /// n = 100 and 1000 (0.94 ms at n = 1000 vs 1.26 ms with 4 lanes and 0.94 ms with 16); 4 lanes
@@ -72,10 +73,45 @@ pub fn gradient<'a, T: Scalar + 'a>(
     f: impl FnMut(&[DualVec<T, CHUNK>]) -> DualVec<T, CHUNK>,
     x: impl IntoIterator<Item = &'a T>,
 ) -> (T, Vec<T>) {
+    gradient_lanes::<T, CHUNK>(f, x)
+}
+
+/// [`gradient`] with `N` lanes per pass, chosen by the caller (`N = n` for one pass on small
+/// inputs): `gradient_lanes::<_, 3>(f, &x)`.
+pub fn gradient_lanes<'a, T: Scalar + 'a, const N: usize>(
+    f: impl FnMut(&[DualVec<T, N>]) -> DualVec<T, N>,
+    x: impl IntoIterator<Item = &'a T>,
+) -> (T, Vec<T>) {
     let x: Vec<T> = x.into_iter().copied().collect();
     let mut grad = vec![T::zero(); x.len()];
     let y = chunked(&x, 0, f, |y, lane, k| grad[k] = y.eps[lane]);
     (y.re, grad)
+}
+
+/// `(f(x), J_f(x))` for `f: ℝᴺ → ℝᴹ` of fixed small sizes, in one pass of `DualVec<T, N>` with
+/// nothing on the heap: the closure takes and returns arrays. Row `i` of the returned array is
+/// `∇fᵢ`.
+///
+/// ```
+/// use hypergrad_ad::{forward, Scalar};
+///
+/// fn polar<S: Scalar>(p: &[S; 2]) -> [S; 2] {
+///     [p[0] * p[1].cos(), p[0] * p[1].sin()]
+/// }
+/// let (y, j) = forward::jacobian_fixed(polar, [2.0, 0.0]);
+/// assert_eq!((y, j), ([2.0, 0.0], [[1.0, 0.0], [0.0, 2.0]]));
+/// ```
+pub fn jacobian_fixed<T: Scalar, const N: usize, const M: usize>(
+    f: impl FnOnce(&[DualVec<T, N>; N]) -> [DualVec<T, N>; M],
+    x: [T; N],
+) -> ([T; M], [[T; N]; M]) {
+    let mut lane = 0;
+    let xs = x.map(|v| {
+        lane += 1;
+        DualVec::variable(v, lane - 1)
+    });
+    let y = f(&xs);
+    (y.map(|yi| yi.re), y.map(|yi| yi.eps))
 }
 
 /// `(f(x), J_f(x))` for `f: ℝⁿ → ℝᵐ`, the `m × n` Jacobian by ⌈n / [`CHUNK`]⌉ passes (forward
@@ -95,6 +131,18 @@ pub fn gradient<'a, T: Scalar + 'a>(
 /// [`AdError::InconsistentOutput`] if `f` returns outputs of different lengths on two passes.
 pub fn jacobian<'a, T: Scalar + 'a>(
     f: impl FnMut(&[DualVec<T, CHUNK>]) -> Vec<DualVec<T, CHUNK>>,
+    x: impl IntoIterator<Item = &'a T>,
+) -> Result<(Vec<T>, Array2<T>), AdError> {
+    jacobian_lanes::<T, CHUNK>(f, x)
+}
+
+/// [`jacobian`] with `N` lanes per pass, chosen by the caller (`N = n` for one pass); for
+/// small fixed sizes without the heap see [`jacobian_fixed`].
+///
+/// # Errors
+/// [`AdError::InconsistentOutput`] if `f` returns outputs of different lengths on two passes.
+pub fn jacobian_lanes<'a, T: Scalar + 'a, const N: usize>(
+    f: impl FnMut(&[DualVec<T, N>]) -> Vec<DualVec<T, N>>,
     x: impl IntoIterator<Item = &'a T>,
 ) -> Result<(Vec<T>, Array2<T>), AdError> {
     let x: Vec<T> = x.into_iter().copied().collect();

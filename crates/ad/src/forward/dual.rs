@@ -1,6 +1,9 @@
 //! [`Dual<T>`]: a value and one tangent.
 
 use super::{forward_number, Forward};
+use crate::custom::CustomRule;
+use crate::kernels::check_custom;
+use crate::op::Op;
 use crate::Scalar;
 use std::fmt;
 
@@ -52,14 +55,14 @@ impl<T: Scalar> Forward for Dual<T> {
         self.re
     }
     #[inline(always)]
-    fn chain(&self, f: T, df: T) -> Self {
+    fn chain(&self, _: Op, _: T, f: T, df: T) -> Self {
         Self {
             re: f,
             eps: self.eps * df,
         }
     }
     #[inline(always)]
-    fn chain2(&self, other: &Self, f: T, dfx: T, dfy: T) -> Self {
+    fn chain2(&self, other: &Self, _: Op, f: T, dfx: T, dfy: T) -> Self {
         Self {
             re: f,
             eps: self.eps * dfx + other.eps * dfy,
@@ -76,6 +79,41 @@ impl<T: Scalar> Forward for Dual<T> {
             eps: self.eps.scale(c),
         }
     }
+    #[inline(always)]
+    fn add_parts(&self, o: &Self) -> Self {
+        Self {
+            re: self.re + o.re,
+            eps: self.eps + o.eps,
+        }
+    }
+    #[inline(always)]
+    fn sub_parts(&self, o: &Self) -> Self {
+        Self {
+            re: self.re - o.re,
+            eps: self.eps - o.eps,
+        }
+    }
+    #[inline(always)]
+    fn neg_parts(&self) -> Self {
+        Self {
+            re: -self.re,
+            eps: -self.eps,
+        }
+    }
+    #[inline(always)]
+    fn shift(&self, c: f64) -> Self {
+        Self {
+            re: self.re + c,
+            eps: self.eps,
+        }
+    }
+    #[inline(always)]
+    fn div_real(&self, c: f64) -> Self {
+        Self {
+            re: self.re / c,
+            eps: self.eps / c,
+        }
+    }
 }
 
 impl<T: Scalar> fmt::Display for Dual<T> {
@@ -85,4 +123,40 @@ impl<T: Scalar> fmt::Display for Dual<T> {
     }
 }
 
-forward_number!([T: Scalar] Dual<T>);
+forward_number!([T: Scalar] Dual<T>; {
+    #[inline(always)]
+    fn parts() -> usize {
+        2 * T::parts()
+    }
+    #[inline(always)]
+    fn part(&self, k: usize) -> f64 {
+        let n = T::parts();
+        if k < n {
+            self.re.part(k)
+        } else {
+            self.eps.part(k - n)
+        }
+    }
+    #[inline(always)]
+    fn set_part(&mut self, k: usize, v: f64) {
+        let n = T::parts();
+        if k < n {
+            self.re.set_part(k, v)
+        } else {
+            self.eps.set_part(k - n, v)
+        }
+    }
+    /// The value by `T`'s own rule, the tangent by the rule's JVP (run on `T`, so a nested dual
+    /// differentiates the JVP itself: second derivatives).
+    fn custom<R: CustomRule + ?Sized>(rule: &R, x: &[Self], y: &mut [Self]) {
+        check_custom(rule, x.len(), y.len());
+        let (re, eps): (Vec<T>, Vec<T>) = x.iter().map(|d| (d.re, d.eps)).unzip();
+        let mut value = vec![T::zero(); y.len()];
+        let mut tangent = vec![T::zero(); y.len()];
+        T::custom(rule, &re, &mut value);
+        rule.jvp(&re, &eps, &mut tangent);
+        for ((yi, v), t) in y.iter_mut().zip(value).zip(tangent) {
+            *yi = Self::new(v, t);
+        }
+    }
+});

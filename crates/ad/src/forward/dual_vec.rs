@@ -1,6 +1,9 @@
 //! [`DualVec<T, N>`]: a value and `N` tangents on the stack.
 
 use super::{forward_number, Forward};
+use crate::custom::CustomRule;
+use crate::kernels::check_custom;
+use crate::op::Op;
 use crate::Scalar;
 use std::fmt;
 
@@ -58,14 +61,14 @@ impl<T: Scalar, const N: usize> Forward for DualVec<T, N> {
         self.re
     }
     #[inline(always)]
-    fn chain(&self, f: T, df: T) -> Self {
+    fn chain(&self, _: Op, _: T, f: T, df: T) -> Self {
         Self {
             re: f,
             eps: self.eps.map(|e| e * df),
         }
     }
     #[inline(always)]
-    fn chain2(&self, other: &Self, f: T, dfx: T, dfy: T) -> Self {
+    fn chain2(&self, other: &Self, _: Op, f: T, dfx: T, dfy: T) -> Self {
         let mut eps = self.eps;
         for (e, o) in eps.iter_mut().zip(&other.eps) {
             *e = *e * dfx + *o * dfy;
@@ -81,6 +84,45 @@ impl<T: Scalar, const N: usize> Forward for DualVec<T, N> {
         Self {
             re: self.re.scale(c),
             eps: self.eps.map(|e| e.scale(c)),
+        }
+    }
+    #[inline(always)]
+    fn add_parts(&self, o: &Self) -> Self {
+        let mut eps = self.eps;
+        eps.iter_mut().zip(&o.eps).for_each(|(e, f)| *e += *f);
+        Self {
+            re: self.re + o.re,
+            eps,
+        }
+    }
+    #[inline(always)]
+    fn sub_parts(&self, o: &Self) -> Self {
+        let mut eps = self.eps;
+        eps.iter_mut().zip(&o.eps).for_each(|(e, f)| *e -= *f);
+        Self {
+            re: self.re - o.re,
+            eps,
+        }
+    }
+    #[inline(always)]
+    fn neg_parts(&self) -> Self {
+        Self {
+            re: -self.re,
+            eps: self.eps.map(|e| -e),
+        }
+    }
+    #[inline(always)]
+    fn shift(&self, c: f64) -> Self {
+        Self {
+            re: self.re + c,
+            eps: self.eps,
+        }
+    }
+    #[inline(always)]
+    fn div_real(&self, c: f64) -> Self {
+        Self {
+            re: self.re / c,
+            eps: self.eps.map(|e| e / c),
         }
     }
 }
@@ -99,4 +141,42 @@ impl<T: Scalar, const N: usize> fmt::Display for DualVec<T, N> {
     }
 }
 
-forward_number!([T: Scalar, const N: usize] DualVec<T, N>);
+forward_number!([T: Scalar, const N: usize] DualVec<T, N>; {
+    #[inline(always)]
+    fn parts() -> usize {
+        (N + 1) * T::parts()
+    }
+    #[inline(always)]
+    fn part(&self, k: usize) -> f64 {
+        let n = T::parts();
+        match k / n {
+            0 => self.re.part(k),
+            l => self.eps[l - 1].part(k % n),
+        }
+    }
+    #[inline(always)]
+    fn set_part(&mut self, k: usize, v: f64) {
+        let n = T::parts();
+        match k / n {
+            0 => self.re.set_part(k, v),
+            l => self.eps[l - 1].set_part(k % n, v),
+        }
+    }
+    /// The value by `T`'s own rule, each of the `N` tangents by the rule's JVP.
+    fn custom<R: CustomRule + ?Sized>(rule: &R, x: &[Self], y: &mut [Self]) {
+        check_custom(rule, x.len(), y.len());
+        let re: Vec<T> = x.iter().map(|d| d.re).collect();
+        let mut value = vec![T::zero(); y.len()];
+        T::custom(rule, &re, &mut value);
+        let mut dx = vec![T::zero(); x.len()];
+        let mut dy = vec![T::zero(); y.len()];
+        for (yi, &v) in y.iter_mut().zip(&value) {
+            yi.re = v;
+        }
+        for lane in 0..N {
+            dx.iter_mut().zip(x).for_each(|(d, xi)| *d = xi.eps[lane]);
+            rule.jvp(&re, &dx, &mut dy);
+            y.iter_mut().zip(&dy).for_each(|(yi, &t)| yi.eps[lane] = t);
+        }
+    }
+});

@@ -28,10 +28,14 @@ mod dual;
 mod dual_vec;
 mod elementary;
 
-pub use drivers::{derivative, gradient, hessian, hvp, jacobian, jvp, CHUNK};
+pub use drivers::{
+    derivative, gradient, gradient_lanes, hessian, hvp, jacobian, jacobian_fixed, jacobian_lanes,
+    jvp, CHUNK,
+};
 pub use dual::Dual;
 pub use dual_vec::DualVec;
 
+use crate::op::Op;
 use crate::Scalar;
 
 /// The chain-rule primitives a forward number type provides; [`forward_number!`] builds every
@@ -41,48 +45,76 @@ pub(crate) trait Forward: Copy {
     type T: Scalar;
     /// The primal part.
     fn re(&self) -> Self::T;
-    /// `f(x)` with `f(x) = f` and `f'(x) = df`: tangent `dx · df`.
-    fn chain(&self, f: Self::T, df: Self::T) -> Self;
+    /// `f(x)` with `f(x) = f` and `f'(x) = df`: tangent `dx · df`. `op` names `f` and `c` is its
+    /// parameter, if any (for a tape to replay the node).
+    fn chain(&self, op: Op, c: Self::T, f: Self::T, df: Self::T) -> Self;
     /// `f(x, y)` with partials `dfx`, `dfy`: tangent `dx · dfx + dy · dfy`.
-    fn chain2(&self, other: &Self, f: Self::T, dfx: Self::T, dfy: Self::T) -> Self;
+    fn chain2(&self, other: &Self, op: Op, f: Self::T, dfx: Self::T, dfy: Self::T) -> Self;
     /// Whether every tangent is zero.
     fn tangent_is_zero(&self) -> bool;
     /// Every part scaled by a plain float.
     fn scale_parts(&self, c: <Self::T as Scalar>::Real) -> Self;
+    /// `x + y`, part by part (no products: exact and cheap on nested duals).
+    fn add_parts(&self, o: &Self) -> Self;
+    /// `x − y`, part by part.
+    fn sub_parts(&self, o: &Self) -> Self;
+    /// `−x`, part by part.
+    fn neg_parts(&self) -> Self;
+    /// `x + c` for a plain float: only the primal part changes.
+    fn shift(&self, c: f64) -> Self;
+    /// `x / c` for a plain float, every part divided (the primal rounds as `f64` division).
+    fn div_real(&self, c: f64) -> Self;
+    /// `other` if `pick_other`, else `self`: a choice between operands (`max`, `min`), whose
+    /// derivative is the chosen operand's.
+    #[inline(always)]
+    fn select(&self, other: &Self, pick_other: bool, _op: Op) -> Self {
+        if pick_other {
+            *other
+        } else {
+            *self
+        }
+    }
+    /// Called when the primal value is read to decide something (a comparison, `value()`):
+    /// a tape notes that its recording depends on values and cannot be replayed.
+    #[inline(always)]
+    fn observe(&self) {}
 }
 
-/// Implements `Float` (through `forward_float!`), `Scalar`, arithmetic (with `Self` and with plain `f32`/`f64` on both
-/// sides), comparisons, `Sum`, `Product` and the num-traits plumbing for a [`Forward`] type.
+/// Implements `Float` (through `forward_float!`), `Scalar`, arithmetic (with `Self` and with plain
+/// `f64` on both sides), comparisons, `Sum`, `Product` and the num-traits plumbing for a
+/// [`Forward`] type. Extra items in braces go into the `Scalar` impl (the parts and the vector
+/// operations of each type).
 macro_rules! forward_number {
     ([$($gen:tt)*] $ty:ty) => {
+        $crate::forward::forward_number!([$($gen)*] $ty; {});
+    };
+    ([$($gen:tt)*] $ty:ty; { $($scalar_items:tt)* }) => {
         impl<$($gen)*> ::std::ops::Neg for $ty {
             type Output = Self;
             #[inline(always)]
             fn neg(self) -> Self {
-                self.chain(-self.re(), -<T as num_traits::One>::one())
+                self.neg_parts()
             }
         }
         impl<$($gen)*> ::std::ops::Add for $ty {
             type Output = Self;
             #[inline(always)]
             fn add(self, o: Self) -> Self {
-                let one = <T as num_traits::One>::one();
-                self.chain2(&o, self.re() + o.re(), one, one)
+                self.add_parts(&o)
             }
         }
         impl<$($gen)*> ::std::ops::Sub for $ty {
             type Output = Self;
             #[inline(always)]
             fn sub(self, o: Self) -> Self {
-                let one = <T as num_traits::One>::one();
-                self.chain2(&o, self.re() - o.re(), one, -one)
+                self.sub_parts(&o)
             }
         }
         impl<$($gen)*> ::std::ops::Mul for $ty {
             type Output = Self;
             #[inline(always)]
             fn mul(self, o: Self) -> Self {
-                self.chain2(&o, self.re() * o.re(), o.re(), self.re())
+                self.chain2(&o, $crate::op::Op::MUL, self.re() * o.re(), o.re(), self.re())
             }
         }
         impl<$($gen)*> ::std::ops::Div for $ty {
@@ -92,7 +124,7 @@ macro_rules! forward_number {
             fn div(self, o: Self) -> Self {
                 let inv = <T as num_traits::One>::one() / o.re();
                 let f = self.re() / o.re();
-                self.chain2(&o, f, inv, -f * inv)
+                self.chain2(&o, $crate::op::Op::DIV, f, inv, -f * inv)
             }
         }
         impl<$($gen)*> ::std::ops::Rem for $ty {
@@ -101,7 +133,8 @@ macro_rules! forward_number {
             #[inline(always)]
             fn rem(self, o: Self) -> Self {
                 let q = (self.re() / o.re()).trunc();
-                self.chain2(&o, self.re() % o.re(), <T as num_traits::One>::one(), -q)
+                let one = <T as num_traits::One>::one();
+                self.chain2(&o, $crate::op::Op::REM, self.re() % o.re(), one, -q)
             }
         }
         impl<$($gen)*> ::std::ops::AddAssign for $ty {
@@ -138,6 +171,8 @@ macro_rules! forward_number {
             /// Compares primal values only, as branching code expects.
             #[inline(always)]
             fn eq(&self, o: &Self) -> bool {
+                self.observe();
+                o.observe();
                 self.re() == o.re()
             }
         }
@@ -145,6 +180,8 @@ macro_rules! forward_number {
             /// Orders by primal value only.
             #[inline(always)]
             fn partial_cmp(&self, o: &Self) -> Option<::std::cmp::Ordering> {
+                self.observe();
+                o.observe();
                 self.re().partial_cmp(&o.re())
             }
         }
@@ -212,6 +249,7 @@ macro_rules! forward_number {
             type Real = T::Real;
             #[inline(always)]
             fn value(&self) -> T::Real {
+                self.observe();
                 self.re().value()
             }
             #[inline(always)]
@@ -224,72 +262,74 @@ macro_rules! forward_number {
             }
             #[inline(always)]
             fn to_f64_value(&self) -> f64 {
+                self.observe();
                 self.re().to_f64_value()
             }
             #[inline(always)]
             fn scale(self, c: T::Real) -> Self {
                 self.scale_parts(c)
             }
+            $($scalar_items)*
         }
         $crate::forward::forward_number!(@mixed [$($gen)*] $ty, f64);
-        $crate::forward::forward_number!(@mixed [$($gen)*] $ty, f32);
         $crate::forward::forward_float!([$($gen)*] $ty);
     };
     (@mixed [$($gen:tt)*] $ty:ty, $f:ty) => {
-        impl<$($gen)*> ::std::ops::Add<$f> for $ty where T: $crate::Scalar<Real = $f> {
+        impl<$($gen)*> ::std::ops::Add<$f> for $ty {
             type Output = Self;
             #[inline(always)]
             fn add(self, c: $f) -> Self {
-                self + Self::from_real(c)
+                self.shift(c)
             }
         }
-        impl<$($gen)*> ::std::ops::Sub<$f> for $ty where T: $crate::Scalar<Real = $f> {
+        impl<$($gen)*> ::std::ops::Sub<$f> for $ty {
             type Output = Self;
             #[inline(always)]
             fn sub(self, c: $f) -> Self {
-                self - Self::from_real(c)
+                self.shift(-c)
             }
         }
-        impl<$($gen)*> ::std::ops::Mul<$f> for $ty where T: $crate::Scalar<Real = $f> {
+        impl<$($gen)*> ::std::ops::Mul<$f> for $ty {
             type Output = Self;
             #[inline(always)]
             fn mul(self, c: $f) -> Self {
-                self.scale_parts(c)
+                self.scale_parts(<T::Real as $crate::Scalar>::from_f64(c))
             }
         }
-        impl<$($gen)*> ::std::ops::Div<$f> for $ty where T: $crate::Scalar<Real = $f> {
+        impl<$($gen)*> ::std::ops::Div<$f> for $ty {
             type Output = Self;
             #[inline(always)]
             fn div(self, c: $f) -> Self {
-                self.scale_parts(1.0 / c)
+                self.div_real(c)
             }
         }
-        impl<$($gen)*> ::std::ops::Add<$ty> for $f where T: $crate::Scalar<Real = $f> {
+        impl<$($gen)*> ::std::ops::Add<$ty> for $f {
             type Output = $ty;
             #[inline(always)]
             fn add(self, x: $ty) -> $ty {
-                x + self
+                x.shift(self)
             }
         }
-        impl<$($gen)*> ::std::ops::Sub<$ty> for $f where T: $crate::Scalar<Real = $f> {
+        impl<$($gen)*> ::std::ops::Sub<$ty> for $f {
             type Output = $ty;
+            /// `c − x = (−x) + c`, exactly as IEEE subtraction.
             #[inline(always)]
             fn sub(self, x: $ty) -> $ty {
-                <$ty as $crate::Scalar>::from_real(self) - x
+                x.neg_parts().shift(self)
             }
         }
-        impl<$($gen)*> ::std::ops::Mul<$ty> for $f where T: $crate::Scalar<Real = $f> {
+        impl<$($gen)*> ::std::ops::Mul<$ty> for $f {
             type Output = $ty;
             #[inline(always)]
             fn mul(self, x: $ty) -> $ty {
-                x.scale_parts(self)
+                x.scale_parts(<T::Real as $crate::Scalar>::from_f64(self))
             }
         }
-        impl<$($gen)*> ::std::ops::Div<$ty> for $f where T: $crate::Scalar<Real = $f> {
+        impl<$($gen)*> ::std::ops::Div<$ty> for $f {
             type Output = $ty;
             #[inline(always)]
             fn div(self, x: $ty) -> $ty {
-                <$ty as $crate::Scalar>::from_real(self) / x
+                <$ty as $crate::Scalar>::from_f64(self) / x
             }
         }
     };

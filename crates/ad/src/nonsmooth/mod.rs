@@ -25,9 +25,9 @@
 //! The primitives are inner-loop kernels on trusted slices. A length mismatch between slices or an
 //! invalid parameter (negative threshold or radius, empty box) is a programmer error: it panics
 //! via `assert!`/`assert_eq!` with a message naming the function (see each `# Panics` section).
-//! The scalar thresholds (`soft_threshold`, `elastic_net_prox`) sit in the innermost loops and do
-//! not check `τ ≥ 0`. Validate user input at the API boundary, where a typed error can be
-//! returned. NaN inputs propagate to NaN outputs; they are never turned into zeros.
+//! The scalar thresholds (`soft_threshold`, `elastic_net_prox`) sit in the innermost loops; they
+//! panic on `τ < 0` too (one comparison) rather than return a number that is not a prox.
+//! Validate user input at the API boundary, where a typed error can be returned. NaN inputs propagate to NaN outputs; they are never turned into zeros.
 
 pub mod block;
 pub mod elementary;

@@ -7,21 +7,23 @@
 //! selected Jacobians of both sides also sum to the identity.
 
 use super::block::{generic_norm, primal_norm};
-use super::elementary::{clamp, clamp_jacobian};
+use super::elementary::clamp_jacobian;
 use super::{check_len, check_nonneg};
+use crate::elementwise::Clip;
 use crate::Scalar;
 use num_traits::Zero;
 
 /// Projection onto the box `[lo, hi]ⁿ`: `out[i] = clamp(x[i], lo, hi)` (see
-/// [`clamp`] for the boundary selection), differentiable in `x`, `lo` and `hi`.
+/// [`clamp`](super::clamp) for the boundary selection), differentiable in `x`, `lo` and `hi`; through
+/// [`Scalar::map_slice`] (one node on a tape).
 ///
 /// # Panics
 /// If `out.len() != x.len()` or `lo > hi`.
 pub fn project_box<S: Scalar>(x: &[S], lo: S, hi: S, out: &mut [S]) {
     check_len("project_box", "out", out.len(), x.len());
-    for (o, &xi) in out.iter_mut().zip(x) {
-        *o = clamp(xi, lo, hi);
-    }
+    let (l, h) = (lo.part(0), hi.part(0));
+    assert!(l <= h, "nonsmooth::clamp: empty interval [{l}, {h}]");
+    S::map_slice(&Clip, x, &[lo, hi], out);
 }
 
 /// The Jacobian of [`project_box`] applied to `(dx, dlo, dhi)`: `dxᵢ` inside (boundary

@@ -7,14 +7,21 @@
 //! derivative of the shrinking branch. Both are the one-sided limits, hence in the Clarke Jacobian.
 
 use super::{check_len, check_nonneg, Kink};
+use crate::elementwise::SoftThreshold;
 use crate::Scalar;
+use num_traits::Zero;
 
 /// Soft-thresholding, the prox of `τ|·|`: `st(x, τ) = sign(x)·max(|x| − τ, 0)`, for `τ ≥ 0`.
 ///
 /// Derivatives: `∂st/∂x = 1{|x| > τ}`, `∂st/∂τ = −sign(x)·1{|x| > τ}`. At the kink `|x| = τ`
 /// the zero branch is selected (both derivatives 0), an element of the Clarke Jacobian.
-/// A NaN in `x` or `τ` gives NaN. `τ ≥ 0` is not checked in the scalar forms (they sit in the
-/// innermost loops); the slice forms check it once per call.
+/// A NaN in `x` or `τ` gives NaN.
+///
+/// # Panics
+/// If `τ < 0`: the formula would return a number (`st(x, −1) = x + sign(x)`, not a prox) for
+/// what is always a caller's bug. One comparison, next to the two the branch needs anyway; the
+/// slice form [`soft_threshold_slice`] checks once per call. Validate user input at the API
+/// boundary, where a typed error can be returned.
 ///
 /// ```
 /// use hypergrad_ad::{nonsmooth::soft_threshold, Dual};
@@ -29,9 +36,15 @@ pub fn soft_threshold<S: Scalar>(x: S, tau: S) -> S {
 /// [`soft_threshold`] with an explicit selection at the kink `|x| = τ`: [`Kink::Inactive`] returns
 /// the zero branch, [`Kink::Active`] the branch `x ∓ τ` (same value 0, derivatives `1` and
 /// `−sign(x)`; at `x = τ = 0` the `x − τ` branch).
+///
+/// # Panics
+/// If `τ < 0` (see [`soft_threshold`]).
 #[inline]
 pub fn soft_threshold_with<S: Scalar>(x: S, tau: S, kink: Kink) -> S {
     let (xv, tv) = (x.value(), tau.value());
+    if tv < S::Real::zero() {
+        negative_threshold(tv.to_f64_value());
+    }
     let (above, below) = match kink {
         Kink::Inactive => (xv > tv, xv < -tv),
         Kink::Active => (xv >= tv, xv <= -tv),
@@ -44,6 +57,14 @@ pub fn soft_threshold_with<S: Scalar>(x: S, tau: S, kink: Kink) -> S {
     } else {
         S::zero()
     }
+}
+
+/// The panic of a negative threshold, out of line to keep the inner loop small.
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn negative_threshold(tau: f64) -> ! {
+    panic!("nonsmooth::soft_threshold: `tau` must be non-negative, got {tau}")
 }
 
 /// `(∂st/∂x, ∂st/∂τ)` of [`soft_threshold`] in `f64`: the 0/1 support mask and `−sign(x)·mask`.
@@ -68,16 +89,16 @@ pub fn soft_threshold_jacobian_with(x: f64, tau: f64, kink: Kink) -> (f64, f64) 
     }
 }
 
-/// The prox of `τ‖·‖₁`: `out[i] = st(x[i], τ)`.
+/// The prox of `τ‖·‖₁`: `out[i] = st(x[i], τ)`, through [`Scalar::map_slice`] (one node on a
+/// tape).
 ///
 /// # Panics
 /// If `out.len() != x.len()` or `τ < 0`.
 pub fn soft_threshold_slice<S: Scalar>(x: &[S], tau: S, out: &mut [S]) {
     check_len("soft_threshold_slice", "out", out.len(), x.len());
-    check_nonneg("soft_threshold_slice", "tau", tau.to_f64_value());
-    for (o, &xi) in out.iter_mut().zip(x) {
-        *o = soft_threshold(xi, tau);
-    }
+    // `part(0)` reads the primal without marking a tape as value-dependent: a check, not a branch.
+    check_nonneg("soft_threshold_slice", "tau", tau.part(0));
+    S::map_slice(&SoftThreshold::default(), x, &[tau], out);
 }
 
 /// The Jacobian of [`soft_threshold_slice`] applied to tangents `(dx, dτ)`:
@@ -96,17 +117,19 @@ pub fn soft_threshold_slice_jvp(x: &[f64], tau: f64, dx: &[f64], dtau: f64, out:
 
 /// The prox of `τ Σ wᵢ|xᵢ|` (weighted Lasso): `out[i] = st(x[i], τ·w[i])`, differentiable in `x`,
 /// `τ` and every weight `wᵢ ≥ 0`. Kink selection as [`soft_threshold`] (at `|xᵢ| = τwᵢ`).
+/// Through [`Scalar::map_zip`]: one node for the thresholds on a tape.
 ///
 /// # Panics
 /// If `weights` or `out` differ in length from `x`, `τ < 0` or a weight is negative.
 pub fn weighted_soft_threshold<S: Scalar>(x: &[S], tau: S, weights: &[S], out: &mut [S]) {
     check_len("weighted_soft_threshold", "weights", weights.len(), x.len());
     check_len("weighted_soft_threshold", "out", out.len(), x.len());
-    check_nonneg("weighted_soft_threshold", "tau", tau.to_f64_value());
-    for ((o, &xi), &wi) in out.iter_mut().zip(x).zip(weights) {
-        check_nonneg("weighted_soft_threshold", "weights[i]", wi.to_f64_value());
-        *o = soft_threshold(xi, tau * wi);
+    check_nonneg("weighted_soft_threshold", "tau", tau.part(0));
+    for w in weights {
+        check_nonneg("weighted_soft_threshold", "weights[i]", w.part(0));
     }
+    let thresholds: Vec<S> = weights.iter().map(|&w| tau * w).collect();
+    S::map_zip(&SoftThreshold::default(), x, &thresholds, &[], out);
 }
 
 /// The Jacobian of [`weighted_soft_threshold`] applied to tangents `(dx, dτ, dw)`:

@@ -5,10 +5,11 @@
 //! O(number of scalar multiplications), and a matrix is copied onto the tape once, not once per
 //! output partial.
 
-use super::tape::{to_index, Composite, Node, Special, StoredMatrix, Tape, SINK};
+use super::tape::{Composite, Node, StoredMatrix, Tape, WideKind, SINK};
 use super::var::same_tape;
 use super::Var;
 use crate::error::{check_len, AdError};
+use crate::op::Op;
 use crate::Scalar;
 use ndarray::ArrayView2;
 
@@ -29,15 +30,21 @@ impl<T: Scalar> TapeMatrix<'_, T> {
 }
 
 impl<T: Scalar> Tape<T> {
-    /// Records one node of value `value` with operands `(v, ∂/∂v)`; constants are skipped, and a
-    /// node with no variable operand is a constant.
+    /// Records one node of value `value` with operands `(v, ∂/∂v)` whose partials the caller
+    /// computed (a custom primitive): constants are skipped, a node with no variable operand is
+    /// a constant, and up to two operands make a scalar node. The recording can no longer be
+    /// replayed (the partials cannot be computed again).
     ///
     /// # Panics
     /// If an operand belongs to another tape (a programming error, as for binary operations).
     #[inline]
-    fn record<'t>(&'t self, value: T, terms: impl Iterator<Item = (Var<'t, T>, T)>) -> Var<'t, T> {
+    pub(super) fn record_opaque<'t>(
+        &'t self,
+        value: T,
+        terms: impl Iterator<Item = (Var<'t, T>, T)>,
+    ) -> Var<'t, T> {
         let mut r = self.rec.borrow_mut();
-        let start = r.wide_args.len();
+        let (args_at, partials_at, consts_at) = (r.args.len(), r.partials.len(), r.consts.len());
         // The first two operands stay in a scalar node unless a third one comes.
         let mut node = Node {
             partials: [T::zero(); 2],
@@ -52,27 +59,62 @@ impl<T: Scalar> Tape<T> {
                 node.args[count] = v.index;
             } else {
                 if count == 2 {
-                    r.wide_partials.extend_from_slice(&node.partials);
-                    r.wide_args.extend_from_slice(&node.args);
+                    r.partials.extend_from_slice(&node.partials);
+                    r.args.extend_from_slice(&node.args);
                 }
-                r.wide_partials.push(d);
-                r.wide_args.push(v.index);
+                r.partials.push(d);
+                r.args.push(v.index);
             }
             count += 1;
         }
         let index = match count {
             0 => return Var::constant(value),
-            1 | 2 => r.push(node),
-            _ => {
-                let first = r.push_leaf();
-                let end = r.wide_args.len();
-                r.specials.push(Special {
-                    first,
-                    kind: Composite::Wide { start, end },
-                });
-                first
-            }
+            1 | 2 => r.push(Op::OPAQUE, node),
+            len => r.push_special(
+                1,
+                consts_at,
+                Composite::Wide {
+                    args_at,
+                    partials_at,
+                    len,
+                    kind: WideKind::Opaque,
+                },
+            ),
         };
+        drop(r);
+        self.block_replay("a custom node (its partials were given, not computed)");
+        Var::on_tape(value, index, self)
+    }
+
+    /// Records one wide node of value `value` that `kind` can evaluate again: every operand is
+    /// listed (a constant as the sink, its value kept), with its partial. The caller has checked
+    /// that at least one operand is a variable.
+    ///
+    /// # Panics
+    /// If an operand belongs to another tape.
+    pub(super) fn record_wide<'t>(
+        &'t self,
+        value: T,
+        kind: WideKind,
+        terms: impl Iterator<Item = (Var<'t, T>, T)>,
+    ) -> Var<'t, T> {
+        let mut r = self.rec.borrow_mut();
+        let (args_at, partials_at, consts_at) = (r.args.len(), r.partials.len(), r.consts.len());
+        for (v, d) in terms {
+            r.push_operand(self, &v);
+            r.partials.push(d);
+        }
+        let len = r.args.len() - args_at;
+        let index = r.push_special(
+            1,
+            consts_at,
+            Composite::Wide {
+                args_at,
+                partials_at,
+                len,
+                kind,
+            },
+        );
         Var::on_tape(value, index, self)
     }
 
@@ -100,24 +142,20 @@ impl<T: Scalar> Tape<T> {
         partials: &[T],
     ) -> Result<Var<'t, T>, AdError> {
         check_len("custom partials", inputs.len(), partials.len())?;
-        Ok(self.record(value, inputs.iter().copied().zip(partials.iter().copied())))
+        Ok(self.record_opaque(value, inputs.iter().copied().zip(partials.iter().copied())))
     }
 
-    /// `Σᵢ xᵢ wᵢ` for constant weights: one node, partials `wᵢ`.
+    /// `Σᵢ xᵢ wᵢ` for constant weights: one node, partials `wᵢ` (as [`Scalar::dot_const`]).
     ///
     /// # Errors
     /// [`AdError::LengthMismatch`] if `w` and `x` differ in length.
     pub fn dot<'t>(&'t self, x: &[Var<'t, T>], w: &[T::Real]) -> Result<Var<'t, T>, AdError> {
         check_len("dot weights", x.len(), w.len())?;
-        let value = x
-            .iter()
-            .zip(w)
-            .fold(T::zero(), |acc, (xi, &wi)| acc + xi.value.scale(wi));
-        let terms = x.iter().zip(w).map(|(xi, &wi)| (*xi, T::from_real(wi)));
-        Ok(self.record(value, terms))
+        let w: Vec<f64> = w.iter().map(Scalar::to_f64_value).collect();
+        Ok(super::vector::dot_const(x, &w))
     }
 
-    /// `Σᵢ xᵢ yᵢ` of two variable vectors: one node, partials `yᵢ` for `xᵢ` and `xᵢ` for `yᵢ`.
+    /// `Σᵢ xᵢ yᵢ`: one node, partials `yᵢ` for `xᵢ` and `xᵢ` for `yᵢ` (as [`Scalar::dot`]).
     ///
     /// # Errors
     /// [`AdError::LengthMismatch`] if `y` and `x` differ in length.
@@ -127,24 +165,15 @@ impl<T: Scalar> Tape<T> {
         y: &[Var<'t, T>],
     ) -> Result<Var<'t, T>, AdError> {
         check_len("dot_vars second vector", x.len(), y.len())?;
-        let value = x
-            .iter()
-            .zip(y)
-            .fold(T::zero(), |acc, (a, b)| acc + a.value * b.value);
-        let terms = x
-            .iter()
-            .zip(y)
-            .flat_map(|(a, b)| [(*a, b.value), (*b, a.value)]);
-        Ok(self.record(value, terms))
+        Ok(super::vector::dot(x, y))
     }
 
-    /// `Σᵢ xᵢ`: one node, partials 1.
+    /// `Σᵢ xᵢ`: one node, partials 1 (as [`Scalar::sum_slice`]).
     pub fn sum<'t>(&'t self, x: &[Var<'t, T>]) -> Var<'t, T> {
-        let value = x.iter().fold(T::zero(), |acc, xi| acc + xi.value);
-        self.record(value, x.iter().map(|xi| (*xi, T::one())))
+        super::vector::sum(x)
     }
 
-    /// `zᵢ = a·xᵢ + yᵢ`: one node per output with three operands.
+    /// `zᵢ = a·xᵢ + yᵢ`: one composite node for all outputs.
     ///
     /// # Errors
     /// [`AdError::LengthMismatch`] if `y` and `x` differ in length.
@@ -155,33 +184,30 @@ impl<T: Scalar> Tape<T> {
         y: &[Var<'t, T>],
     ) -> Result<Vec<Var<'t, T>>, AdError> {
         check_len("axpy y", x.len(), y.len())?;
-        Ok(x.iter()
-            .zip(y)
-            .map(|(xi, yi)| {
-                let value = a.value * xi.value + yi.value;
-                self.record(
-                    value,
-                    [(a, xi.value), (*xi, a.value), (*yi, T::one())].into_iter(),
-                )
-            })
-            .collect())
+        let mut z = y.to_vec();
+        super::vector::axpy(a, x, &mut z);
+        Ok(z)
     }
 
-    /// Stores `a` on the tape for [`Tape::matvec`] / [`Tape::matvec_t`]. Storing the same view
-    /// again (same address, shape, strides and entries: checked) returns the stored copy, so a
-    /// loop that multiplies by one matrix at every step keeps one copy.
+    /// Copies `a` onto the tape for [`Tape::matvec`] / [`Tape::matvec_t`]. Storing the same view
+    /// again (same address, shape, strides and entries) returns the stored copy, so a loop that
+    /// multiplies by one matrix at every step keeps one copy. The entries are compared because
+    /// the borrow of `a` ends with this call: another matrix may later sit at the same address.
+    /// The comparison is one pass over contiguous memory (cheaper than the product), and only
+    /// for a candidate of the same address; [`Scalar::matvec`](crate::Scalar::matvec) with a
+    /// shared operator needs neither the copy nor the comparison.
     pub fn matrix<'t>(&'t self, a: ArrayView2<'_, T::Real>) -> TapeMatrix<'t, T> {
         let (rows, cols) = a.dim();
         let st = a.strides();
-        let source = (a.as_ptr() as usize, [st[0], st[1]]);
+        let source = (a.as_ptr() as usize, [rows, cols], [st[0], st[1]]);
         let mut r = self.rec.borrow_mut();
-        let found = r.matrices.iter().position(|m| {
+        let found = r.matrices.iter().rposition(|m| {
+            let stored = &r.matrix_entries[m.at..m.at + rows * cols];
             m.source == source
-                && (m.rows, m.cols) == (rows, cols)
-                && r.matrix_entries[m.at..m.at + rows * cols]
-                    .iter()
-                    .zip(a.iter())
-                    .all(|(s, x)| s == x)
+                && match a.as_slice() {
+                    Some(entries) => stored == entries,
+                    None => stored.iter().zip(a.iter()).all(|(s, x)| s == x),
+                }
         });
         let id = found.unwrap_or_else(|| {
             let at = r.matrix_entries.len();
@@ -226,8 +252,8 @@ impl<T: Scalar> Tape<T> {
         self.block(a, x, true)
     }
 
-    /// Records `A x` or `Aᵀ x` as a block; constants in `x` become leaf nodes, and an all-constant
-    /// `x` gives constant outputs without recording.
+    /// Records `A x` or `Aᵀ x` as a block; constants in `x` point to the sink (no node), and an
+    /// all-constant `x` gives constant outputs without recording.
     fn block<'t>(
         &'t self,
         a: &TapeMatrix<'t, T>,
@@ -261,31 +287,20 @@ impl<T: Scalar> Tape<T> {
         if x.iter().all(|v| v.tape.is_none()) {
             return Ok(values.into_iter().map(Var::constant).collect());
         }
-        let args: Vec<u32> = x
-            .iter()
-            .map(|v| match v.tape {
-                Some(t) => {
-                    same_tape(t, self);
-                    v.index
-                }
-                None => self.var(v.value).index,
-            })
-            .collect();
         let mut r = self.rec.borrow_mut();
-        let args_at = r.block_args.len();
-        r.block_args.extend_from_slice(&args);
-        let first = to_index(r.nodes.len());
-        for _ in 0..values.len() {
-            r.push_leaf();
+        let (args_at, consts_at) = (r.args.len(), r.consts.len());
+        for v in x {
+            r.push_operand(self, v);
         }
-        r.specials.push(Special {
-            first,
-            kind: Composite::MatVec {
+        let first = r.push_special(
+            outer,
+            consts_at,
+            Composite::Matrix {
                 matrix: a.id,
                 transpose,
                 args_at,
             },
-        });
+        );
         Ok(values
             .into_iter()
             .enumerate()

@@ -2,12 +2,46 @@
 //!
 //! Each takes a closure generic over the tape's lifetime, `for<'t> Fn(&[Var<'t, T>]) -> …`; a
 //! program written once as `fn f<S: Scalar>(x: &[S]) -> S` is passed as `|x| f(x)`.
+//!
+//! A closure written inline in the call gets that signature from the driver's bound. A closure
+//! bound with `let` first does not: Rust gives its argument and its result two unrelated
+//! lifetimes and the call fails with "one type is more general than the other". Wrap it in
+//! [`scalar_fn`] (or [`vector_fn`]), which states the signature at the definition:
+//!
+//! ```
+//! use hypergrad_ad::{reverse, Scalar};
+//!
+//! let f = reverse::scalar_fn(|x| x[0] * x[1] + 1.0);
+//! assert_eq!(reverse::gradient(&f, &[2.0, 3.0]).1, vec![3.0, 2.0]);
+//! assert_eq!(reverse::gradient(&f, &[1.0, 1.0]).1, vec![1.0, 1.0]);
+//! ```
 
 use super::{Tape, Var};
 use crate::error::check_len;
 use crate::AdError;
 use crate::{Dual, Scalar};
 use ndarray::Array2;
+
+/// `f` itself, with the signature the scalar drivers need (`for<'t> Fn(&[Var<'t, T>]) ->
+/// Var<'t, T>`) fixed where the closure is written, so that it can be bound with `let` and
+/// reused. See the module documentation.
+pub fn scalar_fn<T, F>(f: F) -> F
+where
+    T: Scalar,
+    F: for<'t> Fn(&[Var<'t, T>]) -> Var<'t, T>,
+{
+    f
+}
+
+/// `f` itself, with the signature of the vector drivers ([`vjp`], [`jacobian`]) fixed where the
+/// closure is written.
+pub fn vector_fn<T, F>(f: F) -> F
+where
+    T: Scalar,
+    F: for<'t> Fn(&[Var<'t, T>]) -> Vec<Var<'t, T>>,
+{
+    f
+}
 
 /// `f(x)` and `∇f(x)` into `grad`, recording on `tape` (cleared first, its memory reused: a loop
 /// that calls this with one tape does not reallocate the tape; only the `n` input variables

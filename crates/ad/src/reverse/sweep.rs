@@ -1,166 +1,179 @@
-//! The adjoint sweep over a recorded tape, and the listing of its nodes.
+//! The adjoint sweep over a recorded tape.
 
-use super::tape::{Composite, Records, StoredMatrix, Tape, SINK};
+use super::tape::{Composite, Node, Records, Special, StoredMatrix};
+use crate::kernels::apply_by_parts;
+use crate::operator::LinearOperator;
 use crate::Scalar;
-use std::fmt;
+use std::sync::Arc;
 
-/// The number of output nodes of a composite node.
-fn outputs(kind: &Composite, matrices: &[StoredMatrix]) -> usize {
-    match kind {
-        Composite::Wide { .. } => 1,
-        Composite::MatVec {
-            matrix, transpose, ..
-        } => {
-            let m = &matrices[*matrix];
-            if *transpose {
-                m.cols
-            } else {
-                m.rows
-            }
-        }
-    }
+/// The side arrays of composite nodes, read-only during the sweep.
+struct Side<'a, T: Scalar> {
+    args: &'a [u32],
+    partials: &'a [T],
+    matrices: &'a [StoredMatrix],
+    matrix_entries: &'a [T::Real],
+    operators: &'a [Arc<dyn LinearOperator>],
 }
 
-/// Propagates adjoints over the whole tape: scalar nodes between composite nodes in one tight
-/// loop, each composite node (a wide node, or a block `y = A x` as `x̄ += Aᵀ ȳ`) when reached.
+/// Propagates adjoints over the whole tape: the scalar nodes between two composite nodes in one
+/// tight loop, each composite node when reached.
 pub(super) fn sweep<T: Scalar>(r: &mut Records<T>) {
     let Records {
         nodes,
         specials,
-        wide_partials,
-        wide_args,
-        block_args,
+        args,
+        partials,
         matrices,
         matrix_entries,
+        operators,
         adjoints,
+        ..
     } = r;
+    let side = Side {
+        args,
+        partials,
+        matrices,
+        matrix_entries,
+        operators,
+    };
     let mut hi = nodes.len();
+    let mut scratch = (Vec::new(), Vec::new());
     for s in specials.iter().rev() {
-        let first = s.first as usize;
-        sweep_scalar(nodes, adjoints, first + outputs(&s.kind, matrices), hi);
-        match &s.kind {
-            Composite::Wide { start, end } => {
-                let a = adjoints[first];
-                for (&j, &d) in wide_args[*start..*end]
-                    .iter()
-                    .zip(&wide_partials[*start..*end])
-                {
-                    adjoints[j as usize] += d * a;
-                }
-            }
-            Composite::MatVec {
-                matrix,
-                transpose,
-                args_at,
-            } => {
-                let m = &matrices[*matrix];
-                let a = &matrix_entries[m.at..m.at + m.rows * m.cols];
-                let xs = &block_args[*args_at..];
-                for (i, row) in a.chunks_exact(m.cols).enumerate() {
-                    if *transpose {
-                        // y = Aᵀx: x̄ᵢ += Σⱼ Aᵢⱼ ȳⱼ.
-                        let ybar = &adjoints[first..first + m.cols];
-                        let acc = row
-                            .iter()
-                            .zip(ybar)
-                            .fold(T::zero(), |acc, (&aij, yj)| acc + yj.scale(aij));
-                        adjoints[xs[i] as usize] += acc;
-                    } else {
-                        // y = A x: x̄ⱼ += Aᵢⱼ ȳᵢ.
-                        let yb = adjoints[first + i];
-                        for (&aij, &xj) in row.iter().zip(xs) {
-                            adjoints[xj as usize] += yb.scale(aij);
-                        }
-                    }
-                }
-            }
-        }
-        hi = first;
+        let base = (s.first + s.outputs) as usize;
+        sweep_scalar(&nodes[s.node_pos..hi], adjoints, base);
+        composite(&side, s, adjoints, &mut scratch);
+        hi = s.node_pos;
     }
-    sweep_scalar(nodes, adjoints, 1, hi);
+    sweep_scalar(&nodes[1..hi], adjoints, 1);
 }
 
-/// The scalar part of the sweep over nodes `lo .. hi`, last first: two multiply-adds per node
-/// (an unused slot adds `0·v̄` to the sink).
+/// The scalar nodes `nodes`, numbered from `base`, last first: two multiply-adds per node (an
+/// unused slot adds `0·v̄` to the sink).
 #[inline]
-fn sweep_scalar<T: Scalar>(
-    nodes: &[super::tape::Node<T>],
-    adjoints: &mut [T],
-    lo: usize,
-    hi: usize,
-) {
-    for (i, node) in nodes[lo..hi].iter().enumerate().rev() {
-        let a = adjoints[lo + i];
+fn sweep_scalar<T: Scalar>(nodes: &[Node<T>], adjoints: &mut [T], base: usize) {
+    for (i, node) in nodes.iter().enumerate().rev() {
+        let a = adjoints[base + i];
         adjoints[node.args[0] as usize] += node.partials[0] * a;
         adjoints[node.args[1] as usize] += node.partials[1] * a;
     }
 }
 
-impl<T: Scalar> Tape<T> {
-    /// The operands of node `i` as `(operand index, ∂node/∂operand)`, composite nodes included
-    /// (a matrix–vector output lists one entry per matrix column); empty for an input. For
-    /// listings and teaching (values are kept in the [`Var`](super::Var)s, not on the tape).
-    pub fn node(&self, i: usize) -> Option<Vec<(usize, T)>> {
-        let r = self.rec.borrow();
-        if i == 0 {
-            return None;
+/// One composite node: pushes its outputs' adjoints `ȳ` to its operands (constant operands
+/// point to the sink, whose adjoint is never read).
+fn composite<T: Scalar>(
+    side: &Side<'_, T>,
+    s: &Special,
+    adjoints: &mut [T],
+    scratch: &mut (Vec<T>, Vec<T>),
+) {
+    let first = s.first as usize;
+    let n_out = s.outputs as usize;
+    match s.kind {
+        Composite::Wide {
+            args_at,
+            partials_at,
+            len,
+            ..
+        } => {
+            let a = adjoints[first];
+            let args = &side.args[args_at..args_at + len];
+            for (&j, &d) in args
+                .iter()
+                .zip(&side.partials[partials_at..partials_at + len])
+            {
+                adjoints[j as usize] += d * a;
+            }
         }
-        let node = r.nodes.get(i)?;
-        let mut ops: Vec<(usize, T)> = node
-            .args
-            .iter()
-            .zip(node.partials)
-            .filter(|(&j, _)| j != SINK)
-            .map(|(&j, d)| (j as usize, d))
-            .collect();
-        let k = r.specials.partition_point(|s| s.first as usize <= i);
-        if let Some(s) = k.checked_sub(1).map(|k| &r.specials[k]) {
-            let row = i - s.first as usize;
-            match &s.kind {
-                Composite::Wide { start, end } if row == 0 => {
-                    ops.extend(
-                        r.wide_args[*start..*end]
-                            .iter()
-                            .zip(&r.wide_partials[*start..*end])
-                            .map(|(&j, &d)| (j as usize, d)),
-                    );
-                }
-                Composite::MatVec {
-                    matrix,
-                    transpose,
-                    args_at,
-                } if row < outputs(&s.kind, &r.matrices) => {
-                    let m = &r.matrices[*matrix];
-                    let len = if *transpose { m.rows } else { m.cols };
-                    for k in 0..len {
-                        let a = if *transpose {
-                            r.matrix_entries[m.at + k * m.cols + row]
-                        } else {
-                            r.matrix_entries[m.at + row * m.cols + k]
-                        };
-                        ops.push((r.block_args[args_at + k] as usize, T::from_real(a)));
+        Composite::Matrix {
+            matrix,
+            transpose,
+            args_at,
+        } => {
+            let m = &side.matrices[matrix];
+            let a = &side.matrix_entries[m.at..m.at + m.rows * m.cols];
+            let xs = &side.args[args_at..];
+            for (i, row) in a.chunks_exact(m.cols).enumerate() {
+                if transpose {
+                    // y = Aᵀx: x̄ᵢ += Σⱼ Aᵢⱼ ȳⱼ.
+                    let ybar = &adjoints[first..first + m.cols];
+                    let acc = row
+                        .iter()
+                        .zip(ybar)
+                        .fold(T::zero(), |acc, (&aij, yj)| acc + yj.scale(aij));
+                    adjoints[xs[i] as usize] += acc;
+                } else {
+                    // y = A x: x̄ⱼ += Aᵢⱼ ȳᵢ.
+                    let yb = adjoints[first + i];
+                    for (&aij, &xj) in row.iter().zip(xs) {
+                        adjoints[xj as usize] += yb.scale(aij);
                     }
                 }
-                _ => {}
             }
         }
-        Some(ops)
-    }
-}
-
-impl<T: Scalar> fmt::Display for Tape<T> {
-    /// One line per node: `v3 ← v1·2 + v2·1` (operand index · local partial).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for i in 1..=self.len() {
-            let ops = self.node(i).unwrap_or_default();
-            write!(f, "v{i:<3}")?;
-            if ops.is_empty() {
-                writeln!(f, "  input")?;
-            } else {
-                let terms: Vec<String> = ops.iter().map(|(j, d)| format!("v{j}·{d}")).collect();
-                writeln!(f, "  ← {}", terms.join(" + "))?;
+        Composite::Operator {
+            operator,
+            transpose,
+            args_at,
+        } => {
+            // y = A x: x̄ += Aᵀ ȳ (and y = Aᵀ x: x̄ += A ȳ), part by part.
+            let op = &*side.operators[operator];
+            let n_in = if transpose { op.nrows() } else { op.ncols() };
+            let (ybar, xbar) = scratch;
+            ybar.clear();
+            ybar.extend_from_slice(&adjoints[first..first + n_out]);
+            xbar.clear();
+            xbar.resize(n_in, T::zero());
+            apply_by_parts(op, !transpose, ybar, xbar);
+            for (&j, &g) in side.args[args_at..args_at + n_in].iter().zip(xbar.iter()) {
+                adjoints[j as usize] += g;
             }
         }
-        Ok(())
+        Composite::Axpy {
+            args_at,
+            partials_at,
+        } => {
+            // zᵢ = α xᵢ + yᵢ: ᾱ += Σ xᵢ z̄ᵢ, x̄ᵢ += α z̄ᵢ, ȳᵢ += z̄ᵢ.
+            let alpha = side.partials[partials_at];
+            let xv = &side.partials[partials_at + 1..partials_at + 1 + n_out];
+            let xs = &side.args[args_at + 1..args_at + 1 + n_out];
+            let ys = &side.args[args_at + 1 + n_out..args_at + 1 + 2 * n_out];
+            let mut alpha_bar = T::zero();
+            for i in 0..n_out {
+                let z = adjoints[first + i];
+                alpha_bar += xv[i] * z;
+                adjoints[xs[i] as usize] += alpha * z;
+                adjoints[ys[i] as usize] += z;
+            }
+            adjoints[side.args[args_at] as usize] += alpha_bar;
+        }
+        Composite::Diagonal {
+            args_at,
+            partials_at,
+            zipped,
+            params,
+            ..
+        } => {
+            // yᵢ = f(xᵢ; wᵢ, p): x̄ᵢ += ∂f/∂xᵢ ȳᵢ, w̄ᵢ += ∂f/∂wᵢ ȳᵢ, p̄ₖ += Σᵢ ∂f/∂pₖ ȳᵢ.
+            let z = usize::from(zipped);
+            let width = 1 + z + params;
+            let rows = &side.partials[partials_at..partials_at + width * n_out];
+            let xs = &side.args[args_at..args_at + n_out];
+            let ws = &side.args[args_at + n_out..args_at + (1 + z) * n_out];
+            let ps = &side.args[args_at + (1 + z) * n_out..][..params];
+            let mut p_bar = [T::zero(); crate::elementwise::MAX_PARAMS];
+            for (i, row) in rows.chunks_exact(width).enumerate() {
+                let y = adjoints[first + i];
+                adjoints[xs[i] as usize] += row[0] * y;
+                if zipped {
+                    adjoints[ws[i] as usize] += row[1] * y;
+                }
+                for (pb, &d) in p_bar.iter_mut().zip(&row[1 + z..]) {
+                    *pb += d * y;
+                }
+            }
+            for (&p, &pb) in ps.iter().zip(&p_bar) {
+                adjoints[p as usize] += pb;
+            }
+        }
     }
 }

@@ -6,9 +6,15 @@
 //! every choice at a kink is written once for both modes.
 
 use super::tape::Tape;
+use super::vector;
+use crate::custom::CustomRule;
+use crate::elementwise::Elementwise;
 use crate::forward::{forward_number, Forward};
+use crate::op::Op;
+use crate::operator::LinearOperator;
 use crate::Scalar;
 use std::fmt;
+use std::sync::Arc;
 
 /// A value on a [`Tape`] (or a constant, which needs no tape).
 ///
@@ -110,22 +116,46 @@ impl<'t, T: Scalar> Forward for Var<'t, T> {
         self.value
     }
     #[inline(always)]
-    fn chain(&self, f: T, df: T) -> Self {
+    fn chain(&self, op: Op, c: T, f: T, df: T) -> Self {
         match self.tape {
-            Some(t) => Self::on_tape(f, t.push_unary(self.index, df), t),
+            Some(t) => Self::on_tape(f, t.push_unary(op, self.index, df, c), t),
             None => Self::constant(f),
         }
     }
     #[inline(always)]
-    fn chain2(&self, other: &Self, f: T, dfx: T, dfy: T) -> Self {
+    fn chain2(&self, other: &Self, op: Op, f: T, dfx: T, dfy: T) -> Self {
         match (self.tape, other.tape) {
             (Some(a), Some(b)) => {
                 let t = same_tape(a, b);
-                Self::on_tape(f, t.push_binary(self.index, dfx, other.index, dfy), t)
+                Self::on_tape(f, t.push_binary(op, self.index, dfx, other.index, dfy), t)
             }
-            (Some(t), None) => Self::on_tape(f, t.push_unary(self.index, dfx), t),
-            (None, Some(t)) => Self::on_tape(f, t.push_unary(other.index, dfy), t),
+            (Some(t), None) => {
+                let i = t.push_unary(op.const_right(), self.index, dfx, other.value);
+                Self::on_tape(f, i, t)
+            }
+            (None, Some(t)) => {
+                let i = t.push_unary(op.const_left(), other.index, dfy, self.value);
+                Self::on_tape(f, i, t)
+            }
             (None, None) => Self::constant(f),
+        }
+    }
+    /// A recorded choice (`max`, `min`) is a node with partials 1 and 0, so that a replay can
+    /// choose again.
+    #[inline(always)]
+    fn select(&self, other: &Self, pick_other: bool, op: Op) -> Self {
+        let (one, zero) = (T::one(), T::zero());
+        let (f, dx, dy) = if pick_other {
+            (other.value, zero, one)
+        } else {
+            (self.value, one, zero)
+        };
+        self.chain2(other, op, f, dx, dy)
+    }
+    #[inline(always)]
+    fn observe(&self) {
+        if let Some(t) = self.tape {
+            t.block_replay("a recorded value was read to decide something (comparison or value())");
         }
     }
     #[inline(always)]
@@ -134,7 +164,30 @@ impl<'t, T: Scalar> Forward for Var<'t, T> {
     }
     #[inline(always)]
     fn scale_parts(&self, c: T::Real) -> Self {
-        self.chain(self.value.scale(c), T::from_real(c))
+        let k = T::from_real(c);
+        self.chain(Op::SCALE, k, self.value.scale(c), k)
+    }
+    #[inline(always)]
+    fn add_parts(&self, o: &Self) -> Self {
+        let one = T::one();
+        self.chain2(o, Op::ADD, self.value + o.value, one, one)
+    }
+    #[inline(always)]
+    fn sub_parts(&self, o: &Self) -> Self {
+        let one = T::one();
+        self.chain2(o, Op::SUB, self.value - o.value, one, -one)
+    }
+    #[inline(always)]
+    fn neg_parts(&self) -> Self {
+        self.chain(Op::NEG, T::zero(), -self.value, -T::one())
+    }
+    #[inline(always)]
+    fn shift(&self, c: f64) -> Self {
+        self.chain(Op::SHIFT, T::from_f64(c), self.value + c, T::one())
+    }
+    #[inline(always)]
+    fn div_real(&self, c: f64) -> Self {
+        self.chain(Op::DIV_REAL, T::from_f64(c), self.value / c, T::one() / c)
     }
 }
 
@@ -157,4 +210,47 @@ impl<T: Scalar> fmt::Debug for Var<'_, T> {
     }
 }
 
-forward_number!(['t, T: Scalar] Var<'t, T>);
+forward_number!(['t, T: Scalar] Var<'t, T>; {
+    #[inline(always)]
+    fn parts() -> usize {
+        T::parts()
+    }
+    #[inline(always)]
+    fn part(&self, k: usize) -> f64 {
+        self.value.part(k)
+    }
+    #[inline(always)]
+    fn set_part(&mut self, k: usize, v: f64) {
+        self.value.set_part(k, v)
+    }
+    fn dot(a: &[Self], b: &[Self]) -> Self {
+        vector::dot(a, b)
+    }
+    fn dot_const(a: &[Self], w: &[f64]) -> Self {
+        vector::dot_const(a, w)
+    }
+    fn axpy(alpha: Self, x: &[Self], y: &mut [Self]) {
+        vector::axpy(alpha, x, y)
+    }
+    fn sum_slice(x: &[Self]) -> Self {
+        vector::sum(x)
+    }
+    fn norm_sq(x: &[Self]) -> Self {
+        vector::norm_sq(x)
+    }
+    fn matvec<A: LinearOperator + 'static>(a: &Arc<A>, x: &[Self], y: &mut [Self]) {
+        vector::apply(a, false, x, y)
+    }
+    fn rmatvec<A: LinearOperator + 'static>(a: &Arc<A>, y: &[Self], x: &mut [Self]) {
+        vector::apply(a, true, y, x)
+    }
+    fn map_slice<F: Elementwise>(f: &F, x: &[Self], p: &[Self], out: &mut [Self]) {
+        vector::map(f, x, None, p, out)
+    }
+    fn map_zip<F: Elementwise>(f: &F, x: &[Self], w: &[Self], p: &[Self], out: &mut [Self]) {
+        vector::map(f, x, Some(w), p, out)
+    }
+    fn custom<R: CustomRule + ?Sized>(rule: &R, x: &[Self], y: &mut [Self]) {
+        vector::custom(rule, x, y)
+    }
+});

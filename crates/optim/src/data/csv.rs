@@ -1,6 +1,6 @@
 //! Comma-separated values: one sample per line, one column the target.
 
-use super::{DataError, Dataset};
+use super::{quoted, ColumnMap, DataError, Dataset};
 use crate::Design;
 use ndarray::Array2;
 use std::io::BufRead;
@@ -35,11 +35,11 @@ impl Default for CsvOptions {
     }
 }
 
-/// Reads a dense data set from CSV text. Empty lines are skipped; every other line must have
-/// as many fields as the first, each a finite number.
+/// Reads a dense data set from CSV text. A UTF-8 byte-order mark is skipped, empty lines too;
+/// every other line must have as many fields as the first, each a finite number.
 pub fn read_csv(reader: impl BufRead, options: &CsvOptions) -> Result<Dataset, DataError> {
     let mut lines = reader.lines().enumerate().map(|(i, l)| (i + 1, l));
-    let mut rows: Vec<Vec<f64>> = Vec::new();
+    let mut features: Vec<f64> = Vec::new();
     let mut y = Vec::new();
     let mut names: Option<Vec<String>> = None;
     let mut width = None;
@@ -49,6 +49,11 @@ pub fn read_csv(reader: impl BufRead, options: &CsvOptions) -> Result<Dataset, D
             line,
             message: e.to_string(),
         })?;
+        let text = if line == 1 {
+            text.strip_prefix('\u{FEFF}').unwrap_or(&text)
+        } else {
+            &text
+        };
         let text = text.trim();
         if text.is_empty() {
             continue;
@@ -61,7 +66,7 @@ pub fn read_csv(reader: impl BufRead, options: &CsvOptions) -> Result<Dataset, D
                 message: format!("expected {expected} fields, found {}", fields.len()),
             });
         }
-        let is_header = rows.is_empty()
+        let is_header = y.is_empty()
             && names.is_none()
             && options
                 .header
@@ -71,13 +76,13 @@ pub fn read_csv(reader: impl BufRead, options: &CsvOptions) -> Result<Dataset, D
             continue;
         }
         let t = *target.get_or_insert(target_index(options, names.as_deref(), expected, line)?);
-        let mut row = Vec::with_capacity(expected);
         for (k, field) in fields.iter().enumerate() {
             let value: f64 = field.parse().map_err(|_| DataError::Malformed {
                 line,
                 message: format!(
-                    "column {}: cannot parse '{field}' as a number",
-                    column_name(names.as_deref(), k)
+                    "column {}: cannot parse {} as a number",
+                    column_name(names.as_deref(), k),
+                    quoted(field.as_bytes())
                 ),
             })?;
             if !value.is_finite() {
@@ -89,15 +94,18 @@ pub fn read_csv(reader: impl BufRead, options: &CsvOptions) -> Result<Dataset, D
                     ),
                 });
             }
-            row.push(value);
+            if k == t {
+                y.push(value);
+            } else {
+                features.push(value);
+            }
         }
-        y.push(row.remove(t));
-        rows.push(row);
     }
     let (Some(width), Some(t)) = (width, target) else {
         return Err(DataError::Empty);
     };
-    let x = Array2::from_shape_fn((rows.len(), width - 1), |(i, j)| rows[i][j]);
+    let x = Array2::from_shape_vec((y.len(), width - 1), features)
+        .expect("every row holds width − 1 features");
     let feature_names = names.map(|mut n| {
         n.remove(t);
         n
@@ -106,6 +114,7 @@ pub fn read_csv(reader: impl BufRead, options: &CsvOptions) -> Result<Dataset, D
         x: Design::dense(x)?,
         y,
         feature_names,
+        columns: ColumnMap::identity(width - 1),
     })
 }
 
@@ -137,5 +146,5 @@ fn target_index(
 fn column_name(names: Option<&[String]>, k: usize) -> String {
     names
         .and_then(|n| n.get(k))
-        .map_or_else(|| (k + 1).to_string(), |n| format!("'{n}'"))
+        .map_or_else(|| (k + 1).to_string(), |n| quoted(n.as_bytes()))
 }

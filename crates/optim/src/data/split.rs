@@ -1,4 +1,4 @@
-//! Seeded train / validation splits, K-fold splits and column standardization.
+//! Seeded train / validation splits and K-fold splits.
 
 use super::Dataset;
 use crate::{Design, OptimError};
@@ -89,38 +89,8 @@ fn rows(data: &Dataset, index: &[usize]) -> Result<Dataset, OptimError> {
         x,
         y,
         feature_names: data.feature_names.clone(),
+        columns: data.columns.clone(),
     })
-}
-
-/// Standardizes the columns of `train` with the training statistics and applies the same map to
-/// `validation`: dense columns to zero mean and unit variance; sparse columns only scaled, to
-/// unit root-mean-square (centering would destroy sparsity). All-zero or constant columns are
-/// left unscaled.
-pub fn standardize(train: &mut Dataset, validation: &mut Dataset) {
-    let p = train.x.n_features();
-    let n = train.x.n_samples() as f64;
-    let mut column = vec![0.0; train.x.n_samples()];
-    for j in 0..p {
-        column.iter_mut().for_each(|v| *v = 0.0);
-        train.x.col_axpy(j, 1.0, &mut column);
-        let centered = matches!(train.x, Design::Dense(_));
-        let mean = if centered {
-            column.iter().sum::<f64>() / n
-        } else {
-            0.0
-        };
-        let var = column.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
-        let scale = if var > 0.0 { 1.0 / var.sqrt() } else { 1.0 };
-        for d in [&mut train.x, &mut validation.x] {
-            match d {
-                Design::Dense(x) => x.column_mut(j).mapv_inplace(|v| (v - mean) * scale),
-                Design::Sparse(x) => {
-                    let range = x.indptr().outer_inds_sz(j); // CSC: column j's entries
-                    x.data_mut()[range].iter_mut().for_each(|v| *v *= scale);
-                }
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -131,11 +101,11 @@ mod tests {
     /// `n` rows whose target and single feature are the row index, so every row is traceable.
     fn indexed(n: usize) -> Dataset {
         let x = Array2::from_shape_fn((n, 1), |(i, _)| i as f64);
-        Dataset {
-            x: Design::dense(x).unwrap(),
-            y: (0..n).map(|i| i as f64).collect(),
-            feature_names: None,
-        }
+        Dataset::new(
+            Design::dense(x).unwrap(),
+            (0..n).map(|i| i as f64).collect(),
+        )
+        .unwrap()
     }
 
     fn ids(d: &Dataset) -> Vec<usize> {
@@ -186,11 +156,11 @@ mod tests {
     fn kfold_sparse_rows_and_bad_k() {
         let mut tri = sprs::TriMat::new((6, 2));
         (0..6).for_each(|i| tri.add_triplet(i, i % 2, i as f64 + 1.0));
-        let data = Dataset {
-            x: Design::sparse(tri.to_csc()).unwrap(),
-            y: (0..6).map(|i| i as f64).collect(),
-            feature_names: None,
-        };
+        let data = Dataset::new(
+            Design::sparse(tri.to_csc()).unwrap(),
+            (0..6).map(|i| i as f64).collect(),
+        )
+        .unwrap();
         for (_, val) in kfold(&data, 3, 0).unwrap() {
             let Design::Sparse(x) = &val.x else {
                 panic!("sparse stays sparse")

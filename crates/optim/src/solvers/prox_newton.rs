@@ -52,10 +52,12 @@ const ROUNDING: f64 = 64.0 * f64::EPSILON;
 /// never increases F) is taken instead, so every iteration makes progress.
 ///
 /// Stops as [`CoordinateDescent`](crate::CoordinateDescent) does, with
-/// [`StopReason::Converged`] when `gap ≤ tol · P(0)` (`P(0) = log 2`); the gap is evaluated after
-/// every Newton step. [`StopReason::MaxIterations`] after `max_iter` Newton steps,
-/// [`StopReason::Diverged`] if F or the gap turns non-finite. `report.iterations` counts Newton
-/// steps, `report.residual` is `‖β_k − β_{k−1}‖₂` of the last one.
+/// [`StopReason::Converged`](crate::StopReason::Converged) when `gap ≤ tol · P(0)`
+/// (`P(0) = log 2`); the gap is evaluated after every Newton step.
+/// [`StopReason::MaxIterations`](crate::StopReason::MaxIterations) after `max_iter` Newton steps,
+/// [`StopReason::Diverged`](crate::StopReason::Diverged) if F or the gap turns non-finite.
+/// `report.iterations` counts Newton steps, `report.residual` is `‖β_k − β_{k−1}‖₂` of the last
+/// one.
 ///
 /// ```
 /// use hypergrad_optim::solvers::ProxNewton;

@@ -1,0 +1,230 @@
+//! What a [`Tape`] records: scalar nodes, composite nodes and their side arrays, kept in flat
+//! vectors behind the tape's `RefCell`.
+
+use super::replay::ReplayMap;
+use super::{Tape, Var};
+use crate::op::Op;
+use crate::operator::LinearOperator;
+use crate::Scalar;
+use std::sync::Arc;
+
+/// A scalar node: two operand slots (index, local partial). A unary node or an input fills the
+/// unused slots with the sink node 0 and partial 0, so the sweep runs without branches.
+#[derive(Clone, Copy)]
+pub(super) struct Node<T> {
+    pub(super) partials: [T; 2],
+    pub(super) args: [u32; 2],
+}
+
+/// The sink: node 0 of every tape, the target of unused operand slots and of constant operands
+/// of composite nodes; its adjoint is never read.
+pub(super) const SINK: u32 = 0;
+
+/// A matrix copied onto the tape (row-major) by [`Tape::matrix`], shared by every product that
+/// uses it.
+pub(super) struct StoredMatrix {
+    pub(super) at: usize,
+    /// Address, shape and strides of the view it was copied from, to find it again.
+    pub(super) source: (usize, [usize; 2], [isize; 2]),
+    pub(super) rows: usize,
+    pub(super) cols: usize,
+}
+
+/// A node with more than two operands, or a block of outputs, recorded outside the scalar
+/// array. Operand indices live in `Records::args` (the sink for a constant operand), partials in
+/// `Records::partials`.
+#[derive(Clone, Copy)]
+pub(super) enum Composite {
+    /// One output with `len` operands listed in `args` from `args_at` and their partials in
+    /// `partials` from `partials_at`.
+    Wide {
+        args_at: usize,
+        partials_at: usize,
+        len: usize,
+        kind: WideKind,
+    },
+    /// `y = A x` (or `Aᵀ x`) of a stored matrix, `x` listed in `args` from `args_at`.
+    Matrix {
+        matrix: usize,
+        transpose: bool,
+        args_at: usize,
+    },
+    /// `y = A x` (or `Aᵀ x`) of a shared operator, `x` listed in `args` from `args_at`.
+    Operator {
+        operator: usize,
+        transpose: bool,
+        args_at: usize,
+    },
+    /// `zᵢ = α xᵢ + yᵢ`: `args` holds `α, x₁ … xₙ, y₁ … yₙ` and `partials` the values
+    /// `α, x₁ … xₙ` (the partials of `zᵢ` with respect to `xᵢ` and `α`).
+    Axpy { args_at: usize, partials_at: usize },
+    /// `yᵢ = f(xᵢ; wᵢ, p)` with `f = maps[map]` (`zipped`: with the per-entry parameter `wᵢ`):
+    /// `args` holds `x₁ … xₙ`, then `w₁ … wₙ` if zipped, then `p₁ … p_k`; `partials` the rows
+    /// `(∂f/∂xᵢ, ∂f/∂wᵢ, ∂f/∂p₁, …, ∂f/∂p_k)` for each `i` (no `wᵢ` column unless zipped).
+    Diagonal {
+        args_at: usize,
+        partials_at: usize,
+        zipped: bool,
+        params: usize,
+        map: usize,
+    },
+}
+
+/// What a wide node computes, so that a replay can evaluate it again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum WideKind {
+    /// Partials given by the caller (custom rules): not replayable.
+    Opaque,
+    /// `Σ xᵢ`.
+    Sum,
+    /// `Σ aᵢ bᵢ`, operands listed `a₁, b₁, a₂, b₂, …`.
+    Dot,
+    /// `Σ xᵢ wᵢ` with the constant weights `wᵢ` as partials.
+    Weighted,
+    /// `Σ xᵢ²`.
+    NormSq,
+}
+
+/// A composite node: its outputs are the node indices `first .. first + outputs`; it was
+/// recorded after the first `node_pos` scalar nodes; the values of its constant operands (the
+/// operands listed as the sink) are `consts[consts_at..]`, in operand order.
+#[derive(Clone, Copy)]
+pub(super) struct Special {
+    pub(super) first: u32,
+    pub(super) outputs: u32,
+    pub(super) node_pos: usize,
+    pub(super) consts_at: usize,
+    pub(super) kind: Composite,
+}
+
+/// Everything a tape records; behind a `RefCell` so that recording needs only `&Tape`.
+pub(super) struct Records<T: Scalar> {
+    pub(super) nodes: Vec<Node<T>>,
+    /// The operation of each scalar node (what a replay evaluates).
+    pub(super) ops: Vec<Op>,
+    /// Composite nodes, in recording order.
+    pub(super) specials: Vec<Special>,
+    /// Operand indices of composite nodes.
+    pub(super) args: Vec<u32>,
+    /// Partials (or the values they are computed from) of composite nodes.
+    pub(super) partials: Vec<T>,
+    pub(super) matrices: Vec<StoredMatrix>,
+    pub(super) matrix_entries: Vec<T::Real>,
+    /// Operators used by composite nodes (shared, not copied).
+    pub(super) operators: Vec<Arc<dyn LinearOperator>>,
+    /// Values of constant operands of composite nodes.
+    pub(super) consts: Vec<T>,
+    /// Element-wise maps of diagonal nodes, kept for replays.
+    pub(super) maps: Vec<Box<dyn ReplayMap<T>>>,
+    /// Node values computed by the last replay (empty before one).
+    pub(super) values: Vec<T>,
+    /// The next node index: scalar nodes and composite outputs share one numbering.
+    pub(super) next: u32,
+    pub(super) adjoints: Vec<T>,
+}
+
+/// Converts a length to a `u32` index.
+///
+/// # Panics
+/// If the tape holds more than 2³² − 1 nodes (a resource limit, like `Vec`'s capacity overflow).
+#[inline(always)]
+pub(super) fn to_index(n: usize) -> u32 {
+    match u32::try_from(n) {
+        Ok(i) => i,
+        Err(_) => too_many_nodes(),
+    }
+}
+
+/// The panic of [`to_index`], out of line so that the recording fast path stays small.
+#[cold]
+#[inline(never)]
+fn too_many_nodes() -> ! {
+    panic!("hypergrad tape: more than 2^32 - 1 nodes recorded")
+}
+
+impl<T: Scalar> Records<T> {
+    /// Takes `count` node indices; returns the first.
+    #[inline(always)]
+    fn take(&mut self, count: u32) -> u32 {
+        let first = self.next;
+        self.next = match first.checked_add(count) {
+            Some(n) => n,
+            None => too_many_nodes(),
+        };
+        first
+    }
+
+    /// Appends a scalar node computed by `op`; returns its index.
+    #[inline(always)]
+    pub(super) fn push(&mut self, op: Op, node: Node<T>) -> u32 {
+        let index = self.take(1);
+        self.nodes.push(node);
+        self.ops.push(op);
+        index
+    }
+
+    /// Appends an input node of value `value` (kept in its unused partial slot for replays);
+    /// returns its index.
+    #[inline(always)]
+    pub(super) fn push_input(&mut self, value: T) -> u32 {
+        self.push(
+            Op::INPUT,
+            Node {
+                partials: [value, T::zero()],
+                args: [SINK; 2],
+            },
+        )
+    }
+
+    /// Appends a composite node with `outputs` outputs whose constant operands were pushed
+    /// from `consts_at` on; returns the index of the first output.
+    pub(super) fn push_special(
+        &mut self,
+        outputs: usize,
+        consts_at: usize,
+        kind: Composite,
+    ) -> u32 {
+        let first = self.take(to_index(outputs));
+        self.specials.push(Special {
+            first,
+            outputs: to_index(outputs),
+            node_pos: self.nodes.len(),
+            consts_at,
+            kind,
+        });
+        first
+    }
+
+    /// The position in `nodes` of scalar node `index`; `None` for a composite output or an
+    /// index past the end.
+    pub(super) fn position(&self, index: usize) -> Option<usize> {
+        if index >= self.next as usize {
+            return None;
+        }
+        let k = self.specials.partition_point(|s| s.first as usize <= index);
+        match k.checked_sub(1).map(|k| &self.specials[k]) {
+            Some(s) if index < (s.first + s.outputs) as usize => None,
+            Some(s) => Some(s.node_pos + index - (s.first + s.outputs) as usize),
+            None => Some(index),
+        }
+    }
+
+    /// Lists `v` as an operand of the composite node being recorded on `tape`: its node, or the
+    /// sink for a constant (whose value goes to `consts`).
+    ///
+    /// # Panics
+    /// If `v` belongs to another tape (a programming error, as for binary operations).
+    #[inline]
+    pub(super) fn push_operand(&mut self, tape: &Tape<T>, v: &Var<'_, T>) {
+        match v.tape {
+            Some(t) => {
+                super::var::same_tape(t, tape);
+                self.args.push(v.index);
+            }
+            None => {
+                self.args.push(SINK);
+                self.consts.push(v.value);
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! [`Method::ReverseUnrolled`](crate::Method::ReverseUnrolled): reverse mode through the
+//! iterations of the inner solver on the tape of `hypergrad-ad`, with optional truncation and
+//! checkpointing.
+//!
+//! Error estimate: the distance to the implicit derivative at the last iterate plus that
+//! reference's own error ([`unrolled_error`]): the unrolled derivative converges like `Kρᴷ`
+//! (its forcing terms carry the iterates' own error), which no single-step measure catches.
+
+use super::{implicit_at, unrolled_error, unrolled_steps, Derivative, Inputs};
+use crate::diagnostics::{TapeUse, WarmStart};
+use crate::{BilevelError, Criterion};
+use hypergrad_ad::reverse::{reverse_unrolled, Checkpoints, Recurrence};
+use hypergrad_ad::{Tape, Var};
+use hypergrad_optim::FixedPointMap;
+
+/// A [`FixedPointMap`] seen as a recurrence on the tape, its step `k` being the map's
+/// iteration `offset + k`.
+struct MapRecurrence<'a, P> {
+    map: &'a P,
+    offset: usize,
+}
+
+impl<P: FixedPointMap> Recurrence<f64> for MapRecurrence<'_, P> {
+    fn step<'t>(
+        &self,
+        k: usize,
+        _tape: &'t Tape<f64>,
+        x: &[Var<'t, f64>],
+        theta: &[Var<'t, f64>],
+        out: &mut [Var<'t, f64>],
+    ) {
+        self.map.apply_iteration(self.offset + k, x, theta, out);
+    }
+}
+
+/// `h = C(x_K, θ)` and `dh/dθ` for `x_{k+1} = T_k(x_k, θ)`, `k < K`, from the start; with
+/// `truncate = Some(k)` only the last `k` steps are differentiated (the state before them is
+/// treated as a constant: truncated backpropagation).
+pub(super) fn run<P: FixedPointMap, C: Criterion>(
+    inputs: &Inputs<'_, P, C>,
+    truncate: Option<usize>,
+    checkpoints: Checkpoints,
+    warm: &mut WarmStart,
+) -> Result<Derivative, BilevelError> {
+    let steps = unrolled_steps(inputs)?;
+    let (problem, criterion, theta) = (inputs.problem, inputs.criterion, inputs.theta);
+    let differentiated = truncate.map_or(steps, |k| k.min(steps));
+    let mut x = inputs.start.to_vec();
+    let mut next = x.clone();
+    for k in 0..steps - differentiated {
+        problem.apply_iteration(k, &x, theta, &mut next);
+        std::mem::swap(&mut x, &mut next);
+    }
+    let mut tape = Tape::new();
+    let recurrence = MapRecurrence {
+        map: problem,
+        offset: steps - differentiated,
+    };
+    let c = criterion.dim_x();
+    let result = reverse_unrolled(
+        &mut tape,
+        &recurrence,
+        &x,
+        theta,
+        differentiated,
+        checkpoints,
+        |x, th| criterion.value(&x[..c], th),
+    )
+    .map_err(|_| BilevelError::InvalidParameter {
+        name: "checkpoints",
+        value: 0.0,
+        reason: "a checkpoint budget must be at least 1",
+    })?;
+    let reference = implicit_at(inputs, &result.x_final, None, warm);
+    let (error, contraction) = unrolled_error(&result.theta_bar, reference);
+    Ok(Derivative {
+        grad: result.theta_bar,
+        x: Some(result.x_final),
+        error,
+        contraction,
+        iterations: differentiated,
+        tape: Some(TapeUse {
+            stored_states: result.stored_states,
+            peak: result.peak_tape,
+        }),
+        ..Derivative::default()
+    })
+}
