@@ -29,6 +29,7 @@ impl<F: Fn(f64) -> (f64, f64)> HyperObjective for Recorded<F> {
             value,
             grad: vec![grad],
             inner_iterations: 1,
+            ..HyperEval::default()
         })
     }
 }
@@ -142,7 +143,7 @@ fn the_step_cap_bounds_every_move_and_settings_are_checked() {
 /// The Lasso on a standardized 67 / 33 split of diabetes with centered targets.
 fn diabetes_lasso() -> (Lasso, HeldOutMse, f64) {
     let (mut train, mut val) = train_validation_split(&diabetes(), 0.33, 0).unwrap();
-    standardize(&mut train, &mut val);
+    standardize(&mut train, &mut val).unwrap();
     let mean = train.y.iter().sum::<f64>() / train.y.len() as f64;
     let center = |y: &[f64]| Array1::from_iter(y.iter().map(|v| v - mean));
     let lasso = Lasso::new(train.x, center(&train.y).view()).unwrap();
