@@ -8,7 +8,7 @@ mod least_squares;
 mod logistic;
 
 pub use least_squares::LeastSquares;
-pub(crate) use logistic::sigmoid;
+pub use logistic::{sigmoid, softplus};
 pub use logistic::Logistic;
 
 use crate::{Design, OptimError};
