@@ -3,7 +3,7 @@
 use crate::BilevelError;
 use hypergrad_ad::Scalar;
 use hypergrad_optim::{Design, LeastSquares, Logistic};
-use ndarray::ArrayView1;
+use ndarray::{ArrayView1, ArrayView2};
 
 /// An outer criterion `C(x, θ)`, written once and evaluated on `f64` (value) or on dual
 /// numbers (its derivative along a Jacobian column).
@@ -60,5 +60,47 @@ impl Criterion for HeldOutLogistic {
     }
     fn value<S: Scalar>(&self, x: &[S], _theta: &[S]) -> S {
         self.fit.value(x)
+    }
+}
+
+/// Held-out mean squared error of a multitask model, `C(B) = ‖Y_val − X_val B‖_F² / n_val` (the
+/// sum over tasks of each task's held-out MSE), with `B` (p×T) flattened row-major as in
+/// [`MultiTaskLasso`](hypergrad_optim::MultiTaskLasso): `x[j·T + t] = B_jt`.
+#[derive(Clone, Debug)]
+pub struct HeldOutMultitaskMse {
+    tasks: Vec<LeastSquares>,
+}
+
+impl HeldOutMultitaskMse {
+    /// Checks the validation data (`Y` with the design's rows and at least one column,
+    /// finite, non-empty).
+    pub fn new(design: Design, y: ArrayView2<'_, f64>) -> Result<Self, BilevelError> {
+        if y.ncols() == 0 {
+            return Err(hypergrad_optim::OptimError::EmptyData { what: "y" }.into());
+        }
+        let tasks = y
+            .columns()
+            .into_iter()
+            .map(|column| LeastSquares::new(design.clone(), column))
+            .collect::<Result<_, _>>()?;
+        Ok(Self { tasks })
+    }
+}
+
+impl Criterion for HeldOutMultitaskMse {
+    fn dim_x(&self) -> usize {
+        self.tasks[0].n_features() * self.tasks.len()
+    }
+    /// `Σ_t 2 · 1/(2n)‖y_t − X b_t‖²`, `b_t` the t-th column of B.
+    fn value<S: Scalar>(&self, x: &[S], _theta: &[S]) -> S {
+        let t = self.tasks.len();
+        self.tasks
+            .iter()
+            .enumerate()
+            .map(|(task, fit)| {
+                let column: Vec<S> = x.iter().skip(task).step_by(t).copied().collect();
+                fit.value(&column).scale(S::Real::from_f64(2.0))
+            })
+            .sum()
     }
 }

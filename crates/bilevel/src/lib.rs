@@ -33,7 +33,7 @@ pub mod outer;
 pub mod stochastic;
 mod sure;
 
-pub use criterion::{Criterion, HeldOutLogistic, HeldOutMse};
+pub use criterion::{Criterion, HeldOutLogistic, HeldOutMse, HeldOutMultitaskMse};
 pub use diagnostics::{Diagnostics, ErrorParts, Hypergradient, TapeUse, WarmStart, Warning};
 pub use error::BilevelError;
 pub use hypergradient::{hypergradient, hypergradient_warm, value_warm};

@@ -23,6 +23,7 @@ impl HyperObjective for CoupledQuadratic {
             value: 0.5 * (d[0] * grad[0] + d[1] * grad[1]),
             grad,
             inner_iterations: 1,
+            ..HyperEval::default()
         })
     }
 }
@@ -40,6 +41,7 @@ impl HyperObjective for Rosenbrock {
             value: a * a + 100.0 * b * b,
             grad: vec![-2.0 * a - 400.0 * l[0] * b, 200.0 * b],
             inner_iterations: 1,
+            ..HyperEval::default()
         })
     }
 }
@@ -208,6 +210,7 @@ impl HyperObjective for Misleading {
             value: 1.0 + (l[0] - 0.3).abs(),
             grad: vec![-1.0],
             inner_iterations: 1,
+            ..HyperEval::default()
         })
     }
 }
@@ -276,6 +279,7 @@ impl HyperObjective for Parabola {
             value: 0.5 * l[0] * l[0],
             grad: vec![l[0]],
             inner_iterations: 1,
+            ..HyperEval::default()
         })
     }
 }
@@ -310,6 +314,7 @@ impl HyperObjective for Kink {
             value: 2.0 * d.abs() + 0.5 * d,
             grad: vec![2.0 * d.signum() + 0.5],
             inner_iterations: 1,
+            ..HyperEval::default()
         })
     }
 }

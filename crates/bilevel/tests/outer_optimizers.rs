@@ -23,6 +23,7 @@ impl HyperObjective for Quadratic {
             value,
             grad,
             inner_iterations: 1,
+            ..HyperEval::default()
         })
     }
 }

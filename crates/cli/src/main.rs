@@ -125,12 +125,10 @@ struct PointArgs {
 }
 
 impl DataArgs {
-    /// The method asked for, or the model's default.
+    /// The method asked for, or the default: `auto`, which chooses for the problem and says
+    /// what it chose.
     pub fn method(&self) -> MethodKind {
-        self.method.unwrap_or(match self.model {
-            ModelKind::Ridge | ModelKind::Logreg => MethodKind::Implicit,
-            _ => MethodKind::ImplicitForward,
-        })
+        self.method.unwrap_or(MethodKind::Auto)
     }
 }
 
@@ -152,12 +150,14 @@ impl SelectArgs {
 /// The `--method` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum MethodKind {
+    Auto,
     ImplicitForward,
     Implicit,
     Forward,
     Reverse,
     Fpad,
     OneStep,
+    JacobianFree,
     Grid,
     Random,
 }

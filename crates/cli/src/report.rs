@@ -32,6 +32,39 @@ fn grad_norm(g: f64) -> String {
     }
 }
 
+/// An estimated relative error for a table: `-` when there is none (a value only).
+fn estimate(e: Option<f64>) -> String {
+    e.map_or_else(|| "-".into(), |e| format!("{e:.1e}"))
+}
+
+/// An error estimate in JSON: the number, or the string `"inf"` when no bound holds (JSON has
+/// no infinity).
+fn estimate_json(e: f64) -> serde_json::Value {
+    if e.is_finite() {
+        json!(e)
+    } else {
+        json!("inf")
+    }
+}
+
+/// The distinct warnings of a run, in order of first appearance, with their step counts.
+fn distinct_warnings(t: &Trajectory) -> Vec<(String, usize)> {
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    for w in t.steps.iter().flat_map(|s| &s.warnings) {
+        let kind = format!("{w:?}");
+        let kind = kind
+            .split([' ', '('])
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        match seen.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, n)) => *n += 1,
+            None => seen.push((kind, 1)),
+        }
+    }
+    seen
+}
+
 fn name<T: ValueEnum>(v: T) -> String {
     v.to_possible_value()
         .map_or_else(String::new, |p| p.get_name().to_string())
@@ -89,7 +122,13 @@ pub fn select(
         let steps: Vec<_> = run
             .steps
             .iter()
-            .map(|s| json!({"log_alpha": s.log_alpha, "value": s.value, "grad_norm": if s.grad_norm.is_nan() { None } else { Some(s.grad_norm) }, "seconds": s.seconds, "inner_iterations": s.inner_iterations}))
+            .map(|s| {
+                let mut step = json!({"log_alpha": s.log_alpha, "value": s.value, "grad_norm": if s.grad_norm.is_nan() { None } else { Some(s.grad_norm) }, "warnings": s.warnings.iter().map(|w| format!("{w:?}")).collect::<Vec<_>>(), "seconds": s.seconds, "inner_iterations": s.inner_iterations});
+                if let Some(e) = s.error_estimate {
+                    step["error_estimate"] = estimate_json(e);
+                }
+                step
+            })
             .collect();
         let mut json = json!({
             "model": name(kind), "method": name(args.method()), "optimizer": name(args.optimizer),
@@ -109,17 +148,18 @@ pub fn select(
     }
     writeln!(
         out,
-        "{:>4}  {:<28}  {:>12}  {:>10}  {:>9}  {:>8}",
-        "step", "alpha", "criterion", "|grad|", "seconds", "inner it"
+        "{:>4}  {:<28}  {:>12}  {:>10}  {:>8}  {:>9}  {:>8}",
+        "step", "alpha", "criterion", "|grad|", "rel.err", "seconds", "inner it"
     )?;
     for (k, s) in run.steps.iter().enumerate() {
         writeln!(
             out,
-            "{:>4}  {:<28}  {:>12.6}  {:>10}  {:>9.4}  {:>8}",
+            "{:>4}  {:<28}  {:>12.6}  {:>10}  {:>8}  {:>9.4}  {:>8}",
             k,
             alphas(&s.log_alpha),
             s.value,
             grad_norm(s.grad_norm),
+            estimate(s.error_estimate),
             s.seconds,
             s.inner_iterations
         )?;
@@ -138,6 +178,12 @@ pub fn select(
     )?;
     if args.data.fit_intercept {
         writeln!(out, "intercept {:.6}", outcome.intercept)?;
+    }
+    for (kind, steps) in distinct_warnings(run) {
+        writeln!(
+            out,
+            "warning: {kind} at {steps} step(s) (rel.err says by how much)"
+        )?;
     }
     if let Some(g) = &outcome.baseline {
         writeln!(
@@ -169,10 +215,13 @@ pub fn grad(
     let warnings: Vec<String> = d.warnings.iter().map(|w| format!("{w:?}")).collect();
     if args.json {
         let json = json!({
-            "model": name(kind), "method": name(method), "log_alpha": log_alpha,
+            "model": name(kind), "method": name(method), "chosen": d.method.name(),
+            "choice": d.choice, "log_alpha": log_alpha,
             "value": h.value, "grad": h.grad, "nnz": nnz,
+            "error_estimate": estimate_json(d.error_estimate),
             "inner_iterations": d.inner.iterations, "inner_converged": d.inner.converged(),
             "jacobian_iterations": d.jacobian_iterations, "linear_residual": d.linear_residual,
+            "linear_solver": d.linear_solver.map(|s| s.name()), "contraction": d.contraction.filter(|r| r.is_finite()),
             "support_size": d.support_size, "margin": d.margin,
             "warnings": warnings, "seconds": seconds,
         });
@@ -186,6 +235,17 @@ pub fn grad(
         alphas(log_alpha)
     )?;
     writeln!(out, "d criterion / d log alpha = {:?}", h.grad)?;
+    writeln!(
+        out,
+        "estimated relative error {:.1e} ({}{})",
+        d.error_estimate,
+        d.method.name(),
+        if d.choice.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", d.choice)
+        }
+    )?;
     writeln!(
         out,
         "non-zeros {nnz}, inner iterations {}, {:.4} s",

@@ -22,6 +22,7 @@ use hypergrad::optim::FixedPointMap;
 /// The hypergradient method of `--method`.
 pub fn gradient_method(kind: MethodKind) -> Result<Method, Error> {
     Ok(match kind {
+        MethodKind::Auto => Method::Auto,
         MethodKind::ImplicitForward => Method::ImplicitForward,
         MethodKind::Implicit => Method::Implicit {
             linear_solver: LinearSolver::Bicgstab,
@@ -35,6 +36,7 @@ pub fn gradient_method(kind: MethodKind) -> Result<Method, Error> {
             mode: FpadMode::Forward,
         },
         MethodKind::OneStep => Method::OneStep,
+        MethodKind::JacobianFree => Method::JacobianFree,
         MethodKind::Grid | MethodKind::Random => {
             return Err(
                 "grid and random search have no hypergradient: use them with `select`".into(),
@@ -90,7 +92,7 @@ impl<'a> Search<'a> {
         Ok(Self {
             args,
             method: match args.method() {
-                MethodKind::Grid | MethodKind::Random => Method::ImplicitForward,
+                MethodKind::Grid | MethodKind::Random => Method::Auto,
                 kind => gradient_method(kind)?,
             },
             options: options(tol),

@@ -183,7 +183,7 @@ fn sure_criteria_select_without_validation_data() {
         "--compare",
         "--json",
     ]));
-    assert_eq!(ridge["method"], "implicit");
+    assert_eq!(ridge["method"], "auto");
     let (best, grid) = (
         ridge["value"].as_f64().unwrap(),
         ridge["grid"]["value"].as_f64().unwrap(),

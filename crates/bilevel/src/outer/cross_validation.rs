@@ -1,7 +1,7 @@
 //! K-fold cross-validation as one outer objective: the mean of a criterion over folds, each
 //! fold its own warm-started [`Bilevel`] objective, evaluated in parallel.
 
-use super::{Bilevel, HyperEval, HyperObjective};
+use super::{combined_estimate, Bilevel, HyperEval, HyperObjective};
 use crate::{BilevelError, Criterion};
 use hypergrad_optim::FixedPointMap;
 use rayon::prelude::*;
@@ -82,16 +82,16 @@ impl<'a, P: FixedPointMap + Sync, C: Criterion + Sync> CrossValidation<'a, P, C>
     where
         F: Fn(&mut Bilevel<'a, P, C>) -> Result<HyperEval, BilevelError> + Send + Sync,
     {
-        let evals: Vec<Result<HyperEval, BilevelError>> =
-            self.folds.par_iter_mut().map(eval).collect();
+        let evals: Vec<HyperEval> = self
+            .folds
+            .par_iter_mut()
+            .map(eval)
+            .collect::<Vec<Result<HyperEval, BilevelError>>>()
+            .into_iter()
+            .collect::<Result<_, _>>()?;
         let k = evals.len() as f64;
-        let mut mean = HyperEval {
-            value: 0.0,
-            grad: Vec::new(),
-            inner_iterations: 0,
-        };
-        for fold in evals {
-            let fold = fold?;
+        let mut mean = HyperEval::default();
+        for fold in &evals {
             mean.value += fold.value / k;
             mean.grad.resize(fold.grad.len(), 0.0);
             mean.grad
@@ -99,6 +99,10 @@ impl<'a, P: FixedPointMap + Sync, C: Criterion + Sync> CrossValidation<'a, P, C>
                 .zip(&fold.grad)
                 .for_each(|(m, g)| *m += g / k);
             mean.inner_iterations += fold.inner_iterations;
+            mean.warnings.extend(fold.warnings.iter().cloned());
+        }
+        if !mean.grad.is_empty() {
+            mean.error_estimate = combined_estimate(evals.iter().map(|e| (1.0 / k, e)), &mean.grad);
         }
         Ok(mean)
     }

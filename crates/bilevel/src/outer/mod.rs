@@ -3,22 +3,26 @@
 
 mod cross_validation;
 mod gradient_descent;
+mod hoag;
 mod lbfgs;
 mod line_search;
 mod search;
 
 pub use cross_validation::CrossValidation;
 pub use gradient_descent::{Adam, GradientDescent};
+pub use hoag::Hoag;
 pub use lbfgs::Lbfgs;
 pub use line_search::LineSearch;
 pub use search::{grid_search, random_search};
 
-use crate::{hypergradient_warm, value_warm, BilevelError, Criterion, Method, Options, WarmStart};
+use crate::{
+    hypergradient_warm, value_warm, BilevelError, Criterion, Method, Options, WarmStart, Warning,
+};
 use hypergrad_optim::FixedPointMap;
 use std::time::Instant;
 
 /// One evaluation of the outer objective `h(λ)` at log-hyperparameters `λ`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HyperEval {
     /// `h(λ)`.
     pub value: f64,
@@ -26,6 +30,12 @@ pub struct HyperEval {
     pub grad: Vec<f64>,
     /// Inner iterations spent.
     pub inner_iterations: usize,
+    /// The estimated relative error of `grad`
+    /// ([`Diagnostics::error_estimate`](crate::Diagnostics::error_estimate)); `None` for a
+    /// value-only evaluation or an objective without an estimate.
+    pub error_estimate: Option<f64>,
+    /// The warnings of the hypergradients behind this evaluation.
+    pub warnings: Vec<Warning>,
 }
 
 /// The outer objective: a criterion through an inner solve, as a function of `λ = log α`.
@@ -88,6 +98,8 @@ impl<P: FixedPointMap, C: Criterion> Bilevel<'_, P, C> {
             value: h.value,
             grad: h.grad,
             inner_iterations: h.diagnostics.inner.iterations,
+            error_estimate: Some(h.diagnostics.error_estimate),
+            warnings: h.diagnostics.warnings,
         })
     }
 }
@@ -111,8 +123,8 @@ impl<P: FixedPointMap, C: Criterion> HyperObjective for Bilevel<'_, P, C> {
         )?;
         Ok(HyperEval {
             value,
-            grad: Vec::new(),
             inner_iterations: solution.report.iterations,
+            ..HyperEval::default()
         })
     }
 }
@@ -166,6 +178,10 @@ pub struct OuterStep {
     pub seconds: f64,
     /// Inner iterations summed since the start.
     pub inner_iterations: usize,
+    /// The estimated relative error of the gradient there (`None` for a value only).
+    pub error_estimate: Option<f64>,
+    /// The warnings of that evaluation's hypergradients.
+    pub warnings: Vec<Warning>,
 }
 
 /// Why an outer run stopped.
@@ -230,7 +246,13 @@ impl Recorder {
             grad_norm,
             seconds: self.start.elapsed().as_secs_f64(),
             inner_iterations: self.inner,
+            error_estimate: eval.error_estimate,
+            warnings: eval.warnings.clone(),
         });
+    }
+    /// The evaluations recorded so far.
+    pub(crate) fn evaluations(&self) -> usize {
+        self.steps.len()
     }
     pub(crate) fn finish(self, stop: OuterStop) -> Trajectory {
         let best = (0..self.steps.len())
@@ -254,4 +276,28 @@ pub(crate) fn check_dim(expected: usize, got: usize) -> Result<(), BilevelError>
             got,
         })
     }
+}
+
+/// The estimated relative error of a sum `Σₖ wₖ gₖ` of gradients with relative estimates `eₖ`:
+/// `Σₖ |wₖ| eₖ ‖gₖ‖ / ‖Σₖ wₖ gₖ‖` (absolute errors add). `None` if a part has none.
+pub(crate) fn combined_estimate<'a>(
+    parts: impl IntoIterator<Item = (f64, &'a HyperEval)>,
+    total: &[f64],
+) -> Option<f64> {
+    let norm = |g: &[f64]| g.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let mut absolute = 0.0;
+    for (weight, part) in parts {
+        let e = part.error_estimate?;
+        if e > 0.0 {
+            absolute += weight.abs() * e * norm(&part.grad);
+        }
+    }
+    let scale = norm(total);
+    Some(if absolute == 0.0 {
+        0.0
+    } else if scale > 0.0 {
+        absolute / scale
+    } else {
+        f64::INFINITY
+    })
 }

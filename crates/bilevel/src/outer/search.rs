@@ -125,6 +125,7 @@ mod tests {
                 value: l.iter().map(|v| v * v).sum(),
                 grad: l.iter().map(|v| 2.0 * v).collect(),
                 inner_iterations: 0,
+                ..HyperEval::default()
             })
         }
     }

@@ -2,7 +2,7 @@
 
 use super::check_sigma;
 use super::term::SureTerm;
-use crate::outer::{HyperEval, HyperObjective};
+use crate::outer::{combined_estimate, HyperEval, HyperObjective};
 use crate::{hypergradient_warm, value_warm, BilevelError, Method, Options, WarmStart};
 use hypergrad_optim::{Design, FixedPointMap, LeastSquares};
 use ndarray::{Array1, ArrayView1};
@@ -131,19 +131,37 @@ impl<P: FixedPointMap + Sync> FdmcSure<P> {
         let half = |p: &P, term: &SureTerm, warm: &mut WarmStart| {
             if with_gradient {
                 let h = hypergradient_warm(p, term, log_alpha, &method, &options, warm)?;
-                Ok::<_, BilevelError>((h.value, h.grad, h.diagnostics.inner.iterations))
+                Ok::<_, BilevelError>(HyperEval {
+                    value: h.value,
+                    grad: h.grad,
+                    inner_iterations: h.diagnostics.inner.iterations,
+                    error_estimate: Some(h.diagnostics.error_estimate),
+                    warnings: h.diagnostics.warnings,
+                })
             } else {
                 let (value, solution) = value_warm(p, term, log_alpha, &options, warm)?;
-                Ok((value, Vec::new(), solution.report.iterations))
+                Ok(HyperEval {
+                    value,
+                    inner_iterations: solution.report.iterations,
+                    ..HyperEval::default()
+                })
             }
         };
         let ([p0, p1], [w0, w1], [t0, t1]) = (&self.problems, &mut self.warm, &self.terms);
         let (a, b) = rayon::join(|| half(p0, t0, w0), || half(p1, t1, w1));
         let (a, b) = (a?, b?);
+        let grad: Vec<f64> = a.grad.iter().zip(&b.grad).map(|(x, y)| x + y).collect();
+        let error_estimate = if with_gradient {
+            combined_estimate([(1.0, &a), (1.0, &b)], &grad)
+        } else {
+            None
+        };
         Ok(HyperEval {
-            value: a.0 + b.0,
-            grad: a.1.iter().zip(&b.1).map(|(x, y)| x + y).collect(),
-            inner_iterations: a.2 + b.2,
+            value: a.value + b.value,
+            grad,
+            inner_iterations: a.inner_iterations + b.inner_iterations,
+            error_estimate,
+            warnings: [a.warnings, b.warnings].concat(),
         })
     }
 }

@@ -3,7 +3,8 @@
 use super::check_sigma;
 use super::finite_difference::Perturbation;
 use super::term::SureTerm;
-use crate::outer::{HyperEval, HyperObjective};
+use crate::linalg::norm;
+use crate::outer::{combined_estimate, HyperEval, HyperObjective};
 use crate::{hypergradient_warm, value_warm, BilevelError, Method, Options, WarmStart};
 use hypergrad_optim::solvers::cg;
 use hypergrad_optim::{ElasticNet, FixedPointMap, Lasso, LeastSquares, Ridge, WeightedLasso};
@@ -183,19 +184,44 @@ impl<P: LinearOnSupport> MonteCarloSure<P> {
     ) -> Result<HyperEval, BilevelError> {
         let options = self.options.with_inner_tol(inner_tol);
         let (problem, residual, warm) = (&self.problem, &self.residual, &mut self.warm);
-        let (value, x, grad, iterations) = if with_gradient {
+        let (part, x) = if with_gradient {
             let h = hypergradient_warm(problem, residual, log_alpha, &self.method, &options, warm)?;
-            (h.value, h.x, h.grad, h.diagnostics.inner.iterations)
+            let part = HyperEval {
+                value: h.value,
+                grad: h.grad,
+                inner_iterations: h.diagnostics.inner.iterations,
+                error_estimate: Some(h.diagnostics.error_estimate),
+                warnings: h.diagnostics.warnings,
+            };
+            (part, h.x)
         } else {
             let (value, solution) = value_warm(problem, residual, log_alpha, &options, warm)?;
-            (value, solution.x, Vec::new(), solution.report.iterations)
+            let part = HyperEval {
+                value,
+                inner_iterations: solution.report.iterations,
+                ..HyperEval::default()
+            };
+            (part, solution.x)
         };
         let (df, ddf) = self.degrees_of_freedom(&x, log_alpha)?;
         let s2 = 2.0 * self.sigma * self.sigma;
+        let grad: Vec<f64> = part
+            .grad
+            .iter()
+            .zip(&ddf)
+            .map(|(g, d)| g + s2 * d)
+            .collect();
+        // The degrees of freedom are solved to the Jacobian tolerance: their part is the
+        // residual's estimate plus that tolerance.
+        let error_estimate = combined_estimate([(1.0, &part)], &grad).map(|e| {
+            e + self.options.jacobian_tol * s2 * norm(&ddf) / norm(&grad).max(f64::MIN_POSITIVE)
+        });
         Ok(HyperEval {
-            value: value + s2 * df,
-            grad: grad.iter().zip(&ddf).map(|(g, d)| g + s2 * d).collect(),
-            inner_iterations: iterations,
+            value: part.value + s2 * df,
+            grad,
+            inner_iterations: part.inner_iterations,
+            error_estimate: error_estimate.filter(|_| with_gradient),
+            warnings: part.warnings,
         })
     }
 }

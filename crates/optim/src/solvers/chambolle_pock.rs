@@ -58,6 +58,21 @@ impl TvProblem {
         })
     }
 
+    /// The grid.
+    pub fn grid(&self) -> Grid {
+        self.grid
+    }
+
+    /// The observation `y`.
+    pub fn y(&self) -> &[f64] {
+        &self.y
+    }
+
+    /// The blur kernel (`None` for denoising).
+    pub fn kernel(&self) -> Option<&Kernel> {
+        self.kernel.as_ref()
+    }
+
     /// Size of the state `(x, p[, q])`: `3n` for denoising, `4n` for deblurring.
     pub fn state_len(&self) -> usize {
         self.grid.len() * if self.kernel.is_some() { 4 } else { 3 }
@@ -122,21 +137,23 @@ pub struct ChambollePock {
     pub steps: Option<(f64, f64)>,
 }
 
-/// One Chambolle–Pock iteration on `z = (x, p[, q])` as a [`FixedPointMap`] with `θ = [ln λ]`.
+/// One Chambolle–Pock iteration on `z = (x, p[, q])` as a [`FixedPointMap`] with `θ = [ln λ]`
+/// (it owns its problem, so a model built from data — FDMC-SURE builds two — can be handed
+/// around).
 #[derive(Clone, Debug)]
-pub struct ChambollePockStep<'a> {
+pub struct ChambollePockStep {
     /// The problem.
-    pub problem: &'a TvProblem,
+    pub problem: TvProblem,
     /// Primal step τ.
     pub tau: f64,
     /// Dual step σ.
     pub sigma: f64,
 }
 
-impl ChambollePockStep<'_> {
+impl ChambollePockStep {
     /// `out = T(z)` for `λ = exp(θ₀)`, written once for every scalar.
     fn iterate<S: Scalar>(&self, z: &[S], lambda: S, out: &mut [S]) {
-        let pb = self.problem;
+        let pb = &self.problem;
         let n = pb.grid.len();
         let (tau, sigma) = (S::from_f64(self.tau), S::from_f64(self.sigma));
         let (x, duals) = z.split_at(n);
@@ -183,7 +200,7 @@ impl ChambollePockStep<'_> {
     }
 }
 
-impl FixedPointMap for ChambollePockStep<'_> {
+impl FixedPointMap for ChambollePockStep {
     fn dim_x(&self) -> usize {
         self.problem.state_len()
     }
@@ -208,7 +225,7 @@ impl FixedPointMap for ChambollePockStep<'_> {
     }
 }
 
-impl ChambollePockStep<'_> {
+impl ChambollePockStep {
     /// Iterates `T` from the state `z` until `‖z_{k+1} − z_k‖₂ ≤ tol` or the cap.
     fn iterate_to_tolerance(
         &self,
@@ -216,7 +233,7 @@ impl ChambollePockStep<'_> {
         lambda: f64,
         params: &SolverParams,
     ) -> Solution {
-        let problem = self.problem;
+        let problem = &self.problem;
         let n = problem.grid.len();
         let mut next = z.clone();
         let mut progress = Progress::new(params);
@@ -236,8 +253,8 @@ impl ChambollePockStep<'_> {
 }
 
 impl ChambollePock {
-    /// The iteration map for `problem` with this solver's steps (validated).
-    pub fn map<'a>(&self, problem: &'a TvProblem) -> Result<ChambollePockStep<'a>, OptimError> {
+    /// The iteration map for (a copy of) `problem` with this solver's steps (validated).
+    pub fn map(&self, problem: &TvProblem) -> Result<ChambollePockStep, OptimError> {
         let (tau, sigma) = match self.steps {
             Some((t, s)) => {
                 positive("tau", t)?;
@@ -250,7 +267,7 @@ impl ChambollePock {
             }
         };
         Ok(ChambollePockStep {
-            problem,
+            problem: problem.clone(),
             tau,
             sigma,
         })
