@@ -9,13 +9,13 @@ use std::path::Path;
 /// The smallest gap drawn (log scale).
 const FLOOR: f64 = 1e-7;
 
-pub struct Panel<'a> {
+pub struct Panel {
     pub title: String,
-    pub curves: &'a [Curve],
+    pub curves: Vec<Curve>,
     pub best: f64,
 }
 
-pub fn plot(path: &Path, panels: &[Panel<'_>]) -> Result<(), Box<dyn Error>> {
+pub fn plot(path: &Path, panels: &[Panel]) -> Result<(), Box<dyn Error>> {
     let root = SVGBackend::new(path, (1100, 360 * panels.len() as u32)).into_drawing_area();
     root.fill(&WHITE)?;
     let rows = root.split_evenly((panels.len(), 2));
@@ -37,7 +37,11 @@ pub fn plot(path: &Path, panels: &[Panel<'_>]) -> Result<(), Box<dyn Error>> {
                 .map(|p| p.criterion - panel.best)
                 .fold(FLOOR, f64::max)
                 * 2.0;
-            let x_label = if by_time { "seconds" } else { "samples evaluated" };
+            let x_label = if by_time {
+                "seconds"
+            } else {
+                "samples evaluated"
+            };
             let mut chart = ChartBuilder::on(area)
                 .caption(&panel.title, ("sans-serif", 15))
                 .margin(10)

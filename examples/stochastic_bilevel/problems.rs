@@ -36,20 +36,31 @@ fn dense(design: Design) -> Array2<f64> {
 
 /// SOBA's and SABA's parameters: the same batch, box, seed and budget; SABA at constant steps
 /// `ρ`, `γ`, SOBA at `ρ·(t+1)^(−2/5)`, `γ·(t+1)^(−3/5)` from the same initial steps.
-fn solvers(batch: usize, (rho, gamma): (f64, f64), iterations: usize, bounds: (f64, f64)) -> (Soba, Saba) {
+fn solvers(
+    batch: usize,
+    (rho, gamma): (f64, f64),
+    iterations: usize,
+    bounds: (f64, f64),
+) -> (Soba, Saba) {
     let params = StochasticParams {
         batch_size: batch,
         inner_step: StepSize::Constant(rho),
         outer_step: StepSize::Constant(gamma),
         max_iter: iterations,
-        record_every: iterations / 40,
+        record_every: iterations / 20,
         bounds,
         seed: 0,
     };
     let soba = Soba {
         params: StochasticParams {
-            inner_step: StepSize::Decreasing { initial: rho, exponent: 0.4 },
-            outer_step: StepSize::Decreasing { initial: gamma, exponent: 0.6 },
+            inner_step: StepSize::Decreasing {
+                initial: rho,
+                exponent: 0.4,
+            },
+            outer_step: StepSize::Decreasing {
+                initial: gamma,
+                exponent: 0.6,
+            },
             ..params.clone()
         },
     };
@@ -85,14 +96,24 @@ fn synthetic_binary(n: usize, p: usize, seed: u64) -> (Array2<f64>, Vec<f64>) {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let a = Array2::from_shape_fn((n, p), |_| rng.sample::<f64, _>(StandardNormal));
     let w: Vec<f64> = (0..p)
-        .map(|j| if j % 4 == 3 { 0.0 } else { 1.0 / (1.0 + j as f64).sqrt() })
+        .map(|j| {
+            if j % 4 == 3 {
+                0.0
+            } else {
+                1.0 / (1.0 + j as f64).sqrt()
+            }
+        })
         .collect();
     let y = (0..n)
         .map(|i| {
             let m: f64 = a.row(i).iter().zip(&w).map(|(x, w)| x * w).sum::<f64>()
                 + 0.5 * rng.sample::<f64, _>(StandardNormal);
             let flip = rng.gen::<f64>() < 0.05;
-            if (m >= 0.0) != flip { 1.0 } else { -1.0 }
+            if (m >= 0.0) != flip {
+                1.0
+            } else {
+                -1.0
+            }
         })
         .collect();
     (a, y)
@@ -108,16 +129,16 @@ pub fn synthetic_logistic(
     let inner = LogisticRegression::per_feature_ridge(a, &y)?;
     let outer = LogisticRegression::validation(av, &yv, p)?;
     let bounds = (-8.0, 6.0);
-    let (soba, saba) = solvers(64, (0.2, 50.0), 20_000, bounds);
+    let (soba, saba) = solvers(64, (0.2, 50.0), 6_000, bounds);
     Ok(Problem {
-        name: "synthetic logistic (n rows, 22 θ)",
+        name: "synthetic logistic (22 θ)",
         inner,
         outer,
         theta0: vec![-2.0; p],
         bounds,
         soba,
         saba,
-        lbfgs_steps: 60,
+        lbfgs_steps: 40,
     })
 }
 
@@ -138,7 +159,13 @@ pub fn synthetic_multiclass(
     });
     let labels = labels
         .into_iter()
-        .map(|y| if rng.gen::<f64>() < corrupted { rng.gen_range(0..k) } else { y })
+        .map(|y| {
+            if rng.gen::<f64>() < corrupted {
+                rng.gen_range(0..k)
+            } else {
+                y
+            }
+        })
         .collect();
     (a, labels)
 }
@@ -154,15 +181,15 @@ pub fn hyper_cleaning(
     let inner = SoftmaxRegression::hyper_cleaning(a, &y, shape.1, 1e-2)?;
     let outer = SoftmaxRegression::validation(av, &yv, shape.1, n)?;
     let bounds = (-8.0, 8.0);
-    let (soba, saba) = solvers(64, (0.1, 40.0), 20_000, bounds);
+    let (soba, saba) = solvers(64, (0.1, 40.0), 10_000, bounds);
     Ok(Problem {
-        name: "hyper-cleaning (n rows, 10 classes, n θ)",
+        name: "hyper-cleaning (10 classes, one θ per row)",
         inner,
         outer,
         theta0: vec![0.0; n],
         bounds,
         soba,
         saba,
-        lbfgs_steps: 40,
+        lbfgs_steps: 25,
     })
 }

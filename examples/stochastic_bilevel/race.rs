@@ -70,7 +70,6 @@ impl<G: FiniteSum, F: FiniteSum> HyperObjective for Counted<'_, '_, G, F> {
         let eval = self.bilevel.evaluate(theta, inner_tol)?;
         let samples = self.bilevel.problem.samples() + self.bilevel.criterion.samples();
         self.log.push((self.start.elapsed().as_secs_f64(), samples));
-        eprintln!("eval {} at {:.3}s h {:.6} |g| {:.3e} inner it {}", self.log.len(), self.start.elapsed().as_secs_f64(), eval.value, eval.grad.iter().map(|g| g*g).sum::<f64>().sqrt(), eval.inner_iterations);
         Ok(eval)
     }
 }
