@@ -31,7 +31,13 @@ fn vector(n: usize, scale: f64, seed: u64) -> Vec<f64> {
 fn logistic() -> LogisticRegression {
     let a = gaussian(23, 4, 1);
     let y: Vec<f64> = (0..23)
-        .map(|i| if (a[[i, 0]] - a[[i, 2]]) > 0.3 { 1.0 } else { -1.0 })
+        .map(|i| {
+            if (a[[i, 0]] - a[[i, 2]]) > 0.3 {
+                1.0
+            } else {
+                -1.0
+            }
+        })
         .collect();
     LogisticRegression::per_feature_ridge(a, &y).unwrap()
 }
@@ -71,11 +77,17 @@ fn check_unbiased<F: FiniteSum>(f: &F, batch_size: usize) {
     let mut oracle = Oracle::new(f);
     let (mut full1, mut full2) = (FirstOrder::default(), SecondOrder::default());
     oracle.first_order(&all, &z, &theta, &mut full1).unwrap();
-    oracle.second_order(&all, &z, &theta, &v, &mut full2).unwrap();
+    oracle
+        .second_order(&all, &z, &theta, &v, &mut full2)
+        .unwrap();
     let batches = Minibatches::new(f.n_samples(), batch_size, 5).unwrap();
     let count = batches.len() as f64;
     let mut mean1 = (0.0, vec![0.0; z.len()], vec![0.0; theta.len()]);
-    let mut mean2 = (vec![0.0; z.len()], vec![0.0; z.len()], vec![0.0; theta.len()]);
+    let mut mean2 = (
+        vec![0.0; z.len()],
+        vec![0.0; z.len()],
+        vec![0.0; theta.len()],
+    );
     let (mut e1, mut e2) = (FirstOrder::default(), SecondOrder::default());
     let add = |acc: &mut [f64], x: &[f64], w: f64| {
         acc.iter_mut().zip(x).for_each(|(a, x)| *a += w * x / count)
@@ -106,7 +118,10 @@ fn check_unbiased<F: FiniteSum>(f: &F, batch_size: usize) {
     close(&mean2.1, &full2.hvp, "∇²_zz·v");
     close(&mean2.2, &full2.cross, "∇²_θz·v");
     close(&full2.grad_z, &full1.grad_z, "∇_z of both passes");
-    assert!(norm(&full2.cross) > 1e-3 && norm(&full2.hvp) > 1e-3, "trivial test");
+    assert!(
+        norm(&full2.cross) > 1e-3 && norm(&full2.hvp) > 1e-3,
+        "trivial test"
+    );
 }
 
 #[test]
@@ -123,7 +138,9 @@ fn check_finite_differences<F: FiniteSum>(f: &F) {
     let mut oracle = Oracle::new(f);
     let (mut e1, mut e2) = (FirstOrder::default(), SecondOrder::default());
     oracle.first_order(&batch, &z, &theta, &mut e1).unwrap();
-    oracle.second_order(&batch, &z, &theta, &v, &mut e2).unwrap();
+    oracle
+        .second_order(&batch, &z, &theta, &v, &mut e2)
+        .unwrap();
     let h = 1e-5;
     let shifted = |x: &[f64], i: usize, d: f64| {
         let mut x = x.to_vec();
@@ -135,15 +152,23 @@ fn check_finite_differences<F: FiniteSum>(f: &F) {
     // rounding ε|f|/h ≈ 1e-11; 1e-7 relative is far above both and far below any error of a
     // rule (a missing term or factor is ≥ 1e-2).
     let fd_z: Vec<f64> = (0..z.len())
-        .map(|i| (value(&shifted(&z, i, h), &theta) - value(&shifted(&z, i, -h), &theta)) / (2.0 * h))
+        .map(|i| {
+            (value(&shifted(&z, i, h), &theta) - value(&shifted(&z, i, -h), &theta)) / (2.0 * h)
+        })
         .collect();
     let fd_t: Vec<f64> = (0..theta.len())
-        .map(|i| (value(&z, &shifted(&theta, i, h)) - value(&z, &shifted(&theta, i, -h))) / (2.0 * h))
+        .map(|i| {
+            (value(&z, &shifted(&theta, i, h)) - value(&z, &shifted(&theta, i, -h))) / (2.0 * h)
+        })
         .collect();
     let along = |d: f64| -> Vec<f64> { z.iter().zip(&v).map(|(a, b)| a + d * b).collect() };
     let (mut plus, mut minus) = (FirstOrder::default(), FirstOrder::default());
-    oracle.first_order(&batch, &along(h), &theta, &mut plus).unwrap();
-    oracle.first_order(&batch, &along(-h), &theta, &mut minus).unwrap();
+    oracle
+        .first_order(&batch, &along(h), &theta, &mut plus)
+        .unwrap();
+    oracle
+        .first_order(&batch, &along(-h), &theta, &mut minus)
+        .unwrap();
     let fd = |a: &[f64], b: &[f64]| -> Vec<f64> {
         a.iter().zip(b).map(|(x, y)| (x - y) / (2.0 * h)).collect()
     };
@@ -214,7 +239,13 @@ fn full_batch_hypergradient_matches_finite_differences() {
     let inner = logistic();
     let a = gaussian(17, 4, 3);
     let y: Vec<f64> = (0..17)
-        .map(|i| if a[[i, 0]] + a[[i, 1]] > 0.0 { 1.0 } else { -1.0 })
+        .map(|i| {
+            if a[[i, 0]] + a[[i, 1]] > 0.0 {
+                1.0
+            } else {
+                -1.0
+            }
+        })
         .collect();
     let outer = LogisticRegression::validation(a, &y, 4).unwrap();
     let (map, criterion) = (FullBatch::new(&inner), FullBatch::new(&outer));

@@ -135,7 +135,12 @@ impl<G: FiniteSum + ?Sized, F: FiniteSum + ?Sized> Sampling<'_, G, F> {
         let batch = self.inner_batches.batch(b);
         self.inner.second_order(batch, it.z, it.theta, it.v, out)?;
         let w = self.inner_batches.weight(b);
-        for x in out.grad_z.iter_mut().chain(&mut out.hvp).chain(&mut out.cross) {
+        for x in out
+            .grad_z
+            .iter_mut()
+            .chain(&mut out.hvp)
+            .chain(&mut out.cross)
+        {
             *x *= w;
         }
         Ok(())
@@ -218,16 +223,33 @@ where
             theta: it.theta.to_vec(),
         });
     };
-    reduction.initialize(&mut sampling, &Iterate { z: &z, v: &v, theta: &theta })?;
+    reduction.initialize(
+        &mut sampling,
+        &Iterate {
+            z: &z,
+            v: &v,
+            theta: &theta,
+        },
+    )?;
     let samples = |s: &Sampling<'_, G, F>| s.inner.samples() + s.outer.samples();
-    record(0, samples(&sampling), &Iterate { z: &z, v: &v, theta: &theta }, &mut clock);
+    record(
+        0,
+        samples(&sampling),
+        &Iterate {
+            z: &z,
+            v: &v,
+            theta: &theta,
+        },
+        &mut clock,
+    );
     let mut estimates = Estimates::default();
     for t in 0..params.max_iter {
-        let (b, j) = (
-            sampling.inner_batches.draw(),
-            sampling.outer_batches.draw(),
-        );
-        let it = Iterate { z: &z, v: &v, theta: &theta };
+        let (b, j) = (sampling.inner_batches.draw(), sampling.outer_batches.draw());
+        let it = Iterate {
+            z: &z,
+            v: &v,
+            theta: &theta,
+        };
         sampling.inner_estimate(b, &it, &mut estimates.inner)?;
         sampling.outer_estimate(j, &it, &mut estimates.outer)?;
         reduction.reduce(b, j, &mut estimates);
@@ -253,7 +275,16 @@ where
         }
         let done = t + 1;
         if done % params.record_every == 0 || done == params.max_iter {
-            record(done, samples(&sampling), &Iterate { z: &z, v: &v, theta: &theta }, &mut clock);
+            record(
+                done,
+                samples(&sampling),
+                &Iterate {
+                    z: &z,
+                    v: &v,
+                    theta: &theta,
+                },
+                &mut clock,
+            );
         }
     }
     let seconds = clock.pause();

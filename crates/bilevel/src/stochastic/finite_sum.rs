@@ -111,7 +111,11 @@ pub fn batch_mean<F: FiniteSum + ?Sized, S: Scalar>(
     let (n, d) = features.dim();
     let k = f.n_outputs();
     assert_eq!(z.len(), d * k, "batch_mean: z has the wrong length");
-    assert_eq!(theta.len(), f.dim_theta(), "batch_mean: θ has the wrong length");
+    assert_eq!(
+        theta.len(),
+        f.dim_theta(),
+        "batch_mean: θ has the wrong length"
+    );
     let whole = batch.len() == n && batch.iter().enumerate().all(|(k, &i)| k == i);
     let rows = if whole {
         Arc::clone(features)
@@ -128,7 +132,9 @@ pub fn batch_mean<F: FiniteSum + ?Sized, S: Scalar>(
     let mut u = vec![S::zero(); k];
     let mut total = S::zero();
     for (row, &i) in batch.iter().enumerate() {
-        u.iter_mut().zip(&columns).for_each(|(ui, col)| *ui = col[row]);
+        u.iter_mut()
+            .zip(&columns)
+            .for_each(|(ui, col)| *ui = col[row]);
         total += f.loss(i, &u, &theta[f.sample_theta(i)]);
     }
     total / batch.len() as f64 + f.penalty(z, theta)

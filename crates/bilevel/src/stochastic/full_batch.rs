@@ -3,9 +3,9 @@
 //! full-batch baseline of the stochastic solvers, built from the same per-sample loss.
 
 use super::finite_sum::{batch_mean, dim_z, FiniteSum};
+use super::newton_cg;
 use crate::Criterion;
 use hypergrad_ad::{forward, reverse, Dual, DualVec, Scalar, Tape, Var};
-use super::newton_cg;
 use hypergrad_optim::{iterate_to_fixed_point, FixedPointMap, OptimError, Solution, SolverParams};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -88,7 +88,9 @@ impl<'a, F: FiniteSum + ?Sized> FullBatch<'a, F> {
         let (mut u, mut g) = (vec![S::zero(); k], vec![S::zero(); k]);
         let inv_n = S::Real::from_f64(1.0 / n as f64);
         for i in 0..n {
-            u.iter_mut().zip(&columns).for_each(|(ui, col)| *ui = col[i]);
+            u.iter_mut()
+                .zip(&columns)
+                .for_each(|(ui, col)| *ui = col[i]);
             loss_gradient(f, i, &u, &theta[f.sample_theta(i)], &mut g);
             columns
                 .iter_mut()

@@ -1,7 +1,7 @@
 //! Newton–CG for the full-batch inner solve of [`FullBatch`], robust down to the rounding floor.
 
-use super::full_batch::FullBatch;
 use super::finite_sum::FiniteSum;
+use super::full_batch::FullBatch;
 use hypergrad_ad::Dual;
 use hypergrad_optim::solvers::cg;
 use hypergrad_optim::{OptimError, Solution, SolveReport, SolverParams, StopReason};

@@ -122,8 +122,7 @@ impl<'a, F: FiniteSum + ?Sized> Oracle<'a, F> {
         let zs = tape.vars(&point);
         let ts = theta_inputs(tape, &constants, &self.read);
         let y = batch_mean(self.problem, batch, &zs, &ts);
-        tape.reverse(&[(y, Dual::constant(1.0))])
-            .expect(SAME_TAPE);
+        tape.reverse(&[(y, Dual::constant(1.0))]).expect(SAME_TAPE);
         let mut adjoints = vec![Dual::constant(0.0); z.len()];
         tape.adjoints_into(&zs, &mut adjoints).expect(SAME_TAPE);
         out.grad_z.clear();
