@@ -9,26 +9,42 @@ mod model;
 use model::{accuracy, rings, spectral_norm, train, Deq, Training};
 
 fn main() {
-    let (hidden, classes, steps, lr) = (12, 3, 300, 0.03);
-    let (x, labels) = rings(150, 1);
-    let (x_test, labels_test) = rings(600, 2);
+    let (hidden, classes, steps, lr) = (8, 3, 150, 0.05);
+    let (x, labels) = rings(90, 1);
+    let (x_test, labels_test) = rings(300, 2);
     let deq = Deq { x, hidden, classes };
-    let test = Deq { x: x_test, hidden, classes };
+    let test = Deq {
+        x: x_test,
+        hidden,
+        classes,
+    };
     // ‖W‖₂ = 1.3 at the start: the layer does not contract, and the safeguard must act.
     let theta0 = deq.init(7, 1.3);
     println!(
-        "DEQ z = tanh(Wz + Ux + b), h = {hidden}, {} parameters, 150 training / 600 test points, \
+        "DEQ z = tanh(Wz + Ux + b), h = {hidden}, {} parameters, 90 training / 300 test points, \
          {steps} Adam steps (lr {lr}), ‖W₀‖₂ = {:.2}",
         deq.n_params(),
         spectral_norm(&theta0[..hidden * hidden], hidden)
     );
     println!(
         "{:<14} {:>10} {:>10} {:>10} {:>10} {:>9} {:>8} {:>8} {:>8}",
-        "training", "loss₀", "loss", "train acc", "test acc", "seconds", "fallback", "rescale", "max ρ"
+        "training",
+        "loss₀",
+        "loss",
+        "train acc",
+        "test acc",
+        "seconds",
+        "fallback",
+        "rescale",
+        "max ρ"
     );
-    for mode in [Training::Implicit, Training::Unrolled, Training::JacobianFree] {
+    for mode in [
+        Training::Implicit,
+        Training::Unrolled,
+        Training::JacobianFree,
+    ] {
         let mut theta = theta0.clone();
-        let report = train(&deq, &deq_labels(&labels), &mut theta, mode, steps, lr);
+        let report = train(&deq, &labels, &mut theta, mode, steps, lr);
         println!(
             "{:<14} {:>10.4} {:>10.4} {:>10.3} {:>10.3} {:>9.2} {:>8} {:>8} {:>8.3}",
             format!("{mode:?}"),
@@ -46,8 +62,4 @@ fn main() {
             spectral_norm(&theta[..hidden * hidden], hidden)
         );
     }
-}
-
-fn deq_labels(labels: &[usize]) -> Vec<usize> {
-    labels.to_vec()
 }

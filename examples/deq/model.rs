@@ -87,7 +87,11 @@ impl Deq {
         let z = self.solve(theta, None, &params).expect("valid θ").x;
         self.scores(&z, theta)
             .iter()
-            .map(|s| (0..s.len()).max_by(|&a, &b| s[a].total_cmp(&s[b])).unwrap_or(0))
+            .map(|s| {
+                (0..s.len())
+                    .max_by(|&a, &b| s[a].total_cmp(&s[b]))
+                    .unwrap_or(0)
+            })
             .collect()
     }
 }
@@ -218,7 +222,14 @@ fn contracting(d: &hypergrad::bilevel::Diagnostics) -> bool {
 /// `ρ ≥ RHO_MAX`), that step's gradient is the unrolled one through [`FALLBACK_DEPTH`]
 /// iterations from 0 (a finite weight-tied network, well defined whatever `W`), and `W` is
 /// rescaled to `‖W‖₂ = W_NORM` after the step, which restores `ρ < 1`.
-pub fn train(deq: &Deq, labels: &[usize], theta: &mut [f64], mode: Training, steps: usize, lr: f64) -> Report {
+pub fn train(
+    deq: &Deq,
+    labels: &[usize],
+    theta: &mut [f64],
+    mode: Training,
+    steps: usize,
+    lr: f64,
+) -> Report {
     let loss = Loss { deq, labels };
     let method = match mode {
         Training::Implicit => Method::Auto,
@@ -254,7 +265,10 @@ pub fn train(deq: &Deq, labels: &[usize], theta: &mut [f64], mode: Training, ste
         for (k, g) in result.grad.iter().enumerate() {
             m[k] = b1 * m[k] + (1.0 - b1) * g;
             v[k] = b2 * v[k] + (1.0 - b2) * g * g;
-            let (mh, vh) = (m[k] / (1.0 - b1.powi(t as i32)), v[k] / (1.0 - b2.powi(t as i32)));
+            let (mh, vh) = (
+                m[k] / (1.0 - b1.powi(t as i32)),
+                v[k] / (1.0 - b2.powi(t as i32)),
+            );
             theta[k] -= lr * mh / (vh.sqrt() + 1e-8);
         }
         if !safe {
