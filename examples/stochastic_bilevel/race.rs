@@ -93,6 +93,8 @@ pub fn full_batch<G: FiniteSum, F: FiniteSum>(
         bounds,
         max_steps,
         value_tol: 1e-9,
+        // Finer than the default 1e-3, so that L-BFGS is not stopped short of 1e-4.
+        step_tol: 1e-9,
         ..LineSearch::default()
     };
     let run = Lbfgs {
