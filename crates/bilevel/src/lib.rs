@@ -30,6 +30,7 @@ mod method;
 mod operator;
 mod options;
 pub mod outer;
+pub mod stochastic;
 mod sure;
 
 pub use criterion::{Criterion, HeldOutLogistic, HeldOutMse, HeldOutMultitaskMse};

@@ -9,7 +9,7 @@ use ndarray::ArrayView1;
 /// Both branches are the same analytic function, so every AD mode gets the true derivative
 /// `σ(u)`, also at `u = 0` (a `max(u, 0) + log(1 + e^{−|u|})` form would select slope 0 there).
 #[inline]
-pub(crate) fn softplus<S: Scalar>(u: S) -> S {
+pub fn softplus<S: Scalar>(u: S) -> S {
     if u.to_f64_value() >= 0.0 {
         u + (-u).exp().ln_1p()
     } else {
@@ -20,7 +20,7 @@ pub(crate) fn softplus<S: Scalar>(u: S) -> S {
 /// The logistic sigmoid `σ(t) = 1/(1 + e^{−t})`, evaluated without overflow on either side
 /// (branching on the primal value of `t`).
 #[inline]
-pub(crate) fn sigmoid<S: Scalar>(t: S) -> S {
+pub fn sigmoid<S: Scalar>(t: S) -> S {
     if t.to_f64_value() >= 0.0 {
         S::one() / (S::one() + (-t).exp())
     } else {

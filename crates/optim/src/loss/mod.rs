@@ -8,8 +8,8 @@ mod least_squares;
 mod logistic;
 
 pub use least_squares::LeastSquares;
-pub(crate) use logistic::sigmoid;
 pub use logistic::Logistic;
+pub use logistic::{sigmoid, softplus};
 
 use crate::{Design, OptimError};
 
