@@ -215,6 +215,7 @@ fn every_curve_matches_its_closed_form() {
     assert!(reference.error_estimate < 1e-9, "{reference:?}");
     for curve in &curves.curves {
         assert!(curve.failures.is_empty(), "{:?}", curve.failures);
+        assert!(curve.warnings.is_empty(), "{:?}", curve.warnings);
         for (i, &k) in curve.iterations.iter().enumerate() {
             let (j, g) = closed_form(&curve.method, k);
             let ge = distance(&g, &g_star);

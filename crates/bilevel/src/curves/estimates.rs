@@ -7,7 +7,7 @@ use crate::linalg::{dot, norm};
 use crate::linear::Strategy;
 use crate::method::{by_chunk, forward_form, MapRecurrence};
 use crate::operator::{FixedPoint, Support};
-use crate::{BilevelError, Criterion, FpadMode, LinearSolver, Method, Options, WarmStart};
+use crate::{BilevelError, Criterion, FpadMode, LinearSolver, Method, Options, WarmStart, Warning};
 use hypergrad_ad::reverse::{reverse_unrolled, Checkpoints};
 use hypergrad_ad::{DualVec, Tape};
 use hypergrad_optim::FixedPointMap;
@@ -33,6 +33,8 @@ struct Points {
     jacobian_sq: Option<Vec<f64>>,
     /// (budget index, error).
     failures: Vec<(usize, BilevelError)>,
+    /// (budget index, warning).
+    warnings: Vec<(usize, Warning)>,
 }
 
 impl Points {
@@ -41,9 +43,12 @@ impl Points {
             gradients: vec![vec![0.0; m]; budgets],
             jacobian_sq: jacobian.then(|| vec![0.0; budgets]),
             failures: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 }
+
+const IMPLICIT: &str = "an implicit Jacobian at an iterate";
 
 /// A non-finite derivative is an error, never a point of a curve.
 fn finite(values: &[f64], what: &'static str) -> Result<(), BilevelError> {
@@ -117,6 +122,11 @@ impl<P: FixedPointMap, C: Criterion> Context<'_, P, C> {
                 .failures
                 .into_iter()
                 .map(|(b, e)| (self.budgets[b], e))
+                .collect(),
+            warnings: points
+                .warnings
+                .into_iter()
+                .map(|(b, w)| (self.budgets[b], w))
                 .collect(),
         }
     }
@@ -256,25 +266,44 @@ impl<P: FixedPointMap, C: Criterion> Context<'_, P, C> {
         Ok(points)
     }
 
-    /// Implicit differentiation at each iterate, on its support.
+    /// Implicit differentiation at each iterate, on its support, each solved from 0 (a
+    /// previous iterate's system may be singular: its solution is no warm start).
     fn implicit(&self, solver: LinearSolver) -> Result<Points, BilevelError> {
         let mut points = Points::new(self.budgets.len(), self.theta.len(), true);
-        let (mut warm, mut previous) = (WarmStart::default(), None::<Vec<Vec<f64>>>);
         let c = self.criterion.dim_x();
         for (b, &k) in self.budgets.iter().enumerate() {
             let support = self.support_at(k);
             let fp = self.at(&self.stored[&k], support.as_ref());
             let strategy = Strategy::Fixed(solver);
-            match forward_form::solve(&fp, strategy, previous.as_deref(), self.options, &mut warm) {
-                Ok(solved) => {
-                    for (lane, column) in solved.columns.iter().enumerate() {
-                        finite(column, "an implicit Jacobian at an iterate")?;
-                        let g = solved.grad[lane];
-                        self.record(&mut points, b, lane, g, column[..c].iter().copied());
-                    }
-                    previous = Some(solved.columns);
+            let mut warm = WarmStart::default();
+            let solved = match forward_form::solve(&fp, strategy, None, self.options, &mut warm) {
+                Ok(solved) => solved,
+                Err(e) => {
+                    points.failures.push((b, e));
+                    continue;
                 }
-                Err(e) => points.failures.push((b, e)),
+            };
+            if let Err(e) = solved
+                .columns
+                .iter()
+                .try_for_each(|col| finite(col, IMPLICIT))
+            {
+                points.failures.push((b, e));
+                continue;
+            }
+            if solved.contraction >= 1.0 {
+                let rho = solved.contraction;
+                points.warnings.push((b, Warning::NotContracting { rho }));
+            }
+            let residual = solved.linear.residual;
+            if !(residual <= self.options.jacobian_tol) {
+                points
+                    .warnings
+                    .push((b, Warning::JacobianNotConverged { residual }));
+            }
+            for (lane, column) in solved.columns.iter().enumerate() {
+                let g = solved.grad[lane];
+                self.record(&mut points, b, lane, g, column[..c].iter().copied());
             }
         }
         Ok(points)

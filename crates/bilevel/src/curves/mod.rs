@@ -32,7 +32,7 @@ use crate::linalg::norm;
 use crate::linear::Strategy;
 use crate::method::forward_form;
 use crate::operator::{FixedPoint, Support};
-use crate::{BilevelError, Criterion, Method, Options, WarmStart};
+use crate::{BilevelError, Criterion, Method, Options, WarmStart, Warning};
 use hypergrad_optim::{FixedPointMap, SolveReport, SolverParams};
 use std::collections::BTreeMap;
 
@@ -105,6 +105,8 @@ pub struct Iterate {
     pub k: usize,
     /// `‖x_k − x*‖` (whole state).
     pub distance: f64,
+    /// `|supp(x_k)|`, for problems with a support.
+    pub support_size: Option<usize>,
     /// Whether `supp(x_k) = supp(x*)`, for problems with a support.
     pub support_identified: Option<bool>,
 }
@@ -126,6 +128,11 @@ pub struct Curve {
     /// The budgets at which the method failed and why (an implicit system at an iterate whose
     /// linear solve broke down).
     pub failures: Vec<(usize, BilevelError)>,
+    /// The budgets at which [`Method::Implicit`]'s system at the iterate is not one the theory
+    /// covers ([`Warning::NotContracting`]: `ρ ≥ 1`, as on a support larger than the rank of
+    /// the design) or was not solved to tolerance ([`Warning::JacobianNotConverged`]): the
+    /// estimate there is what the method returns, usually far off.
+    pub warnings: Vec<(usize, Warning)>,
 }
 
 impl Curve {
@@ -229,13 +236,15 @@ pub fn error_curves<P: FixedPointMap, C: Criterion>(
         .map(|&k| {
             let x = &stored[&k];
             let distance = norm(&difference(x, &reference.x));
+            let support = problem.support(x);
             let support_identified = reference
                 .support
                 .as_ref()
-                .map(|s| problem.support(x).as_ref() == Some(s));
+                .map(|s| support.as_ref() == Some(s));
             Iterate {
                 k,
                 distance,
+                support_size: support.map(|s| s.len()),
                 support_identified,
             }
         })
