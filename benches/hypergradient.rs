@@ -24,10 +24,10 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use hypergrad::bilevel::{
     hypergradient, Checkpoints, FpadMode, HeldOutMse, LinearSolver, Method, Options,
 };
-use hypergrad::optim::{CoordinateDescent, Lasso, SolverParams};
+use hypergrad::optim::{FixedPointMap, Lasso, LeastSquares, SolverParams, WeightedLasso};
 
 mod common;
-use common::{dense_problem, sparse_problem};
+use common::{dense_problem, dump, sparse_problem, write_raw};
 
 const METHODS: [Method; 6] = [
     Method::ImplicitForward,
@@ -51,11 +51,11 @@ fn bench_hypergradient(c: &mut Criterion) {
         jacobian_tol: 1e-8,
         ..Options::default()
     };
-    let solver = CoordinateDescent::new(SolverParams {
+    let params = SolverParams {
         max_iter: options.inner_max_iter,
         tol: options.inner_tol,
         record_history: false,
-    });
+    };
     let cases = [
         (
             "dense_200x1000",
@@ -71,6 +71,10 @@ fn bench_hypergradient(c: &mut Criterion) {
     let mut group = c.benchmark_group("hypergradient");
     group.sample_size(10);
     for (name, (design, y), (design_val, y_val)) in cases {
+        if let Ok(dir) = std::env::var("HYPERGRAD_LASSO_DUMP") {
+            dump(&dir, name, &design, &y);
+            dump(&dir, &format!("{name}_val"), &design_val, &y_val);
+        }
         let lasso = Lasso::new(design, y.view()).unwrap();
         let criterion = HeldOutMse::new(design_val, y_val.view()).unwrap();
         let alpha_max = lasso.alpha_max();
@@ -78,10 +82,17 @@ fn bench_hypergradient(c: &mut Criterion) {
             let theta = [(alpha_max / divisor).ln()];
             group.bench_function(
                 format!("{name}/alpha_max_over_{divisor}/inner_solve"),
-                |b| b.iter(|| solver.solve(&lasso, &theta, None).unwrap()),
+                |b| b.iter(|| lasso.solve(&theta, None, &params).unwrap()),
             );
             for method in &METHODS {
                 let h = hypergradient(&lasso, &criterion, &theta, method, &options).unwrap();
+                if let (Ok(dir), Method::ImplicitForward) =
+                    (std::env::var("HYPERGRAD_LASSO_DUMP"), method)
+                {
+                    let path = std::path::Path::new(&dir)
+                        .join(format!("{name}_alpha_max_over_{divisor}_grad.f64"));
+                    write_raw(&path, &h.grad, f64::to_le_bytes);
+                }
                 println!(
                     "{name} α_max/{divisor} {}: dh/dlogα = {:.10e}, |S| = {:?}, {} Jacobian iterations",
                     method.name(),
@@ -103,5 +114,56 @@ fn bench_hypergradient(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_hypergradient);
+/// The weighted Lasso on the dense case, one hyperparameter per feature (p = 1000),
+/// `α_j = α_max/10 · (1 + j mod 3)/2`: the implicit method's adjoint form (one linear system
+/// for all 1000 derivatives) beside the inner solve. With `HYPERGRAD_LASSO_DUMP` writes θ and
+/// the gradient as `weighted_theta.f64`, `weighted_grad.f64`.
+fn bench_weighted(c: &mut Criterion) {
+    let options = Options {
+        inner_tol: 1e-8,
+        jacobian_tol: 1e-8,
+        ..Options::default()
+    };
+    let params = SolverParams {
+        max_iter: options.inner_max_iter,
+        tol: options.inner_tol,
+        record_history: false,
+    };
+    let (design, y) = dense_problem(200, 1000, 2024);
+    let (design_val, y_val) = dense_problem(100, 1000, 7);
+    let weighted = WeightedLasso::from_loss(LeastSquares::new(design, y.view()).unwrap());
+    let criterion = HeldOutMse::new(design_val, y_val.view()).unwrap();
+    let base = weighted.alpha_max() / 10.0;
+    let theta: Vec<f64> = (0..1000)
+        .map(|j| (base * (1.0 + (j % 3) as f64) / 2.0).ln())
+        .collect();
+    let method = Method::Implicit {
+        linear_solver: LinearSolver::Bicgstab,
+    };
+    let h = hypergradient(&weighted, &criterion, &theta, &method, &options).unwrap();
+    if let Ok(dir) = std::env::var("HYPERGRAD_LASSO_DUMP") {
+        let dir = std::path::Path::new(&dir);
+        write_raw(&dir.join("weighted_theta.f64"), &theta, f64::to_le_bytes);
+        write_raw(&dir.join("weighted_grad.f64"), &h.grad, f64::to_le_bytes);
+    }
+    println!(
+        "weighted dense_200x1000: h = {:.10e}, ‖∇h‖ = {:.6e}, |S| = {:?}, {} Jacobian iterations, warnings {:?}",
+        h.value,
+        h.grad.iter().map(|g| g * g).sum::<f64>().sqrt(),
+        h.diagnostics.support_size,
+        h.diagnostics.jacobian_iterations,
+        h.diagnostics.warnings
+    );
+    let mut group = c.benchmark_group("hypergradient_weighted");
+    group.sample_size(10);
+    group.bench_function("dense_200x1000/inner_solve", |b| {
+        b.iter(|| weighted.solve(&theta, None, &params).unwrap())
+    });
+    group.bench_function("dense_200x1000/implicit", |b| {
+        b.iter(|| hypergradient(&weighted, &criterion, &theta, &method, &options).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_hypergradient, bench_weighted);
 criterion_main!(benches);

@@ -10,68 +10,29 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use hypergrad::ad::Dual;
-use hypergrad::optim::{CoordinateDescent, Design, FixedPointMap, Lasso, SolverParams};
-use ndarray::Array1;
-use std::io::Write;
+use hypergrad::optim::solvers::WorkingSetCd;
+use hypergrad::optim::{CoordinateDescent, FixedPointMap, Lasso, SolverParams};
 
 mod common;
-use common::{dense_problem, sparse_problem};
+use common::{correlated_problem, dense_problem, dump, sparse_problem};
 
 const TOL: f64 = 1e-8;
 
-fn write_raw<T: Copy>(path: &std::path::Path, values: &[T], to_bytes: impl Fn(T) -> [u8; 8]) {
-    let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    for &v in values {
-        file.write_all(&to_bytes(v)).unwrap();
-    }
-}
-
-/// Writes `NAME_y.f64` and `NAME_x.f64` (dense, column-major) or `NAME_{indptr,indices}.u64` +
-/// `NAME_data.f64` (CSC).
-fn dump(dir: &str, name: &str, design: &Design, y: &Array1<f64>) {
-    let dir = std::path::Path::new(dir);
-    std::fs::create_dir_all(dir).unwrap();
-    write_raw(
-        &dir.join(format!("{name}_y.f64")),
-        y.as_slice().unwrap(),
-        f64::to_le_bytes,
-    );
-    match design {
-        Design::Dense(x) => {
-            let column_major: Vec<f64> = x.t().iter().copied().collect();
-            write_raw(
-                &dir.join(format!("{name}_x.f64")),
-                &column_major,
-                f64::to_le_bytes,
-            );
-        }
-        Design::Sparse(x) => {
-            let to_u64 = |v: usize| (v as u64).to_le_bytes();
-            let indptr = x.indptr().to_proper().to_vec();
-            write_raw(&dir.join(format!("{name}_indptr.u64")), &indptr, to_u64);
-            write_raw(
-                &dir.join(format!("{name}_indices.u64")),
-                x.indices(),
-                to_u64,
-            );
-            write_raw(
-                &dir.join(format!("{name}_data.f64")),
-                x.data(),
-                f64::to_le_bytes,
-            );
-        }
-    }
-}
-
 fn bench_lasso(c: &mut Criterion) {
-    let solver = CoordinateDescent::new(SolverParams {
+    let params = SolverParams {
         max_iter: 100_000,
         tol: TOL,
         record_history: false,
-    });
+    };
+    let solver = CoordinateDescent::new(params.clone());
+    let working_set = WorkingSetCd::new(params);
     let problems = [
         ("dense_200x1000", dense_problem(200, 1000, 2024)),
         ("sparse_5000x20000", sparse_problem(5000, 20000, 25, 2025)), // 0.5 % density
+        (
+            "correlated_200x1000",
+            correlated_problem(200, 1000, 0.5, 2026),
+        ),
     ];
     let mut group = c.benchmark_group("lasso");
     group.sample_size(10);
@@ -92,8 +53,18 @@ fn bench_lasso(c: &mut Criterion) {
                 sol.report.stop,
                 sol.report.duality_gap.unwrap() / (y.dot(&y) / (2.0 * y.len() as f64)),
             );
+            let ws = working_set.solve(&lasso, &lasso_theta, None).unwrap();
+            println!(
+                "  working sets: {} epochs, {:?}, relative gap {:.2e}",
+                ws.report.iterations,
+                ws.report.stop,
+                ws.report.duality_gap.unwrap() / (y.dot(&y) / (2.0 * y.len() as f64)),
+            );
             group.bench_function(format!("cd/{name}/alpha_max_over_{divisor}"), |b| {
                 b.iter(|| solver.solve(&lasso, &lasso_theta, None).unwrap())
+            });
+            group.bench_function(format!("ws/{name}/alpha_max_over_{divisor}"), |b| {
+                b.iter(|| working_set.solve(&lasso, &lasso_theta, None).unwrap())
             });
             // FISTA (optim-smooth branch) goes here: same problem, same tolerance, reported
             // beside the CD figure.

@@ -27,6 +27,8 @@ struct Row {
     estimate: f64,
     /// The reference's own estimated error, relative to this gradient.
     slack: f64,
+    /// The estimate's parts, for the report of a failure.
+    parts: hypergrad::bilevel::ErrorParts,
 }
 
 impl Row {
@@ -129,6 +131,7 @@ fn measure<P: FixedPointMap, C: Criterion>(
                 truth: norm(&diff) / g_norm,
                 estimate: h.diagnostics.error_estimate,
                 slack: reference.diagnostics.error_estimate * ref_norm / g_norm,
+                parts: h.diagnostics.error_parts,
             });
         }
     }
@@ -248,11 +251,12 @@ fn the_error_estimate_bounds_the_true_error_within_two_orders_of_magnitude() {
     );
     for r in &failures {
         println!(
-            "FAIL {:<90} truth {:9.2e} estimate {:9.2e} ratio {:8.2e}",
+            "FAIL {:<90} truth {:9.2e} estimate {:9.2e} ratio {:8.2e} {:?}",
             r.case,
             r.truth,
             r.estimate,
-            r.estimate / r.truth
+            r.estimate / r.truth,
+            r.parts
         );
     }
     assert!(failures.is_empty(), "{} failures", failures.len());
@@ -316,6 +320,7 @@ fn a_jacobian_broken_by_one_percent_fails_the_check() {
         truth,
         estimate: broken.diagnostics.error_estimate,
         slack: reference.diagnostics.error_estimate,
+        parts: broken.diagnostics.error_parts,
     };
     assert!(
         truth > 1e-3,

@@ -35,7 +35,9 @@
 //!
 //! Run: `cargo run --release --example select_benchmark` (the issue's problem). A smaller
 //! problem for a quick look: `cargo run --release --example select_benchmark -- 1000 4000`
-//! (n p; the same 0.5 % density, validation n/5 rows).
+//! (n p; the same 0.5 % density, validation n/5 rows); `-- dense` for the correlated dense
+//! 200 × 1000 problem of the `lasso` bench; `--optimizers` races implicit-forward under gradient
+//! descent, L-BFGS and HOAG only.
 //!
 //! Measured (2-core machine shared with other builds, 9 rounds, wall time 54 s): the grid's best
 //! is h = 0.010283 at α = α_max·2.59e-3 (30 evaluations, 220 sweeps, 0.132 s; the same grid
@@ -54,6 +56,15 @@
 //! Every run ends on a tolerance (L-BFGS on its step tolerance after 22 evaluations), with no
 //! warning; the λ each reaches, re-solved cold at 1e-8, gives h ≤ 0.010288, within 0.05 % of
 //! the grid's best 0.010283 (the target of the race is 0.1 %).
+//!
+//! Outer optimizers (`-- --optimizers`, and `-- dense --optimizers` for the correlated dense
+//! problem), implicit-forward, 9 rounds, after the working-set inner solver (issue 14): time to
+//! reach / grid time, evaluations to reach in parentheses.
+//!
+//! | problem | gradient descent | L-BFGS | HOAG |
+//! | --- | --- | --- | --- |
+//! | sparse 5000 × 20000 (grid 0.123 s) | 0.669 (12) | 0.425 (10) | 0.420 (11) |
+//! | correlated dense 200 × 1000 (grid 0.632 s) | 0.045 (5) | 0.045 (4) | 0.045 (4) |
 
 #[path = "../../benches/common/mod.rs"]
 mod common;
@@ -68,21 +79,34 @@ use race::{
 };
 use std::time::Instant;
 
-/// Problem size from the command line (`n p`), by default the issue's 5000 × 20000.
-fn size() -> Result<(usize, usize), String> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.as_slice() {
-        [] => Ok((5000, 20000)),
+/// The problem: sparse `n × p` (default the issue's 5000 × 20000) or the correlated dense
+/// 200 × 1000 of the `lasso` bench (validation 100 × 1000 from the same model): the dense
+/// problem of the `hypergradient` bench has its optimum at the grid's smallest α.
+enum Problem {
+    Sparse(usize, usize),
+    Dense,
+}
+
+/// The command line: `[n p | dense] [--optimizers]` (the second form races implicit-forward
+/// under gradient descent, L-BFGS and HOAG only).
+fn arguments() -> Result<(Problem, bool), String> {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let optimizers_only = args.iter().any(|a| a == "--optimizers");
+    args.retain(|a| a != "--optimizers");
+    let problem = match args.as_slice() {
+        [] => Problem::Sparse(5000, 20000),
+        [d] if d == "dense" => Problem::Dense,
         [n, p] => {
             let parse = |s: &String| s.parse::<usize>().map_err(|e| format!("{s}: {e}"));
             let (n, p) = (parse(n)?, parse(p)?);
             if n < 200 || p < 20 {
                 return Err(format!("need n ≥ 200 and p ≥ 20, got {n} × {p}"));
             }
-            Ok((n, p))
+            Problem::Sparse(n, p)
         }
-        _ => Err("usage: select_benchmark [n p]".into()),
-    }
+        _ => return Err("usage: select_benchmark [n p | dense] [--optimizers]".into()),
+    };
+    Ok((problem, optimizers_only))
 }
 
 /// A positive number from the environment variable `name`, or `default`.
@@ -96,11 +120,23 @@ fn env_number<T: std::str::FromStr + PartialOrd + Default>(name: &str, default: 
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let wall = Instant::now();
-    let (n, p) = size()?;
-    // 0.5 % density as in the lasso bench (25 per column at n = 5000).
-    let (design, y) = common::sparse_problem(n, p, (n / 200).max(1), 2025);
-    let n_val = n / 5;
-    let (design_val, y_val) = common::sparse_problem(n_val, p, (n_val / 200).max(1), 8);
+    let (problem, optimizers_only) = arguments()?;
+    let ((design, y), (design_val, y_val)) = match problem {
+        // 0.5 % density as in the lasso bench (25 per column at n = 5000).
+        Problem::Sparse(n, p) => (
+            common::sparse_problem(n, p, (n / 200).max(1), 2025),
+            common::sparse_problem(n / 5, p, (n / 1000).max(1), 8),
+        ),
+        Problem::Dense => (
+            common::correlated_problem(200, 1000, 0.5, 2026),
+            common::correlated_problem(100, 1000, 0.5, 7),
+        ),
+    };
+    let (n, p, n_val) = (
+        design.n_samples(),
+        design.n_features(),
+        design_val.n_samples(),
+    );
     let lasso = Lasso::new(design, y.view())?;
     let criterion = HeldOutMse::new(design_val, y_val.view())?;
     let alpha_max = lasso.alpha_max();
@@ -109,10 +145,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let repeats = env_number("HYPERGRAD_SELECT_REPEATS", 9);
     let skip_seconds = env_number("HYPERGRAD_SELECT_SKIP_SECONDS", 10.0);
     println!(
-        "sparse {n} × {p} Lasso, validation {n_val} × {p}; α_max = {alpha_max:.6e}; grid of \
+        "{} {n} × {p} Lasso, validation {n_val} × {p}; α_max = {alpha_max:.6e}; grid of \
          {GRID_POINTS} α in [α_max·{GRID_RATIO:e}, α_max]; inner tolerance {INNER_TOL:e} \
          (grid; floor of the HOAG schedule 1e-4·0.5ᵏ of every method); Jacobian tolerance 1e-8; \
-         start α_max/10; {repeats} rounds\n"
+         start α_max/10; {repeats} rounds\n",
+        if matches!(problem, Problem::Dense) {
+            "dense"
+        } else {
+            "sparse"
+        }
     );
 
     let methods = [
@@ -132,10 +173,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ];
     let mut contenders = vec![Contender::ValuesGrid, Contender::BilevelGrid];
     let mut cold = Vec::new();
-    let descents = methods
-        .map(Contender::GradientDescent)
-        .into_iter()
-        .chain([Contender::Lbfgs(Method::ImplicitForward)]);
+    let optimizers = [
+        Contender::GradientDescent(Method::ImplicitForward),
+        Contender::Lbfgs(Method::ImplicitForward),
+        Contender::Hoag(Method::ImplicitForward),
+    ];
+    let descents: Vec<Contender> = if optimizers_only {
+        optimizers.to_vec()
+    } else {
+        methods
+            .map(Contender::GradientDescent)
+            .into_iter()
+            .chain(optimizers[1..].iter().copied())
+            .collect()
+    };
     for descent in descents {
         let seconds = cold_hypergradient(&lasso, &criterion, &start, descent.method(), repeats);
         if matches!(seconds, Ok(s) if s <= skip_seconds) {

@@ -2,7 +2,7 @@
 //! optimizers on each hypergradient method) and their timing over interleaved rounds.
 
 use hypergrad::bilevel::outer::{
-    grid_search, Bilevel, GradientDescent, HyperEval, HyperObjective, Lbfgs, LineSearch,
+    grid_search, Bilevel, GradientDescent, Hoag, HyperEval, HyperObjective, Lbfgs, LineSearch,
     ToleranceSchedule, Trajectory,
 };
 use hypergrad::bilevel::{hypergradient, BilevelError, Criterion, HeldOutMse, Method, Options};
@@ -85,6 +85,8 @@ pub enum Contender {
     GradientDescent(Method),
     /// L-BFGS on the hypergradients of a method.
     Lbfgs(Method),
+    /// HOAG on the hypergradients of a method.
+    Hoag(Method),
 }
 
 impl Contender {
@@ -131,6 +133,16 @@ impl Contender {
                 &mut Bilevel::new(lasso, criterion, method, options()),
                 start,
             ),
+            Contender::Hoag(method) => Hoag {
+                max_steps: 30,
+                schedule: schedule(),
+                bounds,
+                ..Hoag::default()
+            }
+            .run(
+                &mut Bilevel::new(lasso, criterion, method, options()),
+                start,
+            ),
         }
     }
 
@@ -139,6 +151,7 @@ impl Contender {
         match self {
             Contender::GradientDescent(m) => format!("| {} | gradient descent |", m.name()),
             Contender::Lbfgs(m) => format!("| {} | L-BFGS |", m.name()),
+            Contender::Hoag(m) => format!("| {} | HOAG |", m.name()),
             Contender::ValuesGrid => "| none | grid (values only) |".into(),
             Contender::BilevelGrid => "| one-step (value only) | grid |".into(),
         }
@@ -147,7 +160,7 @@ impl Contender {
     /// The hypergradient method (for the grids, one-step: what `Bilevel::value` runs).
     pub fn method(self) -> Method {
         match self {
-            Contender::GradientDescent(m) | Contender::Lbfgs(m) => m,
+            Contender::GradientDescent(m) | Contender::Lbfgs(m) | Contender::Hoag(m) => m,
             _ => Method::OneStep,
         }
     }

@@ -1,5 +1,5 @@
 //! [`CustomRule`]: a primitive `y = g(x)`, `g: ℝⁿ → ℝᵐ`, declared once with its value, its JVP
-//! and its VJP, and called from generic code through [`Scalar::custom`](crate::Scalar::custom).
+//! and its VJP, and called from generic code through [`Scalar::custom`].
 //!
 //! | scalar | what `S::custom(rule, x, y)` computes |
 //! | --- | --- |

@@ -1,6 +1,6 @@
 //! [`Elementwise`]: a scalar map `f(x; p)` applied to every entry of a slice, with its kink rule.
 //!
-//! [`Scalar::map_slice`](crate::Scalar::map_slice) runs it entry by entry on `f64` and dual
+//! [`Scalar::map_slice`] runs it entry by entry on `f64` and dual
 //! numbers; on a tape it records one node for the whole slice, whose partials `∂f/∂xᵢ` and
 //! `∂f/∂p` come from one forward-mode evaluation of the same generic `f` per entry, so the
 //! derivative and the selection at a kink are written once, in `f`.
@@ -22,7 +22,7 @@ pub trait Elementwise: Clone + Send + Sync + 'static {
 }
 
 /// Soft-thresholding `st(x; τ) = sign(x)·max(|x| − τ, 0)`, parameter `p = [τ]`, `τ ≥ 0`, with the
-/// selection `kink` at `|x| = τ` (see [`soft_threshold_with`](crate::nonsmooth::soft_threshold_with)).
+/// selection `kink` at `|x| = τ` (see [`soft_threshold_with`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SoftThreshold {
     /// The branch selected at the kink.
@@ -37,7 +37,7 @@ impl Elementwise for SoftThreshold {
 }
 
 /// Clipping, the projection onto `[lo, hi]`: `clamp(x; lo, hi)`, parameters `p = [lo, hi]`; on
-/// the boundary the interior branch is selected (see [`clamp`](crate::nonsmooth::clamp)).
+/// the boundary the interior branch is selected (see [`clamp`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Clip;
 

@@ -229,8 +229,8 @@ pub(crate) fn is_symmetric(apply: &mut impl FnMut(&[f64], &mut [f64]), n: usize)
 
 /// Richardson iteration `x ← x + (b − Mx)`: for `M = I − A` it is the Neumann series
 /// `x ← Ax + b`, the recursion of FPAD and implicit-forward. Stops on the true relative
-/// residual; a residual that grows 10⁶-fold or turns non-finite is a divergence. The ratio of
-/// successive residuals, `(‖r_k‖/‖r_{k−2}‖)^{1/2}` over the last steps, estimates `ρ(A)`.
+/// residual; a residual that grows 10⁶-fold or turns non-finite is a divergence. The rate of
+/// the residuals over the last steps ([`rate`](crate::linalg::rate)) estimates `ρ(A)`.
 fn richardson(
     apply: &mut impl FnMut(&[f64], &mut [f64]),
     b: &[f64],
@@ -259,8 +259,7 @@ fn richardson(
         x.iter_mut().zip(&r).for_each(|(x, r)| *x += r);
         iterations += 1;
     };
-    let k = norms.len();
-    let contraction = (k >= 6 && norms[k - 3] > 0.0).then(|| (norms[k - 1] / norms[k - 3]).sqrt());
+    let contraction = crate::linalg::rate(&norms);
     Attempt {
         iterations,
         failure,

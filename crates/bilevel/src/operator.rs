@@ -6,6 +6,7 @@
 
 use hypergrad_ad::{reverse, DualVec, Tape, Var};
 use hypergrad_optim::FixedPointMap;
+use std::cell::OnceCell;
 
 use crate::Criterion;
 
@@ -39,11 +40,13 @@ pub(crate) type Vjp<'v> = dyn FnMut(&[f64], &mut [f64], Option<&mut [f64]>) + 'v
 
 /// `(x, θ)` with the problem, the criterion and the restriction of the operators.
 pub(crate) struct FixedPoint<'a, P, C> {
-    pub problem: &'a P,
-    pub criterion: &'a C,
+    problem: &'a P,
+    criterion: &'a C,
     pub x: &'a [f64],
     pub theta: &'a [f64],
     pub support: Option<&'a Support>,
+    /// The criterion's gradient at this point, computed once.
+    gradient: OnceCell<(Vec<f64>, Vec<f64>)>,
 }
 
 /// Dual-number buffers for `T(x + Σ εₗ vₗ, θ + Σ εₗ wₗ eᵢₗ)`, N lanes at once.
@@ -54,6 +57,23 @@ pub(crate) struct Lanes<const N: usize> {
 }
 
 impl<'a, P: FixedPointMap, C: Criterion> FixedPoint<'a, P, C> {
+    /// The operators of `problem` at `(x, θ)`, restricted to `support` if given.
+    pub fn new(
+        (problem, criterion): (&'a P, &'a C),
+        x: &'a [f64],
+        theta: &'a [f64],
+        support: Option<&'a Support>,
+    ) -> Self {
+        Self {
+            problem,
+            criterion,
+            x,
+            theta,
+            support,
+            gradient: OnceCell::new(),
+        }
+    }
+
     /// The state dimension p.
     pub fn dim(&self) -> usize {
         self.x.len()
@@ -64,7 +84,7 @@ impl<'a, P: FixedPointMap, C: Criterion> FixedPoint<'a, P, C> {
     where
         'a: 'b,
     {
-        FixedPoint { x, ..*self }
+        FixedPoint::new((self.problem, self.criterion), x, self.theta, self.support)
     }
 
     /// `P v`.
@@ -86,16 +106,45 @@ impl<'a, P: FixedPointMap, C: Criterion> FixedPoint<'a, P, C> {
         out
     }
 
-    /// The point one Newton-like step towards the fixed point, `x + δ` with
-    /// `δ = r + Ar + A²r + ρκ·A²r ≈ (I − A)⁻¹r`, `r = T(x) − x` (restricted): where the
-    /// estimates evaluate their formula again to see how it moves with the inner error.
+    /// The point one Newton step towards the fixed point, `x + δ` with `(I − A)δ = r`,
+    /// `r = T(x) − x` (restricted), solved by GMRES to 1 % (at most 20 products; the series
+    /// `r + Ar + A²r + ρκA²r` if that fails): where the estimates evaluate their formula again
+    /// to see how it moves with the inner error.
     pub fn corrected(&self, rho: f64, kappa: f64) -> Vec<f64> {
+        let p = self.dim();
         let mut r = self.apply();
         r.iter_mut().zip(self.x).for_each(|(r, x)| *r -= x);
         self.restrict(&mut r);
         let mut buffers = self.lanes::<1>();
-        let mut delta = r.clone();
-        let mut power = [r];
+        let mut out = [vec![0.0; p]];
+        let mut delta = vec![0.0; p];
+        let apply = |v: &[f64], o: &mut [f64]| {
+            self.jvp(&mut buffers, &[v.to_vec()], &[0], 0.0, &mut out);
+            o.iter_mut()
+                .zip(v)
+                .zip(&out[0])
+                .for_each(|((o, v), a)| *o = v - a);
+        };
+        let solved = crate::linear::solve(
+            crate::linear::Strategy::Fixed(crate::LinearSolver::Gmres),
+            apply,
+            &r,
+            &mut delta,
+            None,
+            1e-2,
+            20,
+        );
+        if !solved.is_ok_and(|rep| rep.relative_residual <= 0.1) {
+            delta = self.series(&r, rho, kappa);
+        }
+        self.x.iter().zip(&delta).map(|(x, d)| x + d).collect()
+    }
+
+    /// `r + Ar + A²r + ρκA²r ≈ (I − A)⁻¹r`.
+    fn series(&self, r: &[f64], rho: f64, kappa: f64) -> Vec<f64> {
+        let mut buffers = self.lanes::<1>();
+        let mut delta = r.to_vec();
+        let mut power = [r.to_vec()];
         let mut next = [vec![0.0; self.dim()]];
         for _ in 0..2 {
             self.jvp(&mut buffers, &power, &[0], 0.0, &mut next);
@@ -107,23 +156,27 @@ impl<'a, P: FixedPointMap, C: Criterion> FixedPoint<'a, P, C> {
         } else {
             0.0
         };
-        self.x
+        delta
             .iter()
-            .zip(delta.iter().zip(&power[0]))
-            .map(|(x, (d, last))| x + d + tail * last)
+            .zip(&power[0])
+            .map(|(d, last)| d + tail * last)
             .collect()
     }
 
     /// `(P∇ₓC, ∂_θC)` at `(x, θ)`, by one reverse sweep of the criterion (which reads the
-    /// leading `criterion.dim_x()` entries; the others have zero gradient).
+    /// leading `criterion.dim_x()` entries; the others have zero gradient), computed once.
     pub fn criterion_gradient(&self) -> (Vec<f64>, Vec<f64>) {
-        let c = self.criterion.dim_x();
-        let point: Vec<f64> = self.x[..c].iter().chain(self.theta).copied().collect();
-        let (_, g) = reverse::gradient(|z| self.criterion.value(&z[..c], &z[c..]), &point);
-        let mut gx = g[..c].to_vec();
-        gx.resize(self.dim(), 0.0);
-        self.restrict(&mut gx);
-        (gx, g[c..].to_vec())
+        self.gradient
+            .get_or_init(|| {
+                let c = self.criterion.dim_x();
+                let point: Vec<f64> = self.x[..c].iter().chain(self.theta).copied().collect();
+                let (_, g) = reverse::gradient(|z| self.criterion.value(&z[..c], &z[c..]), &point);
+                let mut gx = g[..c].to_vec();
+                gx.resize(self.dim(), 0.0);
+                self.restrict(&mut gx);
+                (gx, g[c..].to_vec())
+            })
+            .clone()
     }
 
     /// Empty dual buffers at this point.
@@ -215,9 +268,10 @@ impl<'a, P: FixedPointMap, C: Criterion> FixedPoint<'a, P, C> {
     }
 
     /// `ρ(A)` by power iteration from `start` (or a fixed pseudo-random vector), at most
-    /// `max_iter` products: the two-step ratio `(‖Aᵏv‖/‖Aᵏ⁻²v‖)^{1/2}` (robust to a complex pair
-    /// of dominant eigenvalues), stopped when it changes by less than 1 %. Returns the estimate
-    /// and the last direction (a warm start for the next call).
+    /// `max_iter` products: the rate of `‖Aᵏv‖` over the last steps
+    /// ([`rate`](crate::linalg::rate), robust to a complex pair of dominant eigenvalues and to
+    /// non-normal transients), stopped after at least 8 products when it changes by less than
+    /// 0.5 %. Returns the estimate and the last direction (a warm start for the next call).
     pub fn contraction(&self, start: Option<&[f64]>, max_iter: usize) -> (f64, Vec<f64>) {
         let p = self.dim();
         let mut v = match start.filter(|s| s.len() == p && s.iter().any(|x| *x != 0.0)) {
@@ -233,6 +287,8 @@ impl<'a, P: FixedPointMap, C: Criterion> FixedPoint<'a, P, C> {
             return (0.0, v);
         }
         let mut out = vec![vec![0.0; p]];
+        // `‖Aᵏv₀‖`, whose rate is ρ (v is renormalized, so it is the running product).
+        let mut growth = vec![1.0];
         let mut rho = f64::NAN;
         for k in 1..=max_iter {
             self.jvp(&mut buffers, std::slice::from_ref(&v), &[0], 0.0, &mut out);
@@ -242,16 +298,23 @@ impl<'a, P: FixedPointMap, C: Criterion> FixedPoint<'a, P, C> {
             if n == 0.0 || !n.is_finite() {
                 return (if n == 0.0 { 0.0 } else { f64::INFINITY }, v);
             }
-            if k >= 2 {
-                let next = (norms[k] * norms[k - 1]).sqrt();
-                let settled = k >= 4 && (next - rho).abs() <= 0.01 * rho;
+            growth.push(growth[k - 1] * n);
+            if let Some(next) = crate::linalg::rate(&growth) {
+                let settled = k >= 8 && (next - rho).abs() <= 0.005 * rho;
                 rho = next;
                 if settled {
                     break;
                 }
             }
         }
-        (if rho.is_nan() { norms[1] } else { rho }, v)
+        (
+            if rho.is_nan() {
+                norms[norms.len() - 1]
+            } else {
+                rho
+            },
+            v,
+        )
     }
 }
 

@@ -16,9 +16,8 @@ use crate::operator::{FixedPoint, Vjp};
 use crate::{BilevelError, Criterion, Options};
 use hypergrad_optim::FixedPointMap;
 
-/// The adjoint form's result.
+/// The adjoint form's result (its adjoint is left in the warm start).
 pub(crate) struct AdjointSolve {
-    pub adjoint: Vec<f64>,
     pub grad: Vec<f64>,
     pub error: ErrorParts,
     pub contraction: f64,
@@ -34,19 +33,22 @@ struct AtPoint {
     residual: Vec<f64>,
 }
 
-/// Solves the adjoint form at `fp` by `strategy` from the `previous` adjoint (or 0).
+/// Solves the adjoint form at `fp` by `strategy` from the warm start's adjoint (if
+/// `from_previous`, else 0); the solution replaces it.
 pub(crate) fn solve<P: FixedPointMap, C: Criterion>(
     fp: &FixedPoint<'_, P, C>,
     strategy: Strategy,
-    previous: Option<&[f64]>,
+    from_previous: bool,
     options: &Options,
     warm: &mut WarmStart,
 ) -> Result<AdjointSolve, BilevelError> {
     let (p, m) = (fp.dim(), fp.theta.len());
     let (gx, gt) = fp.criterion_gradient();
-    let mut v = previous
-        .filter(|v| v.len() == p)
-        .map_or_else(|| vec![0.0; p], <[f64]>::to_vec);
+    let mut v = warm
+        .adjoint
+        .take()
+        .filter(|v| from_previous && v.len() == p)
+        .unwrap_or_else(|| vec![0.0; p]);
     fp.restrict(&mut v);
     let (report, at) = fp.with_vjp(|vjp| {
         let mut ax = vec![0.0; p];
@@ -97,8 +99,8 @@ pub(crate) fn solve<P: FixedPointMap, C: Criterion>(
         solver: Some(report.solver),
         fallbacks: report.fallbacks,
     };
+    warm.adjoint = Some(v);
     Ok(AdjointSolve {
-        adjoint: v,
         grad: at.grad,
         error,
         contraction: rho,

@@ -11,6 +11,7 @@
 //!    `ρ ≈ 0`, a Newton step), the result is the one-step estimate, exact there; it is reported
 //!    as such.
 
+use super::forward_form::Start;
 use super::{adjoint_form, forward_form, rounding, Derivative, Inputs, FORWARD_LANES};
 use crate::diagnostics::{ErrorParts, WarmStart};
 use crate::linear::Strategy;
@@ -52,15 +53,8 @@ pub(super) fn run<P: FixedPointMap, C: Criterion>(
         "on the full state (no support)"
     };
     if m <= FORWARD_LANES {
-        let previous = warm.jacobian.take();
-        let solved = forward_form::solve(
-            &fp,
-            Strategy::WarmNeumann,
-            previous.as_deref(),
-            inputs.options,
-            warm,
-        )?;
-        warm.jacobian = Some(solved.columns.clone());
+        let strategy = Strategy::WarmNeumann;
+        let solved = forward_form::solve(&fp, strategy, Start::Previous, inputs.options, warm)?;
         let (method, choice) = if solved.one_step_exact {
             (
                 Method::OneStep,
@@ -80,15 +74,7 @@ pub(super) fn run<P: FixedPointMap, C: Criterion>(
         derivative.chosen = Some((method, choice));
         Ok(derivative)
     } else {
-        let previous = warm.adjoint.take();
-        let solved = adjoint_form::solve(
-            &fp,
-            Strategy::WarmNeumann,
-            previous.as_deref(),
-            inputs.options,
-            warm,
-        )?;
-        warm.adjoint = Some(solved.adjoint.clone());
+        let solved = adjoint_form::solve(&fp, Strategy::WarmNeumann, true, inputs.options, warm)?;
         let solver = solved.linear.solver.unwrap_or(LinearSolver::Neumann);
         let choice = format!("adjoint form {on}: {m} hyperparameters > {FORWARD_LANES}, one system for all; warm Neumann iterations (Krylov after {})", crate::linear::NEUMANN_BUDGET);
         let mut derivative: Derivative = solved.into();

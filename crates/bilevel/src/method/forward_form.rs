@@ -20,9 +20,19 @@ use crate::operator::FixedPoint;
 use crate::{BilevelError, Criterion, LinearSolver, Options};
 use hypergrad_optim::FixedPointMap;
 
-/// The forward form's result.
+/// Where the forward form's iterations start.
+#[derive(Clone, Copy)]
+pub(crate) enum Start<'a> {
+    /// `J = 0`.
+    Zero,
+    /// The previous Jacobian kept in the warm start (0 if it has none of the right shape).
+    Previous,
+    /// These columns.
+    Columns(&'a [Vec<f64>]),
+}
+
+/// The forward form's result (its columns are left in the warm start).
 pub(crate) struct ForwardSolve {
-    pub columns: Vec<Vec<f64>>,
     pub grad: Vec<f64>,
     pub error: ErrorParts,
     pub contraction: f64,
@@ -33,16 +43,23 @@ pub(crate) struct ForwardSolve {
     pub one_step_exact: bool,
 }
 
-/// Solves the forward form at `fp` by `strategy` from the `previous` Jacobian columns (or 0).
+/// Solves the forward form at `fp` by `strategy` from `start`; the columns replace the warm
+/// start's Jacobian.
 pub(crate) fn solve<P: FixedPointMap, C: Criterion>(
     fp: &FixedPoint<'_, P, C>,
     strategy: Strategy,
-    previous: Option<&[Vec<f64>]>,
+    start: Start<'_>,
     options: &Options,
     warm: &mut WarmStart,
 ) -> Result<ForwardSolve, BilevelError> {
     let (p, m) = (fp.dim(), fp.theta.len());
-    let previous = previous.filter(|cols| cols.len() == m && cols.iter().all(|c| c.len() == p));
+    let kept = warm.jacobian.take();
+    let previous = match start {
+        Start::Zero => None,
+        Start::Previous => kept.as_deref(),
+        Start::Columns(cols) => Some(cols),
+    }
+    .filter(|cols| cols.len() == m && cols.iter().all(|c| c.len() == p));
     let lanes: Vec<usize> = (0..m).collect();
     let mut columns = Vec::with_capacity(m);
     let (mut iterations, mut linear, mut measured) = (0, LinearSummary::default(), None::<f64>);
@@ -111,8 +128,8 @@ pub(crate) fn solve<P: FixedPointMap, C: Criterion>(
         bias: 0.0,
         rounding: rounding(kappa, &grad, &gt),
     };
+    warm.jacobian = Some(columns);
     Ok(ForwardSolve {
-        columns,
         grad,
         error,
         contraction: rho,
@@ -334,9 +351,7 @@ fn neumann_lanes<const N: usize, P: FixedPointMap, C: Criterion>(
             jl.copy_from_slice(nl);
         }
     };
-    let h = history.len();
-    let contraction =
-        (h >= 6 && history[h - 3] > 0.0).then(|| (history[h - 1] / history[h - 3]).sqrt());
+    let contraction = crate::linalg::rate(&history);
     NeumannRun {
         evaluations: iterations,
         converged,

@@ -3,6 +3,7 @@
 //! `J_{k+1} = AJ_k + B` from `J_0 = 0` or reverse `v_{k+1} = Aᵀv_k + ∇ₓC` from the previous
 //! adjoint. A diverging recursion hands over to GMRES, reported.
 
+use super::forward_form::Start;
 use super::{adjoint_form, forward_form, Derivative, Inputs};
 use crate::diagnostics::WarmStart;
 use crate::linear::Strategy;
@@ -18,16 +19,10 @@ pub(super) fn run<P: FixedPointMap, C: Criterion>(
     let recursion = Strategy::Fixed(LinearSolver::Neumann);
     match mode {
         FpadMode::Forward => {
-            let solved = forward_form::solve(&fp, recursion, None, inputs.options, warm)?;
-            warm.jacobian = Some(solved.columns.clone());
-            Ok(solved.into())
+            Ok(forward_form::solve(&fp, recursion, Start::Zero, inputs.options, warm)?.into())
         }
         FpadMode::Reverse => {
-            let previous = warm.adjoint.take();
-            let solved =
-                adjoint_form::solve(&fp, recursion, previous.as_deref(), inputs.options, warm)?;
-            warm.adjoint = Some(solved.adjoint.clone());
-            Ok(solved.into())
+            Ok(adjoint_form::solve(&fp, recursion, true, inputs.options, warm)?.into())
         }
     }
 }

@@ -2,6 +2,7 @@
 //! linear solver asked for, in the forward form for at most 8 hyperparameters (one chunk of
 //! lanes) and in the adjoint form (warm-started from the previous adjoint) for more.
 
+use super::forward_form::Start;
 use super::{adjoint_form, forward_form, Derivative, Inputs, FORWARD_LANES};
 use crate::diagnostics::WarmStart;
 use crate::linear::Strategy;
@@ -15,14 +16,9 @@ pub(super) fn run<P: FixedPointMap, C: Criterion>(
 ) -> Result<Derivative, BilevelError> {
     let fp = inputs.at_solution(true);
     let strategy = Strategy::Fixed(solver);
-    if inputs.theta.len() <= FORWARD_LANES {
-        let solved = forward_form::solve(&fp, strategy, None, inputs.options, warm)?;
-        warm.jacobian = Some(solved.columns.clone());
-        Ok(solved.into())
+    Ok(if inputs.theta.len() <= FORWARD_LANES {
+        forward_form::solve(&fp, strategy, Start::Zero, inputs.options, warm)?.into()
     } else {
-        let previous = warm.adjoint.take();
-        let solved = adjoint_form::solve(&fp, strategy, previous.as_deref(), inputs.options, warm)?;
-        warm.adjoint = Some(solved.adjoint.clone());
-        Ok(solved.into())
-    }
+        adjoint_form::solve(&fp, strategy, true, inputs.options, warm)?.into()
+    })
 }

@@ -2,6 +2,7 @@
 //! forward form on the support by warm Neumann iterations `J ← AJ + B` from the previous
 //! Jacobian, handing over to a Krylov method after 100 steps without convergence.
 
+use super::forward_form::Start;
 use super::{forward_form, Derivative, Inputs};
 use crate::diagnostics::WarmStart;
 use crate::linear::Strategy;
@@ -19,14 +20,6 @@ pub(super) fn run<P: FixedPointMap, C: Criterion>(
         });
     }
     let fp = inputs.at_solution(true);
-    let previous = warm.jacobian.take();
-    let solved = forward_form::solve(
-        &fp,
-        Strategy::WarmNeumann,
-        previous.as_deref(),
-        inputs.options,
-        warm,
-    )?;
-    warm.jacobian = Some(solved.columns.clone());
-    Ok(solved.into())
+    let strategy = Strategy::WarmNeumann;
+    Ok(forward_form::solve(&fp, strategy, Start::Previous, inputs.options, warm)?.into())
 }

@@ -39,13 +39,12 @@ pub(crate) struct Inputs<'a, P, C> {
 impl<'a, P: FixedPointMap, C: Criterion> Inputs<'a, P, C> {
     /// The operator at the solution, restricted to the support or not.
     pub fn at_solution(&self, restricted: bool) -> FixedPoint<'a, P, C> {
-        FixedPoint {
-            problem: self.problem,
-            criterion: self.criterion,
-            x: &self.solution.x,
-            theta: self.theta,
-            support: self.support.filter(|_| restricted),
-        }
+        FixedPoint::new(
+            (self.problem, self.criterion),
+            &self.solution.x,
+            self.theta,
+            self.support.filter(|_| restricted),
+        )
     }
 }
 
@@ -219,25 +218,23 @@ pub(crate) fn implicit_at<P: FixedPointMap, C: Criterion>(
     warm: &mut WarmStart,
 ) -> Result<(Vec<f64>, ErrorParts, f64), BilevelError> {
     let support = inputs.problem.support(x).map(|s| Support::new(x.len(), s));
-    let fp = FixedPoint {
-        problem: inputs.problem,
-        criterion: inputs.criterion,
+    let fp = FixedPoint::new(
+        (inputs.problem, inputs.criterion),
         x,
-        theta: inputs.theta,
-        support: support.as_ref(),
-    };
+        inputs.theta,
+        support.as_ref(),
+    );
     let strategy = crate::linear::Strategy::WarmNeumann;
     let options = &Options {
         jacobian_tol: REFERENCE_TOL.min(inputs.options.jacobian_tol),
         ..inputs.options.clone()
     };
     if inputs.theta.len() <= FORWARD_LANES {
-        let solved = forward_form::solve(&fp, strategy, columns, options, warm)?;
+        let start = columns.map_or(forward_form::Start::Zero, forward_form::Start::Columns);
+        let solved = forward_form::solve(&fp, strategy, start, options, warm)?;
         Ok((solved.grad, solved.error, solved.contraction))
     } else {
-        let previous = warm.adjoint.take();
-        let solved = adjoint_form::solve(&fp, strategy, previous.as_deref(), options, warm)?;
-        warm.adjoint = Some(solved.adjoint);
+        let solved = adjoint_form::solve(&fp, strategy, true, options, warm)?;
         Ok((solved.grad, solved.error, solved.contraction))
     }
 }

@@ -233,7 +233,7 @@ impl LineSearch {
 }
 
 /// `‖P(λ − g) − λ‖`, the first-order optimality measure on the box (`‖g‖` in the interior).
-fn projected_gradient_norm(lambda: &[f64], grad: &[f64], bounds: (f64, f64)) -> f64 {
+pub(super) fn projected_gradient_norm(lambda: &[f64], grad: &[f64], bounds: (f64, f64)) -> f64 {
     lambda
         .iter()
         .zip(grad)

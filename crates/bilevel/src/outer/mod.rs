@@ -3,12 +3,14 @@
 
 mod cross_validation;
 mod gradient_descent;
+mod hoag;
 mod lbfgs;
 mod line_search;
 mod search;
 
 pub use cross_validation::CrossValidation;
 pub use gradient_descent::{Adam, GradientDescent};
+pub use hoag::Hoag;
 pub use lbfgs::Lbfgs;
 pub use line_search::LineSearch;
 pub use search::{grid_search, random_search};
@@ -247,6 +249,10 @@ impl Recorder {
             error_estimate: eval.error_estimate,
             warnings: eval.warnings.clone(),
         });
+    }
+    /// The evaluations recorded so far.
+    pub(crate) fn evaluations(&self) -> usize {
+        self.steps.len()
     }
     pub(crate) fn finish(self, stop: OuterStop) -> Trajectory {
         let best = (0..self.steps.len())

@@ -1,8 +1,10 @@
 //! [`GroupLasso`]: `1/(2n)‖y − Xβ‖² + α Σ_g ‖β_g‖₂`.
 
-use super::rescaled_residual_gap;
-use super::sparse::{block_margin, nonzeros, single_alpha, solve_by_coordinate_descent};
-use crate::solvers::sweep_group;
+use super::sparse::{
+    block_gap_and_scores, block_margin, cyclic_sweeps, nonzeros, shift_linear, single_alpha,
+    solve_by_working_sets,
+};
+use crate::solvers::{sweep_group, WorkingSetModel};
 use crate::{
     CoordinateDescentModel, Design, FixedPointMap, LeastSquares, OptimError, Solution, SolverParams,
 };
@@ -70,25 +72,44 @@ impl GroupLasso {
 
     /// `max_g ‖X_gᵀv‖₂/n`.
     fn max_group_correlation(&self, v: &[f64]) -> f64 {
-        let design = self.loss.design();
-        self.groups
-            .iter()
-            .map(|g| {
-                g.iter()
-                    .map(|&j| design.col_dot(j, v).powi(2))
-                    .sum::<f64>()
-                    .sqrt()
-            })
+        (0..self.groups.len())
+            .map(|g| self.group_correlation(g, v))
             .fold(0.0, f64::max)
+    }
+
+    /// `‖X_gᵀv‖₂/n`.
+    fn group_correlation(&self, g: usize, v: &[f64]) -> f64 {
+        let design = self.loss.design();
+        self.groups[g]
+            .iter()
+            .map(|&j| design.col_dot(j, v).powi(2))
+            .sum::<f64>()
+            .sqrt()
             / self.loss.n_samples() as f64
+    }
+
+    /// `‖β_g‖₂`.
+    fn group_coefficient_norm(&self, g: usize, beta: &[f64]) -> f64 {
+        self.groups[g]
+            .iter()
+            .map(|&j| beta[j] * beta[j])
+            .sum::<f64>()
+            .sqrt()
     }
 
     /// `Σ_g ‖β_g‖₂`.
     fn group_norm(&self, beta: &[f64]) -> f64 {
-        self.groups
-            .iter()
-            .map(|g| g.iter().map(|&j| beta[j] * beta[j]).sum::<f64>().sqrt())
+        (0..self.groups.len())
+            .map(|g| self.group_coefficient_norm(g, beta))
             .sum()
+    }
+
+    /// `(‖r‖²/n, rᵀy/n)`.
+    fn residual_terms(&self, r: &[f64]) -> (f64, f64) {
+        let n = self.loss.n_samples() as f64;
+        let q = r.iter().map(|v| v * v).sum::<f64>() / n;
+        let r_dot_y = r.iter().zip(self.loss.y()).map(|(a, b)| a * b).sum::<f64>() / n;
+        (q, r_dot_y)
     }
 
     /// `P(β)` at `θ = [log α]`. Errors: θ invalid; panics if `β` does not have p entries.
@@ -120,24 +141,8 @@ impl GroupLasso {
         out.copy_from_slice(x);
         let mut r = vec![S::zero(); self.loss.n_samples()];
         self.loss.residual(out, &mut r);
-        let design = self.loss.design();
-        match only {
-            None => sweep_group(
-                design,
-                &self.groups,
-                &self.lipschitz,
-                alpha,
-                false,
-                out,
-                &mut r,
-            ),
-            Some(only) => {
-                let groups: Vec<Vec<usize>> =
-                    only.iter().map(|&g| self.groups[g].clone()).collect();
-                let lipschitz: Vec<f64> = only.iter().map(|&g| self.lipschitz[g]).collect();
-                sweep_group(design, &groups, &lipschitz, alpha, false, out, &mut r)
-            }
-        };
+        let blocks = (self.groups.as_slice(), self.lipschitz.as_slice());
+        sweep_group(self.loss.design(), blocks, alpha, only, false, out, &mut r);
     }
 }
 
@@ -183,36 +188,73 @@ impl CoordinateDescentModel for GroupLasso {
         self.loss.residual(beta, state);
     }
     fn sweep(&self, alpha: &f64, beta: &mut [f64], state: &mut [f64]) -> f64 {
-        let design = self.loss.design();
-        sweep_group(
-            design,
-            &self.groups,
-            &self.lipschitz,
-            *alpha,
-            true,
-            beta,
-            state,
-        )
+        let blocks = (self.groups.as_slice(), self.lipschitz.as_slice());
+        sweep_group(self.loss.design(), blocks, *alpha, None, true, beta, state)
     }
     fn objective_at_zero(&self) -> f64 {
         self.loss.value(&vec![0.0; self.loss.n_features()])
     }
     fn objective_and_gap(&self, alpha: &f64, beta: &[f64], r: &[f64]) -> (f64, f64) {
-        let alpha = *alpha;
-        let n = self.loss.n_samples() as f64;
-        let q = r.iter().map(|v| v * v).sum::<f64>() / n;
-        let r_dot_y = r.iter().zip(self.loss.y()).map(|(a, b)| a * b).sum::<f64>() / n;
-        let penalty = alpha * self.group_norm(beta);
-        let correlation = self.max_group_correlation(r);
-        let c = if correlation > alpha {
-            alpha / correlation
-        } else {
-            1.0
-        };
-        (
-            0.5 * q + penalty,
-            rescaled_residual_gap(q, r_dot_y, penalty, c),
+        self.gap_and_scores(alpha, None, beta, r, None)
+    }
+}
+
+impl WorkingSetModel for GroupLasso {
+    fn n_blocks(&self) -> usize {
+        self.groups.len()
+    }
+    fn block_coefficients(&self, block: usize, out: &mut Vec<usize>) {
+        out.extend_from_slice(&self.groups[block]);
+    }
+    fn sweep_blocks(
+        &self,
+        alpha: &f64,
+        blocks: &[usize],
+        beta: &mut [f64],
+        state: &mut [f64],
+    ) -> f64 {
+        let groups = (self.groups.as_slice(), self.lipschitz.as_slice());
+        sweep_group(
+            self.loss.design(),
+            groups,
+            *alpha,
+            Some(blocks),
+            true,
+            beta,
+            state,
         )
+    }
+    fn shift_state(&self, coefficients: &[usize], delta: &[f64], state: &mut [f64]) {
+        shift_linear(self.loss.design(), coefficients, delta, -1.0, state);
+    }
+    fn objective_on(&self, alpha: &f64, blocks: &[usize], beta: &[f64], r: &[f64]) -> f64 {
+        let norms: f64 = blocks
+            .iter()
+            .map(|&g| self.group_coefficient_norm(g, beta))
+            .sum();
+        0.5 * self.residual_terms(r).0 + alpha * norms
+    }
+    fn gap_and_scores(
+        &self,
+        alpha: &f64,
+        blocks: Option<&[usize]>,
+        beta: &[f64],
+        r: &[f64],
+        scores: Option<&mut [f64]>,
+    ) -> (f64, f64) {
+        let (q, r_dot_y) = self.residual_terms(r);
+        let terms = |g| {
+            (
+                self.group_coefficient_norm(g, beta),
+                self.group_correlation(g, r),
+            )
+        };
+        let all = 0..self.groups.len();
+        let (constants, lipschitz) = ((*alpha, q, r_dot_y), &self.lipschitz);
+        match blocks {
+            None => block_gap_and_scores(constants, all, terms, lipschitz, scores),
+            Some(b) => block_gap_and_scores(constants, b.iter().copied(), terms, lipschitz, scores),
+        }
     }
 }
 
@@ -236,7 +278,17 @@ impl FixedPointMap for GroupLasso {
         warm_start: Option<&[f64]>,
         params: &SolverParams,
     ) -> Result<Solution, OptimError> {
-        solve_by_coordinate_descent(self, theta, warm_start, params)
+        solve_by_working_sets(self, theta, warm_start, params)
+    }
+    /// The cyclic block sweeps (the iteration of `T`) from `start` to the same tolerance.
+    fn unrolled_steps(
+        &self,
+        start: &[f64],
+        theta: &[f64],
+        params: &SolverParams,
+        _solution: &Solution,
+    ) -> Result<usize, OptimError> {
+        cyclic_sweeps(self, start, theta, params)
     }
     /// The features of the non-zero groups.
     fn support(&self, x: &[f64]) -> Option<Vec<usize>> {

@@ -65,34 +65,68 @@ impl PenalizedLeastSquares {
         beta: &[f64],
         r: &[f64],
     ) -> (f64, f64) {
+        self.gap_and_scores(penalty, None, beta, r, None)
+    }
+
+    /// [`objective_and_gap`](Self::objective_and_gap) over the features `columns` only (β is 0
+    /// elsewhere; `None`: all), with the working-set priorities `−∞` (`β_j ≠ 0`) or
+    /// `(a_j − |X_jᵀr/n − bβ_j|)/√L_j` written into `scores`.
+    pub(crate) fn gap_and_scores(
+        &self,
+        penalty: &L1L2Penalty,
+        columns: Option<&[usize]>,
+        beta: &[f64],
+        r: &[f64],
+        mut scores: Option<&mut [f64]>,
+    ) -> (f64, f64) {
         let n = self.loss.n_samples() as f64;
         let design = self.loss.design();
         let l2 = penalty.l2;
         let r_sq: f64 = r.iter().map(|v| v * v).sum();
-        let beta_sq: f64 = beta.iter().map(|v| v * v).sum();
-        let l1_term: f64 = beta.iter().zip(&penalty.l1).map(|(b, a)| a * b.abs()).sum();
         let r_dot_y: f64 = r.iter().zip(self.loss.y()).map(|(a, b)| a * b).sum();
-        let mut c: f64 = 1.0;
-        for (j, (&a, &b)) in penalty.l1.iter().zip(beta).enumerate() {
+        let (mut c, mut l1_term, mut beta_sq) = (1.0_f64, 0.0, 0.0);
+        let mut visit = |j: usize| {
+            let (a, b) = (penalty.l1[j], beta[j]);
+            l1_term += a * b.abs();
+            beta_sq += b * b;
             let g = (design.col_dot(j, r) / n - l2 * b).abs();
             if g * c > a {
                 c = a / g;
             }
+            if let Some(scores) = scores.as_deref_mut() {
+                scores[j] = super::sparse::priority(b != 0.0, a - g, self.lipschitz[j]);
+            }
+        };
+        match columns {
+            None => (0..beta.len()).for_each(&mut visit),
+            Some(columns) => columns.iter().for_each(|&j| visit(j)),
         }
         let primal = 0.5 * r_sq / n + l1_term + 0.5 * l2 * beta_sq;
         let gap = rescaled_residual_gap(r_sq / n + l2 * beta_sq, r_dot_y / n, l1_term, c);
         (primal, gap)
     }
 
-    /// `‖y‖²/(2n)`, the objective at 0.
-    pub(crate) fn objective_at_zero(&self) -> f64 {
-        self.loss.y().iter().map(|v| v * v).sum::<f64>() / (2.0 * self.loss.n_samples() as f64)
-    }
-
-    /// The fast sweep, on the maintained residual.
-    pub(crate) fn sweep(
+    /// `P(β)` for β zero outside `columns`, given the residual (no pass over X).
+    pub(crate) fn objective_on(
         &self,
         penalty: &L1L2Penalty,
+        columns: &[usize],
+        beta: &[f64],
+        r: &[f64],
+    ) -> f64 {
+        let n = self.loss.n_samples() as f64;
+        let penalty_value: f64 = columns
+            .iter()
+            .map(|&j| penalty.l1[j] * beta[j].abs() + 0.5 * penalty.l2 * beta[j] * beta[j])
+            .sum();
+        0.5 * r.iter().map(|v| v * v).sum::<f64>() / n + penalty_value
+    }
+
+    /// The fast sweep over `columns`, on the maintained residual.
+    pub(crate) fn sweep_columns(
+        &self,
+        penalty: &L1L2Penalty,
+        columns: Option<&[usize]>,
         beta: &mut [f64],
         residual: &mut [f64],
     ) -> f64 {
@@ -101,11 +135,16 @@ impl PenalizedLeastSquares {
             self.loss.design(),
             &self.lipschitz,
             (|j| l1[j], |_| penalty.l2),
-            None,
+            columns,
             true,
             beta,
             residual,
         )
+    }
+
+    /// `‖y‖²/(2n)`, the objective at 0.
+    pub(crate) fn objective_at_zero(&self) -> f64 {
+        self.loss.y().iter().map(|v| v * v).sum::<f64>() / (2.0 * self.loss.n_samples() as f64)
     }
 
     /// One sweep from `x` into `out` for penalties given as scalars of type `S` (the generic
@@ -216,7 +255,7 @@ macro_rules! penalized_least_squares_model {
                 beta: &mut [f64],
                 state: &mut [f64],
             ) -> f64 {
-                self.core.sweep(penalty, beta, state)
+                self.core.sweep_columns(penalty, None, beta, state)
             }
             fn objective_at_zero(&self) -> f64 {
                 self.core.objective_at_zero()
@@ -228,6 +267,53 @@ macro_rules! penalized_least_squares_model {
                 state: &[f64],
             ) -> (f64, f64) {
                 self.core.objective_and_gap(penalty, beta, state)
+            }
+        }
+
+        impl $crate::solvers::WorkingSetModel for $model {
+            fn n_blocks(&self) -> usize {
+                self.core.loss.n_features()
+            }
+            fn block_coefficients(&self, block: usize, out: &mut Vec<usize>) {
+                out.push(block);
+            }
+            fn sweep_blocks(
+                &self,
+                penalty: &$crate::models::L1L2Penalty,
+                blocks: &[usize],
+                beta: &mut [f64],
+                state: &mut [f64],
+            ) -> f64 {
+                self.core.sweep_columns(penalty, Some(blocks), beta, state)
+            }
+            fn shift_state(&self, coefficients: &[usize], delta: &[f64], state: &mut [f64]) {
+                $crate::models::sparse::shift_linear(
+                    self.core.loss.design(),
+                    coefficients,
+                    delta,
+                    -1.0,
+                    state,
+                );
+            }
+            fn objective_on(
+                &self,
+                penalty: &$crate::models::L1L2Penalty,
+                blocks: &[usize],
+                beta: &[f64],
+                state: &[f64],
+            ) -> f64 {
+                self.core.objective_on(penalty, blocks, beta, state)
+            }
+            fn gap_and_scores(
+                &self,
+                penalty: &$crate::models::L1L2Penalty,
+                blocks: Option<&[usize]>,
+                beta: &[f64],
+                state: &[f64],
+                scores: Option<&mut [f64]>,
+            ) -> (f64, f64) {
+                self.core
+                    .gap_and_scores(penalty, blocks, beta, state, scores)
             }
         }
 
@@ -259,7 +345,18 @@ macro_rules! penalized_least_squares_model {
                 warm_start: Option<&[f64]>,
                 params: &$crate::SolverParams,
             ) -> Result<$crate::Solution, $crate::OptimError> {
-                $crate::models::sparse::solve_by_coordinate_descent(self, theta, warm_start, params)
+                $crate::models::sparse::solve_by_working_sets(self, theta, warm_start, params)
+            }
+            /// The cyclic sweeps (the iteration of `T`) from `start` to the same tolerance:
+            /// one plain coordinate-descent solve.
+            fn unrolled_steps(
+                &self,
+                start: &[f64],
+                theta: &[f64],
+                params: &$crate::SolverParams,
+                _solution: &$crate::Solution,
+            ) -> Result<usize, $crate::OptimError> {
+                $crate::models::sparse::cyclic_sweeps(self, start, theta, params)
             }
             fn support(&self, x: &[f64]) -> Option<Vec<usize>> {
                 Some($crate::models::sparse::nonzeros(x))

@@ -11,7 +11,11 @@ use ndarray::ArrayView1;
 /// As a [`FixedPointMap`](crate::FixedPointMap) one application is one cyclic coordinate-descent
 /// sweep with `θ = [log α]`: for j = 1..p, `β_j ← st(β_j + X_jᵀr/(n L_j), α/L_j)`,
 /// `L_j = ‖X_j‖²/n`, keeping `r = y − Xβ` current; its `solve` is
-/// [`CoordinateDescent`](crate::CoordinateDescent) to the relative duality gap `tol`.
+/// [`WorkingSetCd`](crate::solvers::WorkingSetCd) (working sets, Anderson extrapolation) to the
+/// relative duality gap `tol`, and its `unrolled_steps` count the plain cyclic sweeps
+/// ([`CoordinateDescent`](crate::CoordinateDescent)) that reach the same gap from the same start
+/// (one extra plain solve). The same holds for the weighted Lasso, the elastic net, the group
+/// and the multitask Lasso.
 ///
 /// ```
 /// use hypergrad_optim::{Design, FixedPointMap, Lasso, SolverParams};

@@ -1,7 +1,8 @@
 //! Regularized linear models with scikit-learn / sparse-ho scaling: objective value, duality
 //! gap, `alpha_max`, a [`CoordinateDescentModel`](crate::CoordinateDescentModel) fast path and
-//! a [`FixedPointMap`](crate::FixedPointMap) (one cyclic sweep) with its fast solve, support and
-//! non-degeneracy margin. A model holds the data only: the penalties are always given as
+//! a [`FixedPointMap`](crate::FixedPointMap) (one cyclic sweep) with its fast solve (working-set
+//! coordinate descent; proximal Newton for the sparse logistic regression; a direct
+//! factorization for ridge), support and non-degeneracy margin. A model holds the data only: the penalties are always given as
 //! log-hyperparameters `θ = log α`, so one model serves every α and can be shared.
 //!
 //! | model | objective | penalties | θ |
@@ -25,6 +26,7 @@ mod l1l2;
 mod lasso;
 mod multitask_lasso;
 mod ridge;
+mod ridge_system;
 pub(crate) mod sparse;
 mod sparse_logistic;
 mod weighted_lasso;

@@ -1,9 +1,11 @@
 //! [`MultiTaskLasso`]: `1/(2n)‖Y − XB‖_F² + α Σ_j ‖B_j‖₂`.
 
-use super::rescaled_residual_gap;
-use super::sparse::{block_margin, nonzeros, single_alpha, solve_by_coordinate_descent};
+use super::sparse::{
+    block_gap_and_scores, block_margin, cyclic_sweeps, nonzeros, single_alpha,
+    solve_by_working_sets,
+};
 use crate::loss::checked_data;
-use crate::solvers::sweep_multitask;
+use crate::solvers::{sweep_multitask, WorkingSetModel};
 use crate::{CoordinateDescentModel, Design, FixedPointMap, OptimError, Solution, SolverParams};
 use hypergrad_ad::Scalar;
 use ndarray::ArrayView2;
@@ -70,16 +72,37 @@ impl MultiTaskLasso {
 
     /// `max_j ‖X_jᵀR‖₂/n` for an n×T matrix stored task after task.
     fn max_row_correlation(&self, r: &[f64]) -> f64 {
-        let n = self.design.n_samples();
         (0..self.design.n_features())
-            .map(|j| {
-                r.chunks_exact(n)
-                    .map(|r_t| self.design.col_dot(j, r_t).powi(2))
-                    .sum::<f64>()
-                    .sqrt()
-            })
+            .map(|j| self.row_correlation(j, r))
             .fold(0.0, f64::max)
+    }
+
+    /// `‖X_jᵀR‖₂/n`.
+    fn row_correlation(&self, j: usize, r: &[f64]) -> f64 {
+        let n = self.design.n_samples();
+        r.chunks_exact(n)
+            .map(|r_t| self.design.col_dot(j, r_t).powi(2))
+            .sum::<f64>()
+            .sqrt()
             / n as f64
+    }
+
+    /// `‖B_j‖₂`.
+    fn row_norm(&self, j: usize, beta: &[f64]) -> f64 {
+        let t = self.tasks;
+        beta[j * t..(j + 1) * t]
+            .iter()
+            .map(|b| b * b)
+            .sum::<f64>()
+            .sqrt()
+    }
+
+    /// `(‖R‖²/n, ⟨R, Y⟩/n)`.
+    fn residual_terms(&self, r: &[f64]) -> (f64, f64) {
+        let n = self.design.n_samples() as f64;
+        let q = r.iter().map(|v| v * v).sum::<f64>() / n;
+        let r_dot_y = r.iter().zip(&self.y).map(|(a, b)| a * b).sum::<f64>() / n;
+        (q, r_dot_y)
     }
 
     fn residual_of(&self, beta: &[f64]) -> Vec<f64> {
@@ -159,25 +182,65 @@ impl CoordinateDescentModel for MultiTaskLasso {
         self.y.iter().map(|v| v * v).sum::<f64>() / (2.0 * self.design.n_samples() as f64)
     }
     fn objective_and_gap(&self, alpha: &f64, beta: &[f64], r: &[f64]) -> (f64, f64) {
-        let alpha = *alpha;
-        let n = self.design.n_samples() as f64;
-        let q = r.iter().map(|v| v * v).sum::<f64>() / n;
-        let r_dot_y = r.iter().zip(&self.y).map(|(a, b)| a * b).sum::<f64>() / n;
-        let row_norms: f64 = beta
-            .chunks_exact(self.tasks)
-            .map(|row| row.iter().map(|b| b * b).sum::<f64>().sqrt())
-            .sum();
-        let penalty = alpha * row_norms;
-        let correlation = self.max_row_correlation(r);
-        let c = if correlation > alpha {
-            alpha / correlation
-        } else {
-            1.0
-        };
-        (
-            0.5 * q + penalty,
-            rescaled_residual_gap(q, r_dot_y, penalty, c),
+        self.gap_and_scores(alpha, None, beta, r, None)
+    }
+}
+
+impl WorkingSetModel for MultiTaskLasso {
+    /// The rows of B.
+    fn n_blocks(&self) -> usize {
+        self.design.n_features()
+    }
+    fn block_coefficients(&self, block: usize, out: &mut Vec<usize>) {
+        out.extend(block * self.tasks..(block + 1) * self.tasks);
+    }
+    fn sweep_blocks(
+        &self,
+        alpha: &f64,
+        blocks: &[usize],
+        beta: &mut [f64],
+        state: &mut [f64],
+    ) -> f64 {
+        sweep_multitask(
+            &self.design,
+            &self.lipschitz,
+            *alpha,
+            Some(blocks),
+            true,
+            beta,
+            state,
         )
+    }
+    /// `R_t ← R_t − X_j δ_{jt}` for each coefficient `j·T + t`.
+    fn shift_state(&self, coefficients: &[usize], delta: &[f64], state: &mut [f64]) {
+        let (n, tasks) = (self.design.n_samples(), self.tasks);
+        for (&c, &d) in coefficients.iter().zip(delta) {
+            if d != 0.0 {
+                let (j, t) = (c / tasks, c % tasks);
+                self.design.col_axpy(j, -d, &mut state[t * n..(t + 1) * n]);
+            }
+        }
+    }
+    fn objective_on(&self, alpha: &f64, blocks: &[usize], beta: &[f64], r: &[f64]) -> f64 {
+        let norms: f64 = blocks.iter().map(|&j| self.row_norm(j, beta)).sum();
+        0.5 * self.residual_terms(r).0 + alpha * norms
+    }
+    fn gap_and_scores(
+        &self,
+        alpha: &f64,
+        blocks: Option<&[usize]>,
+        beta: &[f64],
+        r: &[f64],
+        scores: Option<&mut [f64]>,
+    ) -> (f64, f64) {
+        let (q, r_dot_y) = self.residual_terms(r);
+        let terms = |j| (self.row_norm(j, beta), self.row_correlation(j, r));
+        let all = 0..self.design.n_features();
+        let (constants, lipschitz) = ((*alpha, q, r_dot_y), &self.lipschitz);
+        match blocks {
+            None => block_gap_and_scores(constants, all, terms, lipschitz, scores),
+            Some(b) => block_gap_and_scores(constants, b.iter().copied(), terms, lipschitz, scores),
+        }
     }
 }
 
@@ -217,7 +280,17 @@ impl FixedPointMap for MultiTaskLasso {
         warm_start: Option<&[f64]>,
         params: &SolverParams,
     ) -> Result<Solution, OptimError> {
-        solve_by_coordinate_descent(self, theta, warm_start, params)
+        solve_by_working_sets(self, theta, warm_start, params)
+    }
+    /// The cyclic row sweeps (the iteration of `T`) from `start` to the same tolerance.
+    fn unrolled_steps(
+        &self,
+        start: &[f64],
+        theta: &[f64],
+        params: &SolverParams,
+        _solution: &Solution,
+    ) -> Result<usize, OptimError> {
+        cyclic_sweeps(self, start, theta, params)
     }
     /// Every entry of the non-zero rows of B.
     fn support(&self, x: &[f64]) -> Option<Vec<usize>> {

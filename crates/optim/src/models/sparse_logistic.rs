@@ -1,6 +1,6 @@
 //! [`SparseLogistic`]: `1/n Σᵢ log(1 + exp(−yᵢxᵢᵀβ)) + α‖β‖₁`.
 
-use super::sparse::{l1_margin, nonzeros, single_alpha, solve_by_coordinate_descent};
+use super::sparse::{cyclic_sweeps, l1_margin, nonzeros, single_alpha};
 use crate::loss::sigmoid;
 use crate::solvers::sweep_logistic_l1;
 use crate::{
@@ -101,7 +101,15 @@ impl CoordinateDescentModel for SparseLogistic {
     }
     fn sweep(&self, alpha: &f64, beta: &mut [f64], state: &mut [f64]) -> f64 {
         let (design, y) = (self.loss.design(), self.loss.y());
-        sweep_logistic_l1(design, y, &self.lipschitz, *alpha, true, beta, state)
+        sweep_logistic_l1(
+            design,
+            (y, &self.lipschitz),
+            *alpha,
+            None,
+            true,
+            beta,
+            state,
+        )
     }
     fn objective_at_zero(&self) -> f64 {
         std::f64::consts::LN_2
@@ -150,9 +158,9 @@ impl FixedPointMap for SparseLogistic {
         let (design, y) = (self.loss.design(), self.loss.y());
         sweep_logistic_l1(
             design,
-            y,
-            &self.lipschitz,
+            (y, &self.lipschitz),
             theta[0].exp(),
+            None,
             false,
             out,
             &mut z,
@@ -174,11 +182,7 @@ impl FixedPointMap for SparseLogistic {
         params: &SolverParams,
         _solution: &Solution,
     ) -> Result<usize, OptimError> {
-        Ok(
-            solve_by_coordinate_descent(self, theta, Some(start), params)?
-                .report
-                .iterations,
-        )
+        cyclic_sweeps(self, start, theta, params)
     }
     fn support(&self, x: &[f64]) -> Option<Vec<usize>> {
         Some(nonzeros(x))

@@ -31,7 +31,10 @@ pub trait CoordinateDescentModel {
         -> (f64, f64);
 }
 
-/// Cyclic coordinate descent.
+/// Cyclic coordinate descent: the iteration of the models' [`FixedPointMap`](crate::FixedPointMap)
+/// (one sweep per application), which the unrolled hypergradient methods differentiate. The
+/// models' own `solve` is the faster [`WorkingSetCd`](super::WorkingSetCd), which reaches the same
+/// gap.
 ///
 /// Runs sweeps `β ← T(β)` and computes the duality gap (about the cost of one sweep) when the
 /// iterate stalls — a sweep moved β by `‖Δβ‖₂ ≤ tol·‖β‖₂` (the relative gap tracks this ratio

@@ -77,18 +77,19 @@ pub(crate) fn sweep_l1l2<S: Scalar>(
 /// Coordinate j minimizes the quadratic upper bound of the loss along `e_j` (curvature
 /// `L_j = ‖X_j‖²/(4n) ≥ ∂²f/∂β_j²`) plus the penalty: `β_j ← st(β_j − g_j/L_j, α/L_j)` with
 /// `g_j = −1/n Σᵢ X_ij yᵢ σ(−yᵢzᵢ)`. Each step decreases the objective (majorization–minimization).
+/// `columns` restricts the sweep to those coordinates (in that order); `None` sweeps all.
 pub(crate) fn sweep_logistic_l1<S: Scalar>(
     design: &Design,
-    y: &[f64],
-    lipschitz: &[f64],
+    (y, lipschitz): (&[f64], &[f64]),
     alpha: S,
+    columns: Option<&[usize]>,
     skip_unchanged: bool,
     beta: &mut [S],
     linear: &mut [S],
 ) -> f64 {
     let minus_inv_n = -1.0 / design.n_samples() as f64;
-    let mut step = 0.0;
-    for (j, &lj) in lipschitz.iter().enumerate() {
+    let mut update = |j: usize| {
+        let lj = lipschitz[j];
         let old = beta[j];
         let new = if lj == 0.0 {
             S::zero()
@@ -102,10 +103,13 @@ pub(crate) fn sweep_logistic_l1<S: Scalar>(
             let inv_l = real::<S>(1.0 / lj);
             soft_threshold(old - g.scale(inv_l), alpha.scale(inv_l))
         };
-        step += move_coordinate(design, j, old, new, 1.0, skip_unchanged, linear);
         beta[j] = new;
+        move_coordinate(design, j, old, new, 1.0, skip_unchanged, linear)
+    };
+    match columns {
+        None => (0..lipschitz.len()).map(&mut update).sum(),
+        Some(columns) => columns.iter().map(|&j| update(j)).sum(),
     }
-    step
 }
 
 /// A block sweep for the group Lasso `1/(2n)‖y − Xβ‖² + α Σ_g ‖β_g‖₂`, maintaining the
@@ -113,12 +117,13 @@ pub(crate) fn sweep_logistic_l1<S: Scalar>(
 ///
 /// With `L_g ≥ ‖X_g‖₂²/n` (the group's block Lipschitz constant), block g takes the proximal
 /// gradient step `β_g ← BST(β_g + X_gᵀr/(n L_g), α/L_g)`, written as
-/// `BST(L_g β_g + X_gᵀr/n, α)/L_g`. A group of zero columns is set to 0.
+/// `BST(L_g β_g + X_gᵀr/n, α)/L_g`. A group of zero columns is set to 0. `only` restricts the
+/// sweep to those groups (indices into `groups`, in that order); `None` sweeps all.
 pub(crate) fn sweep_group<S: Scalar>(
     design: &Design,
-    groups: &[Vec<usize>],
-    lipschitz: &[f64],
+    (groups, lipschitz): (&[Vec<usize>], &[f64]),
     alpha: S,
+    only: Option<&[usize]>,
     skip_unchanged: bool,
     beta: &mut [S],
     residual: &mut [S],
@@ -127,7 +132,8 @@ pub(crate) fn sweep_group<S: Scalar>(
     let largest = groups.iter().map(Vec::len).max().unwrap_or(0);
     let (mut grad_point, mut next) = (vec![S::zero(); largest], vec![S::zero(); largest]);
     let mut step = 0.0;
-    for (group, &lg) in groups.iter().zip(lipschitz) {
+    let mut update = |g: usize| {
+        let (group, lg) = (&groups[g], lipschitz[g]);
         let (u, new) = (&mut grad_point[..group.len()], &mut next[..group.len()]);
         if lg == 0.0 {
             new.iter_mut().for_each(|v| *v = S::zero());
@@ -144,6 +150,10 @@ pub(crate) fn sweep_group<S: Scalar>(
             step += move_coordinate(design, j, beta[j], nj, -1.0, skip_unchanged, residual);
             beta[j] = nj;
         }
+    };
+    match only {
+        None => (0..groups.len()).for_each(&mut update),
+        Some(only) => only.iter().for_each(|&g| update(g)),
     }
     step
 }

@@ -1,12 +1,15 @@
 //! Solvers. Each exposes a fast `f64` path beside its generic update.
 
+mod anderson;
 mod coordinate_descent;
 mod coordinate_descent_sweeps;
+mod working_set;
 
 pub use coordinate_descent::{CoordinateDescent, CoordinateDescentModel};
 pub(crate) use coordinate_descent_sweeps::{
     sweep_group, sweep_l1l2, sweep_logistic_l1, sweep_multitask,
 };
+pub use working_set::{WorkingSetCd, WorkingSetModel};
 mod gradient_descent;
 mod line_search;
 pub(crate) mod progress;
