@@ -1,6 +1,7 @@
 //! The curse of unrolling's problem (seed 003): ISTA on a Lasso whose support is identified
 //! late, written as a user's own solver against the one trait, and the error curves of every
 //! method family on it (`hypergrad::bilevel::curves`). Shared by the example and its test.
+#![allow(dead_code)] // each user reads a subset
 
 use hypergrad::ad::nonsmooth::soft_threshold;
 use hypergrad::ad::Scalar;

@@ -6,16 +6,16 @@
 //! Run: `cargo run --release --example meeg_multitask [folder]` (default `target/figures`);
 //! writes `meeg_multitask.svg` and prints the numbers it plots.
 
-mod problem;
 #[path = "../shared/plot.rs"]
 mod plot;
+mod problem;
 
 use hypergrad::bilevel::outer::HyperObjective;
 use plot::{Panel, Series};
 use plotters::prelude::*;
 use std::error::Error;
 
-const POINTS: usize = 13;
+const POINTS: usize = 9;
 
 fn main() -> Result<(), Box<dyn Error>> {
     let setup = &problem::FIGURE;
@@ -28,7 +28,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         "{} sensors, {} sources, {} time samples, σ = {}; true sources {:?}; per entry of Y:",
         setup.sensors, setup.sources, setup.times, setup.sigma, rec.active
     );
-    println!("{:>14} {:>11} {:>11} {:>12} {:>8}", "log10 λ/λmax", "SURE", "risk", "SUGAR", "|S|");
+    println!(
+        "{:>14} {:>11} {:>11} {:>12} {:>8}",
+        "log10 λ/λmax", "SURE", "risk", "SUGAR", "|S|"
+    );
     let mut rows = Vec::new();
     for i in 0..POINTS {
         let decades = -2.0 * i as f64 / (POINTS - 1) as f64;
@@ -77,7 +80,11 @@ fn main() -> Result<(), Box<dyn Error>> {
             y_range: None,
             series: vec![
                 Series::line("FDMC-SURE", BLUE, rows.iter().map(|r| (r.0, r.1)).collect()),
-                Series::line("true prediction risk", BLACK, rows.iter().map(|r| (r.0, r.2)).collect()),
+                Series::line(
+                    "true prediction risk",
+                    BLACK,
+                    rows.iter().map(|r| (r.0, r.2)).collect(),
+                ),
             ],
             markers: marker,
         },

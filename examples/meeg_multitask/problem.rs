@@ -60,7 +60,9 @@ pub fn recording(setup: &Setup, seed: u64) -> Recording {
             sources[[j, s]] = 3.0 * (-2.0 * time).exp() * (8.0 * time + phase).sin();
         }
     }
-    let noise = Array2::from_shape_fn((n, t), |_| setup.sigma * rng.sample::<f64, _>(StandardNormal));
+    let noise = Array2::from_shape_fn((n, t), |_| {
+        setup.sigma * rng.sample::<f64, _>(StandardNormal)
+    });
     let measurements = gain.dot(&sources) + noise;
     Recording {
         gain,
@@ -85,7 +87,10 @@ impl Recording {
     }
 
     pub fn model(&self) -> Result<MultiTaskLasso, BilevelError> {
-        Ok(MultiTaskLasso::new(self.design(), self.measurements.view())?)
+        Ok(MultiTaskLasso::new(
+            self.design(),
+            self.measurements.view(),
+        )?)
     }
 
     /// FDMC-SURE of log λ with its gradient SUGAR (Monte-Carlo direction from `seed`).
@@ -103,7 +108,11 @@ impl Recording {
     }
 
     /// The sources estimated at log λ (sources × times), solved to a gap of 1e-12.
-    pub fn estimate(&self, model: &MultiTaskLasso, log_lambda: f64) -> Result<Array2<f64>, BilevelError> {
+    pub fn estimate(
+        &self,
+        model: &MultiTaskLasso,
+        log_lambda: f64,
+    ) -> Result<Array2<f64>, BilevelError> {
         let params = SolverParams {
             tol: 1e-12,
             ..SolverParams::default()
@@ -114,23 +123,32 @@ impl Recording {
 
     /// The prediction risk `‖GB̂ − GB*‖_F²` that SURE estimates.
     pub fn risk(&self, estimate: &Array2<f64>) -> f64 {
-        (self.gain.dot(estimate) - self.gain.dot(&self.sources)).mapv(|v| v * v).sum()
+        (self.gain.dot(estimate) - self.gain.dot(&self.sources))
+            .mapv(|v| v * v)
+            .sum()
     }
 }
 
 /// The active rows (sources) of an estimate.
 pub fn found(estimate: &Array2<f64>) -> Vec<usize> {
     let rows = estimate.rows().into_iter().enumerate();
-    rows.filter(|(_, r)| r.iter().any(|v| *v != 0.0)).map(|(j, _)| j).collect()
+    rows.filter(|(_, r)| r.iter().any(|v| *v != 0.0))
+        .map(|(j, _)| j)
+        .collect()
 }
 
 /// Whether every true source has a found source within `radius` positions.
 pub fn recovered(active: &[usize], found: &[usize], radius: usize) -> bool {
-    active.iter().all(|&a| found.iter().any(|&f| a.abs_diff(f) <= radius))
+    active
+        .iter()
+        .all(|&a| found.iter().any(|&f| a.abs_diff(f) <= radius))
 }
 
 /// L-BFGS on FDMC-SURE from λ_max/10, within [λ_max·1e-3, λ_max].
-pub fn select(sure: &mut impl HyperObjective, log_lambda_max: f64) -> Result<Trajectory, BilevelError> {
+pub fn select(
+    sure: &mut impl HyperObjective,
+    log_lambda_max: f64,
+) -> Result<Trajectory, BilevelError> {
     let optimizer = Lbfgs {
         line_search: LineSearch {
             max_steps: 30,

@@ -21,11 +21,11 @@ use std::error::Error;
 const SIDE: usize = 16;
 const SIGMA: f64 = 0.05;
 /// log λ from LOW to HIGH in POINTS steps.
-/// (Past log λ ≈ −2.5, Chambolle–Pock needs more than 2·10⁵ iterations to reach a step of
+/// (Past log λ ≈ −3, Chambolle–Pock needs more than 2·10⁵ iterations to reach a step of
 /// 1e-12.)
 const LOW: f64 = -6.5;
-const HIGH: f64 = -2.5;
-const POINTS: usize = 9;
+const HIGH: f64 = -3.0;
+const POINTS: usize = 8;
 /// The central-difference step in log λ.
 const DELTA: f64 = 1e-4;
 

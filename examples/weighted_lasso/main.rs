@@ -6,6 +6,8 @@
 //! Run: `cargo run --release --example weighted_lasso [folder]` (default `target/figures`);
 //! writes `weighted_lasso.svg` and prints the numbers it plots.
 
+#[path = "../shared/data.rs"]
+mod data;
 #[path = "../shared/plot.rs"]
 mod plot;
 mod problem;
@@ -47,7 +49,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("{:>5} {:>12} {:>12}", "eval", "validation", "test");
     for (k, step) in wlasso.trajectory.steps.iter().enumerate() {
         let beta = problem::solve(&model, &step.log_alpha)?;
-        let t = problem::data::mse(xt, yt, &beta);
+        let t = data::mse(xt, yt, &beta);
         validation.push((k as f64, step.value));
         test.push((k as f64, t));
         if k % 5 == 0 || k + 1 == wlasso.trajectory.steps.len() {

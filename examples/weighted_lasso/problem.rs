@@ -4,8 +4,7 @@
 //! its hypergradient); both judged on a separate test set. Shared by the example and its test.
 #![allow(dead_code)] // each user reads a subset
 
-#[path = "../shared/data.rs"]
-pub mod data;
+use crate::data;
 
 use hypergrad::bilevel::outer::{grid_search, Bilevel, Lbfgs, LineSearch, Trajectory};
 use hypergrad::bilevel::{BilevelError, HeldOutMse, Method, Options};

@@ -84,10 +84,10 @@ impl<P: FixedPointMap, C: Criterion> Context<'_, P, C> {
                 })
             }
         };
-        Ok(self.into_curve(method, points))
+        Ok(self.curve_of(method, points))
     }
 
-    fn into_curve(&self, method: Method, mut points: Points) -> Curve {
+    fn curve_of(&self, method: Method, mut points: Points) -> Curve {
         let failed = |b: usize| points.failures.iter().any(|(i, _)| *i == b);
         let gradient_error = (0..self.budgets.len())
             .map(|b| {
@@ -152,13 +152,7 @@ impl<P: FixedPointMap, C: Criterion> Context<'_, P, C> {
     /// The operators at `x`, restricted to its support (as the implicit methods are) if
     /// `support` is given.
     fn at<'b>(&'b self, x: &'b [f64], support: Option<&'b Support>) -> FixedPoint<'b, P, C> {
-        FixedPoint {
-            problem: self.problem,
-            criterion: self.criterion,
-            x,
-            theta: self.theta,
-            support,
-        }
+        FixedPoint::new((self.problem, self.criterion), x, self.theta, support)
     }
 
     /// The support of the stored iterate `x_k` (for the estimates at an iterate).
@@ -276,18 +270,16 @@ impl<P: FixedPointMap, C: Criterion> Context<'_, P, C> {
             let fp = self.at(&self.stored[&k], support.as_ref());
             let strategy = Strategy::Fixed(solver);
             let mut warm = WarmStart::default();
-            let solved = match forward_form::solve(&fp, strategy, None, self.options, &mut warm) {
+            let start = forward_form::Start::Zero;
+            let solved = match forward_form::solve(&fp, strategy, start, self.options, &mut warm) {
                 Ok(solved) => solved,
                 Err(e) => {
                     points.failures.push((b, e));
                     continue;
                 }
             };
-            if let Err(e) = solved
-                .columns
-                .iter()
-                .try_for_each(|col| finite(col, IMPLICIT))
-            {
+            let columns = warm.jacobian.take().unwrap_or_default();
+            if let Err(e) = columns.iter().try_for_each(|col| finite(col, IMPLICIT)) {
                 points.failures.push((b, e));
                 continue;
             }
@@ -296,12 +288,12 @@ impl<P: FixedPointMap, C: Criterion> Context<'_, P, C> {
                 points.warnings.push((b, Warning::NotContracting { rho }));
             }
             let residual = solved.linear.residual;
-            if !(residual <= self.options.jacobian_tol) {
+            if residual.is_nan() || residual > self.options.jacobian_tol {
                 points
                     .warnings
                     .push((b, Warning::JacobianNotConverged { residual }));
             }
-            for (lane, column) in solved.columns.iter().enumerate() {
+            for (lane, column) in columns.iter().enumerate() {
                 let g = solved.grad[lane];
                 self.record(&mut points, b, lane, g, column[..c].iter().copied());
             }
