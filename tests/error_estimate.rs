@@ -11,7 +11,7 @@ use common::{data, ridge_logistic, HeavyBall};
 use hypergrad::ad::Scalar;
 use hypergrad::bilevel::{
     hypergradient, Checkpoints, Criterion, FpadMode, HeldOutLogistic, HeldOutMse, LinearSolver,
-    Method, Options,
+    Method, Options, Warning,
 };
 use hypergrad::optim::solvers::{GradientStep, NewtonStep};
 use hypergrad::optim::{
@@ -330,4 +330,48 @@ fn a_jacobian_broken_by_one_percent_fails_the_check() {
         !row.holds(),
         "the check must fail on a broken Jacobian: {row:?}"
     );
+}
+
+/// An early-stopped solve whose support misses coordinates the map still moves: the warning
+/// names them, and the estimate covers the gradient's true error (measured against the tight
+/// reference); a converged solve has neither.
+#[test]
+fn an_unidentified_support_is_reported_with_its_error() {
+    let (x, y, val) = regression();
+    let lasso = Lasso::new(x, y.view()).unwrap();
+    let theta = [(lasso.alpha_max() / 8.0).ln()];
+    let tight = Options {
+        inner_tol: 1e-15,
+        jacobian_tol: 1e-15,
+        inner_max_iter: 1_000_000,
+        ..Options::default()
+    };
+    let reference = hypergradient(&lasso, &val, &theta, &TIGHT, &tight).unwrap();
+    let early = Options {
+        inner_tol: 1e-12,
+        inner_max_iter: 4,
+        ..Options::default()
+    };
+    let unidentified = |h: &hypergrad::bilevel::Hypergradient| {
+        h.diagnostics
+            .warnings
+            .iter()
+            .any(|w| matches!(w, Warning::SupportNotIdentified { .. }))
+    };
+    let h = hypergradient(&lasso, &val, &theta, &Method::Auto, &early).unwrap();
+    let diff: Vec<f64> = h
+        .grad
+        .iter()
+        .zip(&reference.grad)
+        .map(|(a, b)| a - b)
+        .collect();
+    let truth = norm(&diff) / norm(&h.grad);
+    assert!(unidentified(&h), "{:?}", h.diagnostics.warnings);
+    assert!(
+        truth > 1e-3,
+        "the case must be wrong enough to matter: {truth:e}"
+    );
+    assert!(h.diagnostics.error_estimate >= truth);
+    let h = hypergradient(&lasso, &val, &theta, &Method::Auto, &Options::default()).unwrap();
+    assert!(!unidentified(&h), "{:?}", h.diagnostics.warnings);
 }

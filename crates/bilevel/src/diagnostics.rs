@@ -35,6 +35,16 @@ pub enum Warning {
         /// The estimate of `ρ(∂ₓT)`.
         rho: f64,
     },
+    /// Coordinates off the support that the map moves (optimality conditions the inner solve
+    /// left violated): the support is not the solution's, and the restricted formulas miss
+    /// them. The error they cause is in the estimate (its `inner` part) and exceeds the
+    /// Jacobian tolerance.
+    SupportNotIdentified {
+        /// How many coordinates off the support the map moves.
+        violations: usize,
+        /// The estimated relative error they cause.
+        relative: f64,
+    },
     /// An approximate method (one-step, Jacobian-free, truncated or unconverged unrolling)
     /// whose estimated bias exceeds the Jacobian tolerance.
     Biased {
@@ -49,7 +59,9 @@ pub enum Warning {
 pub struct ErrorParts {
     /// From the inner solution's inaccuracy, propagated to first order along the fixed-point
     /// residual `r = T(x̂) − x̂`: `κ·‖G(x̂ + r) − G(x̂)‖` plus the change of the linear system
-    /// there, `G` the method's gradient formula with its Jacobian (or adjoint) held fixed.
+    /// there, `G` the method's gradient formula with its Jacobian (or adjoint) held fixed;
+    /// plus, when the support is not identified, the distance to the implicit derivative over
+    /// the enlarged support ([`Warning::SupportNotIdentified`]).
     pub inner: f64,
     /// From the linear-system residual: `κ·‖∇ₓC‖·‖res‖` per forward lane, `κ·‖∂_θTᵀ res‖`
     /// in the adjoint form.

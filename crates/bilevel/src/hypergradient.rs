@@ -3,7 +3,7 @@
 use crate::diagnostics::{Diagnostics, Hypergradient, WarmStart, Warning};
 use crate::linalg::norm;
 use crate::linear::{Fallback, FallbackReason};
-use crate::method::{self, Derivative, Inputs};
+use crate::method::{self, Derivative, Inputs, Unidentified};
 use crate::operator::Support;
 use crate::{BilevelError, Criterion, LinearSolver, Method, Options};
 use hypergrad_optim::{FixedPointMap, Solution, SolverParams, StopReason};
@@ -84,13 +84,22 @@ pub fn hypergradient_warm<P: FixedPointMap, C: Criterion>(
         options,
         warm_started,
     };
-    let derivative = method::run(method, &inputs, warm)?;
+    let mut derivative = method::run(method, &inputs, warm)?;
     if derivative.grad.iter().any(|g| !g.is_finite()) {
         return Err(BilevelError::NonFinite {
             what: "the hypergradient (the derivative computation broke down)",
         });
     }
     let x = derivative.x.clone().unwrap_or_else(|| solution.x.clone());
+    let margin_at_x = match derivative.x {
+        Some(_) => problem.non_degeneracy_margin(&x, theta),
+        None => margin,
+    };
+    let unidentified =
+        method::check_identification(&inputs, &x, &derivative.grad, margin_at_x, warm);
+    if let Some(u) = &unidentified {
+        derivative.error.inner += u.error;
+    }
     let value = criterion.value(&x[..criterion.dim_x()], theta);
     let diagnostics = diagnose(
         method,
@@ -98,7 +107,7 @@ pub fn hypergradient_warm<P: FixedPointMap, C: Criterion>(
         support.as_ref(),
         margin,
         options,
-        derivative.clone(),
+        (derivative.clone(), unidentified),
     );
     warm.x = Some(solution.x);
     Ok(Hypergradient {
@@ -143,7 +152,7 @@ fn diagnose(
     support: Option<&Support>,
     margin: Option<f64>,
     options: &Options,
-    d: Derivative,
+    (d, unidentified): (Derivative, Option<Unidentified>),
 ) -> Diagnostics {
     let mut warnings = Vec::new();
     if !solution.report.converged() {
@@ -179,6 +188,16 @@ fn diagnose(
             f64::INFINITY
         }
     };
+    let total = relative(SAFETY * d.error.total());
+    if let Some(u) = unidentified {
+        let caused = relative(SAFETY * u.error);
+        if caused > options.jacobian_tol {
+            warnings.push(Warning::SupportNotIdentified {
+                violations: u.violations,
+                relative: caused,
+            });
+        }
+    }
     let bias = relative(d.error.bias);
     if bias > options.jacobian_tol {
         warnings.push(Warning::Biased { relative: bias });
@@ -195,7 +214,7 @@ fn diagnose(
         support_size: support.map(|s| s.indices.len()),
         margin,
         contraction: d.contraction,
-        error_estimate: relative(SAFETY * d.error.total()),
+        error_estimate: total,
         error_parts: d.error,
         tape: d.tape,
         warnings,

@@ -25,6 +25,11 @@ impl Support {
         Self { indices, mask }
     }
 
+    /// Whether coordinate `j` is in the support.
+    pub fn contains(&self, j: usize) -> bool {
+        self.mask[j]
+    }
+
     /// Zeroes the entries of `v` off the support.
     pub fn restrict(&self, v: &mut [f64]) {
         v.iter_mut()

@@ -8,6 +8,7 @@ mod auto;
 pub(crate) mod forward_form;
 mod forward_unrolled;
 mod fpad;
+mod identification;
 mod implicit;
 mod implicit_forward;
 mod jacobian_free;
@@ -21,6 +22,7 @@ use crate::linear::Fallback;
 use crate::operator::{FixedPoint, Support};
 use crate::{BilevelError, Criterion, LinearSolver, Method, Options};
 use hypergrad_optim::{FixedPointMap, Solution};
+pub(crate) use identification::{check as check_identification, Unidentified};
 
 /// What every method starts from: the problem at θ, its solution from `start`, the support.
 pub(crate) struct Inputs<'a, P, C> {
