@@ -53,4 +53,12 @@ pub enum BilevelError {
         /// The missing capability.
         needs: &'static str,
     },
+    /// An error curve was asked for a method that has no iteration budget to vary.
+    #[error("no error curve for method {method}: {reason}")]
+    NoCurve {
+        /// The method asked for.
+        method: &'static str,
+        /// Why it has no curve.
+        reason: &'static str,
+    },
 }

@@ -143,7 +143,7 @@ fn solve<P: FixedPointMap>(
 /// The factor between the first-order error parts and the reported estimate: it covers the
 /// truncation of the first-order expansion and the under-estimate of `ρ` that power and
 /// Neumann iterations give (they approach the dominant eigenvalue from below).
-const SAFETY: f64 = 2.0;
+pub(crate) const SAFETY: f64 = 2.0;
 
 /// The diagnostics of a derivative: the estimate relative to `‖ĝ‖` and every warning.
 fn diagnose(
@@ -221,7 +221,7 @@ fn diagnose(
     }
 }
 
-fn check_inputs<P: FixedPointMap, C: Criterion>(
+pub(crate) fn check_inputs<P: FixedPointMap, C: Criterion>(
     problem: &P,
     criterion: &C,
     theta: &[f64],

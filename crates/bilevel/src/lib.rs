@@ -21,6 +21,7 @@
 //! ```
 
 mod criterion;
+pub mod curves;
 mod diagnostics;
 mod error;
 mod hypergradient;

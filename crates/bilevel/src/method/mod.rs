@@ -5,7 +5,7 @@
 
 mod adjoint_form;
 mod auto;
-mod forward_form;
+pub(crate) mod forward_form;
 mod forward_unrolled;
 mod fpad;
 mod identification;
@@ -14,6 +14,8 @@ mod implicit_forward;
 mod jacobian_free;
 mod one_step;
 mod reverse_unrolled;
+
+pub(crate) use reverse_unrolled::MapRecurrence;
 
 use crate::diagnostics::{ErrorParts, TapeUse, WarmStart};
 use crate::linear::Fallback;

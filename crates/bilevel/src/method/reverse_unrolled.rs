@@ -15,9 +15,9 @@ use hypergrad_optim::FixedPointMap;
 
 /// A [`FixedPointMap`] seen as a recurrence on the tape, its step `k` being the map's
 /// iteration `offset + k`.
-struct MapRecurrence<'a, P> {
-    map: &'a P,
-    offset: usize,
+pub(crate) struct MapRecurrence<'a, P> {
+    pub map: &'a P,
+    pub offset: usize,
 }
 
 impl<P: FixedPointMap> Recurrence<f64> for MapRecurrence<'_, P> {

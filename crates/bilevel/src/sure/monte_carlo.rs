@@ -105,7 +105,7 @@ impl<P: LinearOnSupport> MonteCarloSure<P> {
         }
         let p = fit.n_features();
         Ok(Self {
-            residual: SureTerm::residual(fit, vec![0.0; p], -(n as f64) * sigma * sigma),
+            residual: SureTerm::residual(vec![fit], vec![0.0; p], -(n as f64) * sigma * sigma),
             problem,
             z: perturbation.z.clone(),
             sigma,

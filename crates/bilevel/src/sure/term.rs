@@ -5,29 +5,31 @@ use crate::Criterion;
 use hypergrad_ad::Scalar;
 use hypergrad_optim::LeastSquares;
 
-/// `[‖y − Xb‖²] + ⟨b, v⟩ + constant` as a criterion of the coefficients `b` (a linear term
-/// `⟨Xb, w⟩` is passed as `v = Xᵀw`).
+/// `[Σ_t ‖y_t − Xb_t‖²] + ⟨B, V⟩ + constant` as a criterion of the coefficients `B` (p × T,
+/// flattened row-major: `x[j·T + t] = B_jt`, one task per fit; a single task is `T = 1`). A
+/// linear term `⟨XB, W⟩_F` is passed as `V = XᵀW`, flattened the same way.
 #[derive(Clone, Debug)]
 pub(super) struct SureTerm {
-    residual: Option<LeastSquares>,
+    /// One fit per task (empty: no residual term).
+    residual: Vec<LeastSquares>,
     linear: Vec<f64>,
     constant: f64,
 }
 
 impl SureTerm {
-    /// `‖y − Xb‖² + ⟨b, v⟩ + constant`.
-    pub(super) fn residual(fit: LeastSquares, v: Vec<f64>, constant: f64) -> Self {
+    /// `Σ_t ‖y_t − Xb_t‖² + ⟨B, V⟩ + constant`, one fit per task.
+    pub(super) fn residual(fits: Vec<LeastSquares>, v: Vec<f64>, constant: f64) -> Self {
         Self {
-            residual: Some(fit),
+            residual: fits,
             linear: v,
             constant,
         }
     }
 
-    /// `⟨b, v⟩`.
+    /// `⟨B, V⟩`.
     pub(super) fn linear(v: Vec<f64>) -> Self {
         Self {
-            residual: None,
+            residual: Vec::new(),
             linear: v,
             constant: 0.0,
         }
@@ -45,9 +47,20 @@ impl Criterion for SureTerm {
             .fold(S::from_f64(self.constant), |acc, (&b, &v)| {
                 acc + b.scale(S::Real::from_f64(v))
             });
-        match &self.residual {
-            Some(fit) => squared_residual(fit, x) + linear,
-            None => linear,
-        }
+        let tasks = self.residual.len();
+        let residual = match tasks {
+            0 => S::zero(),
+            1 => squared_residual(&self.residual[0], x),
+            _ => self
+                .residual
+                .iter()
+                .enumerate()
+                .map(|(t, fit)| {
+                    let column: Vec<S> = x.iter().skip(t).step_by(tasks).copied().collect();
+                    squared_residual(fit, &column)
+                })
+                .sum(),
+        };
+        residual + linear
     }
 }
