@@ -110,7 +110,12 @@ pub struct SelectArgs {
     pub compare: bool,
     /// The starting hyperparameters α (comma-separated; default α_max/10 for each). For ridge,
     /// p values select one penalty per feature.
-    #[arg(long, value_delimiter = ',', allow_hyphen_values = true, conflicts_with = "log_alpha")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        conflicts_with = "log_alpha"
+    )]
     pub alpha: Vec<f64>,
     /// The starting hyperparameters as log α (comma-separated).
     #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
@@ -162,7 +167,6 @@ struct PointArgs {
     #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
     log_alpha: Vec<f64>,
 }
-
 
 impl SelectArgs {
     /// The method asked for, or the default: grid search for `sure:σ`, and for `mc-sure:σ`

@@ -43,7 +43,15 @@ pub fn grad(
     )?);
     let seconds = start.elapsed().as_secs_f64();
     let fit = report::Fit::new(experiment, &data, &h.x)?;
-    report::grad(out, (experiment.kind, method), args, log_alpha, &h, &fit, seconds)
+    report::grad(
+        out,
+        (experiment.kind, method),
+        args,
+        log_alpha,
+        &h,
+        &fit,
+        seconds,
+    )
 }
 
 /// `hypergrad solve`.

@@ -44,10 +44,7 @@ impl Fit {
 
     /// `{"intercept", "standardized", "rows": {"train", "validation"}}`.
     fn conventions_json(&self) -> serde_json::Value {
-        let validation = self
-            .rows
-            .1
-            .map_or_else(|| json!("train"), |v| json!(v));
+        let validation = self.rows.1.map_or_else(|| json!("train"), |v| json!(v));
         json!({
             "intercept": self.conventions.intercept,
             "standardized": self.conventions.standardized,
@@ -75,12 +72,16 @@ impl Fit {
         let validation = self
             .rows
             .1
-            .map_or_else(|| "the training rows".to_string(), |v| format!("{v} rows"));
+            .map_or_else(String::new, |v| format!(", validated on {v} rows"));
         writeln!(
             out,
-            "fitted on {} rows, validated on {validation}; intercept {}, features {}",
+            "fitted on {} rows{validation}; intercept {}, features {}",
             self.rows.0,
-            if self.conventions.intercept { "fitted" } else { "none" },
+            if self.conventions.intercept {
+                "fitted"
+            } else {
+                "none"
+            },
             if self.conventions.standardized {
                 "standardized (coefficients on the original scale)"
             } else {
@@ -271,7 +272,10 @@ pub fn select(
             seconds(g)
         )?;
     }
-    writeln!(out, "\nthe model at the best alpha, refit on every row of --data:")?;
+    writeln!(
+        out,
+        "\nthe model at the best alpha, refit on every row of --data:"
+    )?;
     fit.print(out)?;
     Ok(())
 }

@@ -6,8 +6,8 @@ use crate::model::{with_least_squares_model, with_model};
 use crate::plot::Figure;
 use crate::point::options;
 use crate::progress::Progress;
-use crate::setup::{Error, Experiment, ModelKind, Prepared};
 use crate::report::Fit;
+use crate::setup::{Error, Experiment, ModelKind, Prepared};
 use crate::{report, MethodKind, OptimizerKind, SelectArgs};
 use hypergrad::bilevel::outer::{
     grid_search, random_search, Adam, Bilevel, CrossValidation, GradientDescent, HyperObjective,

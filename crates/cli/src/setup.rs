@@ -3,10 +3,10 @@
 use crate::DataArgs;
 use clap::ValueEnum;
 use hypergrad::optim::data::{
-    breast_cancer, check_signal, diabetes, read_file, train_validation_split,
-    ColumnMap, Dataset, Format, Preprocessing, Standardization,
+    breast_cancer, check_signal, diabetes, read_file, train_validation_split, ColumnMap, Dataset,
+    Format, Preprocessing, Standardization,
 };
-use hypergrad::optim::{Lasso, SparseLogistic};
+use hypergrad::optim::{Design, Lasso, SparseLogistic};
 use ndarray::Array1;
 
 pub type Error = Box<dyn std::error::Error>;
@@ -108,10 +108,23 @@ fn read(name: &str, format: Option<FormatKind>) -> Result<Dataset, Error> {
         FormatKind::Libsvm => Format::Libsvm,
     });
     Ok(match name {
-        "diabetes" => diabetes(),
+        "diabetes" => scikit_learn_diabetes()?,
         "breast-cancer" | "breast_cancer" => breast_cancer(),
         path => read_file(path, format)?,
     })
+}
+
+/// The diabetes data as scikit-learn's `load_diabetes()` serves it: each column centered and
+/// scaled to unit Euclidean norm (`(x − x̄)/(σ√n)`), the target raw. So default flags on
+/// `diabetes` fit exactly what `Lasso().fit(*load_diabetes(return_X_y=True))` fits.
+fn scikit_learn_diabetes() -> Result<Dataset, Error> {
+    let mut data = diabetes();
+    Preprocessing::fit(&data.x, Standardization::FULL)?.apply(&mut data)?;
+    let root_n = (data.y.len() as f64).sqrt();
+    if let Design::Dense(x) = &mut data.x {
+        x.mapv_inplace(|v| v / root_n);
+    }
+    Ok(data)
 }
 
 /// `--alpha` (each > 0) or `--log-alpha` (each finite) as log-hyperparameters.
@@ -204,7 +217,20 @@ impl Experiment {
 
     /// Fits the column map of the conventions on `train`, applies it to both parts, and
     /// centers the targets for an intercept.
-    fn prepare(&self, mut train: Dataset, mut val: Dataset, in_sample: bool) -> Result<Prepared, Error> {
+    fn prepare(
+        &self,
+        mut train: Dataset,
+        mut val: Dataset,
+        in_sample: bool,
+    ) -> Result<Prepared, Error> {
+        if self.conventions.intercept && train.y.len() < 2 {
+            return Err(format!(
+                "the training part has {} row: an intercept needs at least 2 (give more rows, \
+                 or --no-intercept)",
+                train.y.len()
+            )
+            .into());
+        }
         let map = Preprocessing::fit(&train.x, self.conventions.rule())?;
         map.apply(&mut train)?;
         map.apply(&mut val)?;
@@ -287,10 +313,18 @@ impl Experiment {
     pub fn alpha_max(&self, train: &Dataset) -> Result<f64, Error> {
         check_signal(&train.x, &train.y)?;
         let y = Array1::from(train.y.clone());
-        Ok(match self.kind {
+        let alpha_max = match self.kind {
             ModelKind::Logreg => SparseLogistic::new(train.x.clone(), y.view())?.alpha_max(),
             _ => Lasso::new(train.x.clone(), y.view())?.alpha_max(),
-        })
+        };
+        if !alpha_max.is_finite() {
+            return Err(format!(
+                "α_max = ‖Xᵀy‖∞/n is not finite ({alpha_max}): a computation overflowed double \
+                 precision; check the scale of the data"
+            )
+            .into());
+        }
+        Ok(alpha_max)
     }
 
     /// The source columns of the design (LIBSVM keeps only those that occur).
@@ -371,7 +405,9 @@ fn notes(data: &Dataset, conventions: Conventions) -> Result<(), Error> {
     }
     // `scale` is 1/standard deviation (0 for a constant column).
     let spreads = fitted.scale.iter().filter(|s| **s > 0.0).map(|s| 1.0 / s);
-    let (lo, hi) = spreads.fold((f64::INFINITY, 0.0_f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let (lo, hi) = spreads.fold((f64::INFINITY, 0.0_f64), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
     if !conventions.standardized && hi > SCALE_RATIO * lo {
         eprintln!(
             "note: the feature standard deviations range from {lo:.3e} to {hi:.3e}; one penalty \

@@ -83,10 +83,17 @@ fn the_cli_matches_scikit_learn_and_sparse_ho() {
             let dev = (got["intercept"].as_f64().unwrap() - want).abs() / scale;
             deviations.push(("intercept", dev));
             let intercept = got["conventions"]["intercept"].as_bool().unwrap();
-            assert_eq!(intercept, !args.iter().any(|a| a == "--no-intercept"), "{name}");
+            assert_eq!(
+                intercept,
+                !args.iter().any(|a| a == "--no-intercept"),
+                "{name}"
+            );
         }
         if let Some(v) = case.get("value") {
-            deviations.push(("value", relative_deviation(&numbers(&got["value"]), &numbers(v))));
+            deviations.push((
+                "value",
+                relative_deviation(&numbers(&got["value"]), &numbers(v)),
+            ));
             let grad = relative_deviation(&numbers(&got["grad"]), &numbers(&case["grad"]));
             deviations.push(("grad", grad));
         }

@@ -457,7 +457,11 @@ mod tests {
         assert_eq!(norms, want_norms);
         assert_eq!(centered.col_map_dot(2, |i| r[i]), want_xtr[2]);
         // A tangent through the shifted column: d/dt X̃(β + t e_1) = X̃_1.
-        let beta = [Dual::constant(0.5), Dual::new(-1.0, 1.0), Dual::constant(2.0)];
+        let beta = [
+            Dual::constant(0.5),
+            Dual::new(-1.0, 1.0),
+            Dual::constant(2.0),
+        ];
         let mut out = [Dual::constant(0.0); 4];
         centered.matvec(&beta, &mut out);
         let tangent: Vec<f64> = out.iter().map(|o| o.eps).collect();

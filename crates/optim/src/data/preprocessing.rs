@@ -199,7 +199,12 @@ impl Preprocessing {
                 got: p as u64,
             });
         }
-        let shifts: Vec<f64> = self.mean.iter().zip(&self.scale).map(|(m, s)| m * s).collect();
+        let shifts: Vec<f64> = self
+            .mean
+            .iter()
+            .zip(&self.scale)
+            .map(|(m, s)| m * s)
+            .collect();
         if shifts.iter().any(|v| !v.is_finite()) {
             let column = shifts.iter().position(|v| !v.is_finite()).unwrap_or(0);
             return Err(DataError::Overflow { column });
@@ -211,7 +216,11 @@ impl Preprocessing {
                     let (s, shift) = (self.scale[j], shifts[j]);
                     column.iter_mut().for_each(|v| *v = *v * s - shift);
                 }
-                finite_or_overflow(x.columns().into_iter().map(|c| c.iter().all(|v| v.is_finite())))?;
+                finite_or_overflow(
+                    x.columns()
+                        .into_iter()
+                        .map(|c| c.iter().all(|v| v.is_finite())),
+                )?;
                 Design::Dense(x)
             }
             Design::Sparse(x) => self.apply_sparse(x, vec![0.0; p], &shifts)?,
