@@ -176,7 +176,7 @@ fn solve_fits_every_row_unless_asked_and_reports_the_original_scale() {
 
 #[test]
 fn ridge_takes_one_penalty_or_one_per_feature() {
-    let ones = vec!["1"; 10].join(",");
+    let ones = ["1"; 10].join(",");
     let per_feature = json(&hypergrad(&[
         "grad", "--model", "ridge", "--alpha", &ones, "--split", "0.3", "--json",
     ]));
