@@ -219,6 +219,13 @@ pub fn select(
             "stop": format!("{:?}", run.stop), "trajectory": steps,
         });
         fit.extend(&mut json);
+        // The refit's rows are all of them; the search's are these.
+        let validation = outcome
+            .rows
+            .1
+            .map_or_else(|| json!(args.criterion.to_string()), |v| json!(v));
+        json["conventions"]["rows"] =
+            json!({"train": outcome.rows.0, "validation": validation, "refit": fit.rows.0});
         if let Some(g) = &outcome.baseline {
             json["grid"] = json!({"search": baseline_name(g), "log_alpha": g.best().log_alpha, "value": g.best().value, "evaluations": g.steps.len(), "seconds": seconds(g)});
         }

@@ -70,6 +70,9 @@ struct Search<'a> {
 
 /// The runs of one `select`.
 pub struct Runs {
+    /// The rows the search fitted on and validated on (`None`: all of them, by folds or in
+    /// sample).
+    pub rows: (usize, Option<usize>),
     /// The method's run.
     pub run: Trajectory,
     /// The baseline's run, with `--compare` or `--plot`.
@@ -84,6 +87,8 @@ pub struct Outcome {
     pub baseline: Option<Trajectory>,
     /// The model at the best hyperparameters, refit on every row of `--data`.
     pub fit: Fit,
+    /// The rows of the search (see [`Runs::rows`]).
+    pub rows: (usize, Option<usize>),
 }
 
 impl<'a> Search<'a> {
@@ -198,14 +203,22 @@ impl<'a> Search<'a> {
 
     /// The method's pass and, with `--compare` or `--plot`, the baseline's, each on a fresh
     /// objective built by `pass` (so the baseline does not inherit the method's warm starts).
-    fn outcome(&self, pass: impl Fn(Pass) -> Result<Trajectory, Error>) -> Result<Runs, Error> {
+    fn outcome(
+        &self,
+        rows: (usize, Option<usize>),
+        pass: impl Fn(Pass) -> Result<Trajectory, Error>,
+    ) -> Result<Runs, Error> {
         let run = pass(Pass::Method)?;
         let baseline = if self.args.compare || self.args.plot.is_some() {
             Some(pass(Pass::Baseline)?)
         } else {
             None
         };
-        Ok(Runs { run, baseline })
+        Ok(Runs {
+            rows,
+            run,
+            baseline,
+        })
     }
 }
 
@@ -224,7 +237,7 @@ where
         CriterionKind::HeldOut => {
             let Prepared { train, val, .. } = experiment.held_out()?;
             let search = Search::new(experiment, args, &train)?;
-            search.outcome(|pass| {
+            search.outcome((train.y.len(), Some(val.y.len())), |pass| {
                 let (p, c) = (problem(&train)?, criterion(&val)?);
                 let mut objective = Bilevel::new(&p, &c, search.method, search.options.clone());
                 search.run(&mut objective, pass)
@@ -233,7 +246,8 @@ where
         CriterionKind::CrossValidation { folds } => {
             let folds = experiment.folds(folds)?;
             let search = Search::new(experiment, args, &folds[0].train)?;
-            search.outcome(|pass| {
+            let n = folds[0].train.y.len() + folds[0].val.y.len();
+            search.outcome((n, None), |pass| {
                 let mut problems = Vec::with_capacity(folds.len());
                 let mut criteria = Vec::with_capacity(folds.len());
                 for fold in &folds {
@@ -260,7 +274,7 @@ where
             let Prepared { train, .. } = experiment.in_sample()?;
             let search = Search::new(experiment, args, &train)?;
             let sure = Sure::new(train.x.clone(), ndarray::ArrayView1::from(&train.y), sigma)?;
-            search.outcome(|pass| {
+            search.outcome((train.y.len(), None), |pass| {
                 let p = problem(&train)?;
                 let mut objective = Bilevel::new(&p, &sure, search.method, search.options.clone());
                 search.run(&mut objective, pass)
@@ -279,7 +293,7 @@ where
             let Prepared { train, .. } = experiment.in_sample()?;
             let search = Search::new(experiment, args, &train)?;
             let perturbation = Perturbation::gaussian(train.y.len(), sigma, args.data.seed)?;
-            search.outcome(|pass| {
+            search.outcome((train.y.len(), None), |pass| {
                 let mut objective = FdmcSure::new(
                     train.x.clone(),
                     ndarray::ArrayView1::from(&train.y),
@@ -324,7 +338,7 @@ fn mc_sure<P: LinearOnSupport>(
     let Prepared { train, .. } = experiment.in_sample()?;
     let search = Search::new(experiment, args, &train)?;
     let direction = Perturbation::gaussian(train.y.len(), sigma, args.data.seed)?;
-    search.outcome(|pass| {
+    search.outcome((train.y.len(), None), |pass| {
         let mut objective = MonteCarloSure::new(
             problem(&train)?,
             sigma,
@@ -342,7 +356,11 @@ pub fn select(
     args: &SelectArgs,
     out: &mut dyn std::io::Write,
 ) -> Result<(), Error> {
-    let Runs { run, baseline } = match args.criterion {
+    let Runs {
+        rows,
+        run,
+        baseline,
+    } = match args.criterion {
         CriterionKind::McSure { sigma } => {
             with_least_squares_model!(experiment, |problem| mc_sure(
                 experiment, args, problem, sigma
@@ -364,6 +382,7 @@ pub fn select(
         .x);
     let outcome = Outcome {
         fit: Fit::new(experiment, &all, &x)?,
+        rows,
         run,
         baseline,
     };

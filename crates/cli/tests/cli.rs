@@ -108,7 +108,10 @@ fn select_fits_the_intercept_by_default_and_writes_the_plot() {
     ]));
     assert_eq!(with["conventions"]["intercept"], true);
     assert_eq!(with["conventions"]["standardized"], false);
-    assert_eq!(with["conventions"]["rows"]["train"], 442);
+    // The search fits two thirds and validates on one; the model is refit on every row.
+    assert_eq!(with["conventions"]["rows"]["train"], 295);
+    assert_eq!(with["conventions"]["rows"]["validation"], 147);
+    assert_eq!(with["conventions"]["rows"]["refit"], 442);
     // The embedded features are centered (as scikit-learn serves them), so the intercept of
     // the refit on every row is the mean of the targets, 152.133.
     let intercept = with["intercept"].as_f64().unwrap();
