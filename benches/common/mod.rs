@@ -124,5 +124,6 @@ pub fn dump(dir: &str, name: &str, design: &Design, y: &Array1<f64>) {
                 f64::to_le_bytes,
             );
         }
+        Design::Centered { .. } => panic!("the peers read raw designs: dump before centering"),
     }
 }

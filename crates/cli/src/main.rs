@@ -1,8 +1,8 @@
 //! The `hypergrad` command line: choose the regularization of a model on a data set by
 //! hypergradient descent (`select`), compute one hypergradient (`grad`) or one inner solution
-//! (`solve`). Conventions: scikit-learn / sparse-ho scaling, features standardized with the
-//! training statistics, no intercept unless `--fit-intercept` (which centers the targets),
-//! hyperparameters in log scale.
+//! (`solve`). Conventions: scikit-learn's by default (an unpenalized intercept, features as
+//! given), sparse-ho's with `--no-intercept`; `--standardize` scales the features (coefficients
+//! reported on the original scale); hyperparameters in log scale.
 
 mod criterion;
 mod model;
@@ -36,7 +36,7 @@ enum Command {
     /// Choose the hyperparameters that minimize the validation criterion.
     Select(SelectArgs),
     /// One hypergradient at given hyperparameters.
-    Grad(PointArgs),
+    Grad(GradArgs),
     /// The inner solution at given hyperparameters.
     Solve(PointArgs),
 }
@@ -48,10 +48,13 @@ pub struct DataArgs {
     /// (embedded). Default: diabetes, or breast-cancer for `--model logreg`.
     #[arg(long)]
     pub data: Option<String>,
-    /// A validation file (its columns matched to the data's by index); otherwise a seeded
-    /// third of the data.
+    /// A validation file (its columns matched to the data's by index). Without it `select`
+    /// holds out a seeded third of `--data`, and `solve` / `grad` fit on every row.
     #[arg(long)]
     pub val: Option<String>,
+    /// Hold out this fraction of the rows of `--data` (seeded) for validation, in every command.
+    #[arg(long, value_name = "FRACTION", conflicts_with = "val")]
+    pub split: Option<f64>,
     /// The format of `--data` and `--val`. Default: detected from the content (a comma on the
     /// first data line: CSV; otherwise LIBSVM), whatever the file name.
     #[arg(long, value_enum)]
@@ -59,11 +62,6 @@ pub struct DataArgs {
     /// The inner model.
     #[arg(long, value_enum, default_value = "lasso")]
     pub model: ModelKind,
-    /// The hypergradient method (`grid` / `random` are zero-order baselines for `select`).
-    /// Default: implicit-forward; implicit for ridge (which has no support) and for logreg
-    /// (where BiCGSTAB on the support beats the slowly contracting coordinate sweep).
-    #[arg(long, value_enum)]
-    pub method: Option<MethodKind>,
     /// Inner solver tolerance (relative duality gap for coordinate descent).
     #[arg(long, default_value_t = 1e-8)]
     pub tol: f64,
@@ -71,10 +69,15 @@ pub struct DataArgs {
     /// direction of fdmc-sure.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Fit an unpenalized intercept (regression models on dense data: the targets are centered
-    /// by their training mean). Without it the model has no intercept, as in sparse-ho.
+    /// Fit no intercept (sparse-ho's convention). By default an unpenalized intercept is
+    /// fitted, as scikit-learn does: features and targets are centered by their training means
+    /// (a sparse design implicitly, keeping its sparsity).
     #[arg(long)]
-    pub fit_intercept: bool,
+    pub no_intercept: bool,
+    /// Scale each feature by its training standard deviation (root mean square with
+    /// `--no-intercept`) before fitting; coefficients are reported on the original scale.
+    #[arg(long)]
+    pub standardize: bool,
     /// Print one JSON object instead of tables.
     #[arg(long)]
     pub json: bool,
@@ -97,15 +100,56 @@ pub struct SelectArgs {
     /// Outer steps (or grid / random points).
     #[arg(long, default_value_t = 30)]
     pub max_outer: usize,
+    /// The hypergradient method, or a zero-order baseline (`grid`, `random`). Default: auto,
+    /// which chooses for the problem and says what it chose (grid for `sure:σ`, and for
+    /// `mc-sure:σ` with an ℓ1 model).
+    #[arg(long, value_enum)]
+    pub method: Option<MethodKind>,
     /// Also run a 30-point grid search (random search beyond two hyperparameters) and compare.
     #[arg(long)]
     pub compare: bool,
+    /// The starting hyperparameters α (comma-separated; default α_max/10 for each). For ridge,
+    /// p values select one penalty per feature.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        conflicts_with = "log_alpha"
+    )]
+    pub alpha: Vec<f64>,
+    /// The starting hyperparameters as log α (comma-separated).
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    pub log_alpha: Vec<f64>,
     /// Write an SVG: the criterion against α with the outer trajectory on it (the grid as the
     /// curve), and the best criterion so far against time.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
 }
 
+/// `hypergrad grad`.
+#[derive(Args)]
+struct GradArgs {
+    #[command(flatten)]
+    point: PointArgs,
+    /// The hypergradient method. Default: auto, which chooses for the problem and says what
+    /// it chose.
+    #[arg(long, value_parser = gradient_methods())]
+    method: Option<MethodKind>,
+}
+
+/// The `--method` values that compute a hypergradient (not the zero-order baselines).
+fn gradient_methods() -> impl clap::builder::TypedValueParser<Value = MethodKind> {
+    let names: Vec<clap::builder::PossibleValue> = MethodKind::value_variants()
+        .iter()
+        .filter(|m| !matches!(m, MethodKind::Grid | MethodKind::Random))
+        .filter_map(|m| m.to_possible_value())
+        .collect();
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(names)
+        .map(|name| MethodKind::from_str(&name, false).expect("a listed method name"))
+}
+
+/// `hypergrad solve`, and the point of `grad`.
 #[derive(Args)]
 struct PointArgs {
     #[command(flatten)]
@@ -124,25 +168,17 @@ struct PointArgs {
     log_alpha: Vec<f64>,
 }
 
-impl DataArgs {
-    /// The method asked for, or the default: `auto`, which chooses for the problem and says
-    /// what it chose.
-    pub fn method(&self) -> MethodKind {
-        self.method.unwrap_or(MethodKind::Auto)
-    }
-}
-
 impl SelectArgs {
     /// The method asked for, or the default: grid search for `sure:σ`, and for `mc-sure:σ`
     /// with an ℓ1 model (their df jumps with the support, which a hypergradient cannot see),
     /// otherwise the model's default.
     pub fn method(&self) -> MethodKind {
-        match (self.data.method, self.criterion, self.data.model) {
+        match (self.method, self.criterion, self.data.model) {
             (None, CriterionKind::Sure { .. }, _) => MethodKind::Grid,
             (None, CriterionKind::McSure { .. }, model) if model != ModelKind::Ridge => {
                 MethodKind::Grid
             }
-            _ => self.data.method(),
+            (method, _, _) => method.unwrap_or(MethodKind::Auto),
         }
     }
 }
@@ -178,24 +214,21 @@ pub enum OptimizerKind {
 /// Runs the command, writing its report to `out`.
 fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
-        Command::Select(a) => select::select(&Experiment::load(&a.data)?, &a, out),
-        Command::Grad(a) => {
-            let experiment = Experiment::load(&a.data)?;
-            point::grad(
-                &experiment,
-                &a.data,
-                &setup::log_alpha(&a.alpha, &a.log_alpha)?,
-                out,
-            )
+        Command::Select(a) => {
+            let start = setup::log_alpha(&a.alpha, &a.log_alpha)?;
+            let count = (!start.is_empty()).then_some(start.len());
+            select::select(&Experiment::load(&a.data)?.with_dim(count)?, &a, out)
+        }
+        Command::Grad(GradArgs { point: a, method }) => {
+            let log_alpha = setup::log_alpha(&a.alpha, &a.log_alpha)?;
+            let experiment = Experiment::load(&a.data)?.with_dim(Some(log_alpha.len()))?;
+            let method = method.unwrap_or(MethodKind::Auto);
+            point::grad(&experiment, &a.data, method, &log_alpha, out)
         }
         Command::Solve(a) => {
-            let experiment = Experiment::load(&a.data)?;
-            point::solve(
-                &experiment,
-                &a.data,
-                &setup::log_alpha(&a.alpha, &a.log_alpha)?,
-                out,
-            )
+            let log_alpha = setup::log_alpha(&a.alpha, &a.log_alpha)?;
+            let experiment = Experiment::load(&a.data)?.with_dim(Some(log_alpha.len()))?;
+            point::solve(&experiment, &a.data, &log_alpha, out)
         }
     }
 }

@@ -26,9 +26,15 @@ pub fn wlasso(d: &Dataset) -> Result<WeightedLasso, Error> {
     Ok(WeightedLasso::new(d.x.clone(), targets(d).view())?)
 }
 
-/// Ridge on `d`.
+/// Ridge on `d`, one penalty.
 pub fn ridge(d: &Dataset) -> Result<Ridge, Error> {
     Ok(Ridge::new(d.x.clone(), targets(d).view())?)
+}
+
+/// Ridge on `d`, one penalty per feature.
+pub fn ridge_per_feature(d: &Dataset) -> Result<Ridge, Error> {
+    let loss = hypergrad::optim::LeastSquares::new(d.x.clone(), targets(d).view())?;
+    Ok(Ridge::per_feature(loss))
 }
 
 /// Sparse logistic regression on `d` (labels ±1).
@@ -48,12 +54,13 @@ pub fn logistic(d: &Dataset) -> Result<HeldOutLogistic, Error> {
 
 /// Evaluates `$body` with `$problem: fn(&Dataset) -> Result<P, Error>` (the model fitted on a
 /// data set) and `$criterion: fn(&Dataset) -> Result<C, Error>` (the model's validation loss on
-/// a data set), for the model `$kind`.
+/// a data set), for the model of the experiment `$experiment`.
 macro_rules! with_model {
-    ($kind:expr, |$problem:ident, $criterion:ident| $body:expr) => {{
+    ($experiment:expr, |$problem:ident, $criterion:ident| $body:expr) => {{
         use $crate::model;
         use $crate::setup::ModelKind;
-        match $kind {
+        let experiment: &$crate::setup::Experiment = $experiment;
+        match experiment.kind {
             ModelKind::Logreg => {
                 let ($problem, $criterion) = (model::logreg, model::logistic);
                 $body
@@ -70,6 +77,10 @@ macro_rules! with_model {
                 let ($problem, $criterion) = (model::wlasso, model::mse);
                 $body
             }
+            ModelKind::Ridge if experiment.per_feature() => {
+                let ($problem, $criterion) = (model::ridge_per_feature, model::mse);
+                $body
+            }
             ModelKind::Ridge => {
                 let ($problem, $criterion) = (model::ridge, model::mse);
                 $body
@@ -81,10 +92,11 @@ macro_rules! with_model {
 /// Evaluates `$body` with `$problem` for the least-squares models (those whose fit is linear in
 /// `y` on the support: what Monte-Carlo SURE needs); `Err` for logreg.
 macro_rules! with_least_squares_model {
-    ($kind:expr, |$problem:ident| $body:expr) => {{
+    ($experiment:expr, |$problem:ident| $body:expr) => {{
         use $crate::model;
         use $crate::setup::ModelKind;
-        match $kind {
+        let experiment: &$crate::setup::Experiment = $experiment;
+        match experiment.kind {
             ModelKind::Logreg => Err::<_, $crate::setup::Error>(
                 "mc-sure:σ needs a least-squares model: it does not apply to logreg".into(),
             ),
@@ -98,6 +110,10 @@ macro_rules! with_least_squares_model {
             }
             ModelKind::Wlasso => {
                 let $problem = model::wlasso;
+                Ok($body)
+            }
+            ModelKind::Ridge if experiment.per_feature() => {
+                let $problem = model::ridge_per_feature;
                 Ok($body)
             }
             ModelKind::Ridge => {

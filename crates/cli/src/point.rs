@@ -1,26 +1,14 @@
 //! `hypergrad grad` and `hypergrad solve`: one hypergradient or one inner solution at given
-//! hyperparameters, on the held-out split.
+//! hyperparameters, fitted on every row of `--data` unless `--val` or `--split` is given.
 
 use crate::model::with_model;
 use crate::select::gradient_method;
 use crate::setup::{Error, Experiment};
-use crate::{report, DataArgs};
+use crate::{report, DataArgs, MethodKind};
 use hypergrad::bilevel::{hypergradient, Options};
 use hypergrad::optim::{FixedPointMap, SolverParams};
 use std::io::Write;
 use std::time::Instant;
-
-fn check_dim(experiment: &Experiment, log_alpha: &[f64]) -> Result<(), Error> {
-    if log_alpha.len() == experiment.dim() {
-        return Ok(());
-    }
-    Err(format!(
-        "--alpha needs {} value(s) for this model, got {}",
-        experiment.dim(),
-        log_alpha.len()
-    )
-    .into())
-}
 
 /// Inner and Jacobian tolerances of one evaluation.
 pub fn options(tol: f64) -> Options {
@@ -35,22 +23,35 @@ pub fn options(tol: f64) -> Options {
 pub fn grad(
     experiment: &Experiment,
     args: &DataArgs,
+    method: MethodKind,
     log_alpha: &[f64],
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    check_dim(experiment, log_alpha)?;
-    let method = gradient_method(args.method())?;
-    let data = experiment.held_out()?;
+    let data = experiment.point()?;
+    if data.in_sample {
+        eprintln!(
+            "note: no --val or --split: the criterion is the loss on the training rows themselves"
+        );
+    }
     let start = Instant::now();
-    let h = with_model!(experiment.kind, |problem, criterion| hypergradient(
+    let h = with_model!(experiment, |problem, criterion| hypergradient(
         &problem(&data.train)?,
         &criterion(&data.val)?,
         log_alpha,
-        &method,
+        &gradient_method(method)?,
         &options(args.tol)
     )?);
     let seconds = start.elapsed().as_secs_f64();
-    report::grad(out, experiment.kind, args, log_alpha, &h, seconds)
+    let fit = report::Fit::new(experiment, &data, &h.x)?;
+    report::grad(
+        out,
+        (experiment.kind, method),
+        args,
+        log_alpha,
+        &h,
+        &fit,
+        seconds,
+    )
 }
 
 /// `hypergrad solve`.
@@ -60,9 +61,9 @@ pub fn solve(
     log_alpha: &[f64],
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    check_dim(experiment, log_alpha)?;
-    let data = experiment.held_out()?;
-    let solution = with_model!(experiment.kind, |problem, _criterion| {
+    let data = experiment.point()?;
+    let start = Instant::now();
+    let solution = with_model!(experiment, |problem, _criterion| {
         let params = SolverParams {
             max_iter: 100_000,
             tol: args.tol,
@@ -70,5 +71,7 @@ pub fn solve(
         };
         problem(&data.train)?.solve(log_alpha, None, &params)?
     });
-    report::solve(out, &solution, data.intercept, experiment.columns(), args)
+    let seconds = start.elapsed().as_secs_f64();
+    let fit = report::Fit::new(experiment, &data, &solution.x)?;
+    report::solve(out, &solution, &fit, args, seconds)
 }

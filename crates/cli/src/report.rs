@@ -1,15 +1,96 @@
 //! What the commands print: tables for people, one JSON object with `--json`.
 
 use crate::select::Outcome;
-use crate::setup::{Error, ModelKind};
+use crate::setup::{Conventions, Error, Experiment, ModelKind, Prepared};
 use crate::{DataArgs, MethodKind, SelectArgs};
 use clap::ValueEnum;
 use hypergrad::bilevel::outer::Trajectory;
 use hypergrad::bilevel::Hypergradient;
-use hypergrad::optim::data::ColumnMap;
 use hypergrad::optim::Solution;
 use serde_json::json;
 use std::io::Write;
+
+/// A fitted model on the original columns of `--data`, with the conventions and rows it was
+/// fitted on: what every command states.
+pub struct Fit {
+    conventions: Conventions,
+    /// Training rows and validation rows (`None`: validated on the training rows).
+    rows: (usize, Option<usize>),
+    /// The coefficients on the original scale of the features.
+    pub coef: Vec<f64>,
+    /// The intercept (0 without one).
+    pub intercept: f64,
+    /// 1-based feature indices, only when the design does not hold every source column.
+    index: Option<Vec<u64>>,
+}
+
+impl Fit {
+    /// The model of coefficients `x` fitted on `data.train`, mapped back to the original
+    /// columns. Fails when a number is not finite.
+    pub fn new(experiment: &Experiment, data: &Prepared, x: &[f64]) -> Result<Self, Error> {
+        let (coef, intercept) = data.original(x)?;
+        finite("coefficient", coef.iter())?;
+        finite("intercept", [&intercept])?;
+        let columns = experiment.columns();
+        Ok(Self {
+            conventions: experiment.conventions,
+            rows: data.rows(),
+            coef,
+            intercept,
+            index: (columns.n_dropped() > 0)
+                .then(|| columns.kept().iter().map(|k| k + 1).collect()),
+        })
+    }
+
+    /// `{"intercept", "standardized", "rows": {"train", "validation"}}`.
+    fn conventions_json(&self) -> serde_json::Value {
+        let validation = self.rows.1.map_or_else(|| json!("train"), |v| json!(v));
+        json!({
+            "intercept": self.conventions.intercept,
+            "standardized": self.conventions.standardized,
+            "rows": {"train": self.rows.0, "validation": validation},
+        })
+    }
+
+    /// Adds the model and the conventions to a command's JSON object.
+    fn extend(&self, json: &mut serde_json::Value) {
+        json["coef"] = json!(self.coef);
+        json["intercept"] = json!(self.intercept);
+        json["conventions"] = self.conventions_json();
+        if let Some(index) = &self.index {
+            json["feature_index"] = json!(index);
+        }
+    }
+
+    /// The model and the conventions, for people.
+    fn print(&self, out: &mut dyn Write) -> Result<(), Error> {
+        writeln!(out, "coefficients: {:?}", self.coef)?;
+        if let Some(index) = &self.index {
+            writeln!(out, "feature indices: {index:?}")?;
+        }
+        writeln!(out, "intercept: {}", self.intercept)?;
+        let validation = self
+            .rows
+            .1
+            .map_or_else(String::new, |v| format!(", validated on {v} rows"));
+        writeln!(
+            out,
+            "fitted on {} rows{validation}; intercept {}, features {}",
+            self.rows.0,
+            if self.conventions.intercept {
+                "fitted"
+            } else {
+                "none"
+            },
+            if self.conventions.standardized {
+                "standardized (coefficients on the original scale)"
+            } else {
+                "as given"
+            }
+        )?;
+        Ok(())
+    }
+}
 
 /// Fails, saying why, unless every number of `what` is finite: no NaN or ±∞ is printed.
 fn finite<'a>(what: &str, values: impl IntoIterator<Item = &'a f64>) -> Result<(), Error> {
@@ -117,7 +198,7 @@ pub fn select(
         finite("criterion", [&step.value])?;
         finite("hyperparameter", &step.log_alpha)?;
     }
-    finite("intercept", [&outcome.intercept])?;
+    let fit = &outcome.fit;
     if args.data.json {
         let steps: Vec<_> = run
             .steps
@@ -137,9 +218,14 @@ pub fn select(
             "value": best.value, "evaluations": run.steps.len(), "seconds": seconds(run),
             "stop": format!("{:?}", run.stop), "trajectory": steps,
         });
-        if args.data.fit_intercept {
-            json["intercept"] = json!(outcome.intercept);
-        }
+        fit.extend(&mut json);
+        // The refit's rows are all of them; the search's are these.
+        let validation = outcome
+            .rows
+            .1
+            .map_or_else(|| json!(args.criterion.to_string()), |v| json!(v));
+        json["conventions"]["rows"] =
+            json!({"train": outcome.rows.0, "validation": validation, "refit": fit.rows.0});
         if let Some(g) = &outcome.baseline {
             json["grid"] = json!({"search": baseline_name(g), "log_alpha": g.best().log_alpha, "value": g.best().value, "evaluations": g.steps.len(), "seconds": seconds(g)});
         }
@@ -176,9 +262,6 @@ pub fn select(
         seconds(run),
         run.stop
     )?;
-    if args.data.fit_intercept {
-        writeln!(out, "intercept {:.6}", outcome.intercept)?;
-    }
     for (kind, steps) in distinct_warnings(run) {
         writeln!(
             out,
@@ -196,25 +279,31 @@ pub fn select(
             seconds(g)
         )?;
     }
+    writeln!(
+        out,
+        "\nthe model at the best alpha, refit on every row of --data:"
+    )?;
+    fit.print(out)?;
     Ok(())
 }
 
 /// `grad`: the value, the gradient and the diagnostics, warnings included.
 pub fn grad(
     out: &mut dyn Write,
-    kind: ModelKind,
+    (kind, method): (ModelKind, MethodKind),
     args: &DataArgs,
     log_alpha: &[f64],
     h: &Hypergradient,
+    fit: &Fit,
     seconds: f64,
 ) -> Result<(), Error> {
     finite("criterion", [&h.value])?;
     finite("hypergradient", &h.grad)?;
-    let (method, nnz) = (args.method(), h.x.iter().filter(|v| **v != 0.0).count());
+    let nnz = h.x.iter().filter(|v| **v != 0.0).count();
     let d = &h.diagnostics;
     let warnings: Vec<String> = d.warnings.iter().map(|w| format!("{w:?}")).collect();
     if args.json {
-        let json = json!({
+        let mut json = json!({
             "model": name(kind), "method": name(method), "chosen": d.method.name(),
             "choice": d.choice, "log_alpha": log_alpha,
             "value": h.value, "grad": h.grad, "nnz": nnz,
@@ -225,6 +314,7 @@ pub fn grad(
             "support_size": d.support_size, "margin": d.margin,
             "warnings": warnings, "seconds": seconds,
         });
+        fit.extend(&mut json);
         writeln!(out, "{json}")?;
         return Ok(());
     }
@@ -254,50 +344,35 @@ pub fn grad(
     for w in &warnings {
         writeln!(out, "warning: {w}")?;
     }
+    fit.print(out)?;
     Ok(())
 }
 
-/// `solve`: the coefficients (with their feature indices when some were never seen), the
-/// objective and the duality gap.
+/// `solve`: the coefficients and intercept on the original scale (with their feature indices
+/// when some were never seen), the objective and the duality gap of the fitted problem.
 pub fn solve(
     out: &mut dyn Write,
     solution: &Solution,
-    intercept: f64,
-    columns: &ColumnMap,
+    fit: &Fit,
     args: &DataArgs,
+    seconds: f64,
 ) -> Result<(), Error> {
     let r = &solution.report;
-    finite("coefficient", solution.x.iter())?;
     finite("objective", [&r.objective])?;
     finite("duality gap", r.duality_gap.iter())?;
-    finite("intercept", [&intercept])?;
-    // 1-based feature indices, listed only when the design does not hold every column.
-    let index: Option<Vec<u64>> =
-        (columns.n_dropped() > 0).then(|| columns.kept().iter().map(|k| k + 1).collect());
     if args.json {
-        let mut json = json!({"coef": solution.x, "objective": r.objective, "gap": r.duality_gap, "iterations": r.iterations});
-        if args.fit_intercept {
-            json["intercept"] = json!(intercept);
-        }
-        if let Some(index) = &index {
-            json["feature_index"] = json!(index);
-        }
+        let mut json = json!({"objective": r.objective, "gap": r.duality_gap, "iterations": r.iterations, "converged": r.converged(), "seconds": seconds});
+        fit.extend(&mut json);
         writeln!(out, "{json}")?;
         return Ok(());
     }
-    writeln!(out, "coefficients: {:?}", solution.x)?;
-    if let Some(index) = &index {
-        writeln!(out, "feature indices: {index:?}")?;
-    }
-    if args.fit_intercept {
-        writeln!(out, "intercept: {intercept}")?;
-    }
+    fit.print(out)?;
     let gap = r
         .duality_gap
         .map_or_else(|| "-".into(), |g| format!("{g:.3e}"));
     writeln!(
         out,
-        "objective {:.8}, duality gap {gap}, {} iterations, {:?}",
+        "objective {:.8}, duality gap {gap}, {} iterations, {:?}, {seconds:.4} s",
         r.objective, r.iterations, r.stop
     )?;
     Ok(())

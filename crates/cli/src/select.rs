@@ -6,6 +6,7 @@ use crate::model::{with_least_squares_model, with_model};
 use crate::plot::Figure;
 use crate::point::options;
 use crate::progress::Progress;
+use crate::report::Fit;
 use crate::setup::{Error, Experiment, ModelKind, Prepared};
 use crate::{report, MethodKind, OptimizerKind, SelectArgs};
 use hypergrad::bilevel::outer::{
@@ -17,7 +18,7 @@ use hypergrad::bilevel::{
     MonteCarloSure, Options, Perturbation, Sure,
 };
 use hypergrad::optim::data::Dataset;
-use hypergrad::optim::FixedPointMap;
+use hypergrad::optim::{FixedPointMap, SolverParams};
 
 /// The hypergradient method of `--method`.
 pub fn gradient_method(kind: MethodKind) -> Result<Method, Error> {
@@ -68,18 +69,31 @@ struct Search<'a> {
 }
 
 /// The runs of one `select`.
+pub struct Runs {
+    /// The rows the search fitted on and validated on (`None`: all of them, by folds or in
+    /// sample).
+    pub rows: (usize, Option<usize>),
+    /// The method's run.
+    pub run: Trajectory,
+    /// The baseline's run, with `--compare` or `--plot`.
+    pub baseline: Option<Trajectory>,
+}
+
+/// The runs of one `select` and the model at the best hyperparameters.
 pub struct Outcome {
     /// The method's run.
     pub run: Trajectory,
     /// The baseline's run, with `--compare` or `--plot`.
     pub baseline: Option<Trajectory>,
-    /// The fitted intercept (0 without `--fit-intercept`).
-    pub intercept: f64,
+    /// The model at the best hyperparameters, refit on every row of `--data`.
+    pub fit: Fit,
+    /// The rows of the search (see [`Runs::rows`]).
+    pub rows: (usize, Option<usize>),
 }
 
 impl<'a> Search<'a> {
     /// Bounds `[α_max·10⁻⁴, α_max]` (ridge: up to `α_max·10³`) on every hyperparameter, start
-    /// at `α_max/10`, HOAG tolerances down to `--tol`.
+    /// at `--alpha` or `α_max/10`, HOAG tolerances down to `--tol`.
     fn new(experiment: &Experiment, args: &'a SelectArgs, train: &Dataset) -> Result<Self, Error> {
         let alpha_max = experiment.alpha_max(train)?;
         let upper = if experiment.kind == ModelKind::Ridge {
@@ -97,7 +111,10 @@ impl<'a> Search<'a> {
             },
             options: options(tol),
             bounds: vec![((alpha_max * 1e-4).ln(), upper.ln()); dim],
-            start: vec![(alpha_max / 10.0).ln(); dim],
+            start: match crate::setup::log_alpha(&args.alpha, &args.log_alpha)? {
+                given if given.is_empty() => vec![(alpha_max / 10.0).ln(); dim],
+                given => given,
+            },
             schedule: ToleranceSchedule {
                 initial: (tol * 1e3).min(1e-4),
                 decay: 0.5,
@@ -188,19 +205,19 @@ impl<'a> Search<'a> {
     /// objective built by `pass` (so the baseline does not inherit the method's warm starts).
     fn outcome(
         &self,
-        intercept: f64,
+        rows: (usize, Option<usize>),
         pass: impl Fn(Pass) -> Result<Trajectory, Error>,
-    ) -> Result<Outcome, Error> {
+    ) -> Result<Runs, Error> {
         let run = pass(Pass::Method)?;
         let baseline = if self.args.compare || self.args.plot.is_some() {
             Some(pass(Pass::Baseline)?)
         } else {
             None
         };
-        Ok(Outcome {
+        Ok(Runs {
+            rows,
             run,
             baseline,
-            intercept,
         })
     }
 }
@@ -211,20 +228,16 @@ fn outcome<P, C>(
     args: &SelectArgs,
     problem: impl Fn(&Dataset) -> Result<P, Error>,
     criterion: impl Fn(&Dataset) -> Result<C, Error>,
-) -> Result<Outcome, Error>
+) -> Result<Runs, Error>
 where
     P: FixedPointMap + Sync,
     C: Criterion + Sync,
 {
     match args.criterion {
         CriterionKind::HeldOut => {
-            let Prepared {
-                train,
-                val,
-                intercept,
-            } = experiment.held_out()?;
+            let Prepared { train, val, .. } = experiment.held_out()?;
             let search = Search::new(experiment, args, &train)?;
-            search.outcome(intercept, |pass| {
+            search.outcome((train.y.len(), Some(val.y.len())), |pass| {
                 let (p, c) = (problem(&train)?, criterion(&val)?);
                 let mut objective = Bilevel::new(&p, &c, search.method, search.options.clone());
                 search.run(&mut objective, pass)
@@ -233,8 +246,8 @@ where
         CriterionKind::CrossValidation { folds } => {
             let folds = experiment.folds(folds)?;
             let search = Search::new(experiment, args, &folds[0].train)?;
-            let intercept = folds.iter().map(|f| f.intercept).sum::<f64>() / folds.len() as f64;
-            search.outcome(intercept, |pass| {
+            let n = folds[0].train.y.len() + folds[0].val.y.len();
+            search.outcome((n, None), |pass| {
                 let mut problems = Vec::with_capacity(folds.len());
                 let mut criteria = Vec::with_capacity(folds.len());
                 for fold in &folds {
@@ -258,12 +271,10 @@ where
                 );
             }
             jump_note(args);
-            let Prepared {
-                train, intercept, ..
-            } = experiment.in_sample()?;
+            let Prepared { train, .. } = experiment.in_sample()?;
             let search = Search::new(experiment, args, &train)?;
             let sure = Sure::new(train.x.clone(), ndarray::ArrayView1::from(&train.y), sigma)?;
-            search.outcome(intercept, |pass| {
+            search.outcome((train.y.len(), None), |pass| {
                 let p = problem(&train)?;
                 let mut objective = Bilevel::new(&p, &sure, search.method, search.options.clone());
                 search.run(&mut objective, pass)
@@ -279,12 +290,10 @@ where
                         .into(),
                 );
             }
-            let Prepared {
-                train, intercept, ..
-            } = experiment.in_sample()?;
+            let Prepared { train, .. } = experiment.in_sample()?;
             let search = Search::new(experiment, args, &train)?;
             let perturbation = Perturbation::gaussian(train.y.len(), sigma, args.data.seed)?;
-            search.outcome(intercept, |pass| {
+            search.outcome((train.y.len(), None), |pass| {
                 let mut objective = FdmcSure::new(
                     train.x.clone(),
                     ndarray::ArrayView1::from(&train.y),
@@ -322,16 +331,14 @@ fn mc_sure<P: LinearOnSupport>(
     args: &SelectArgs,
     problem: impl Fn(&Dataset) -> Result<P, Error>,
     sigma: f64,
-) -> Result<Outcome, Error> {
+) -> Result<Runs, Error> {
     if experiment.kind != ModelKind::Ridge {
         jump_note(args);
     }
-    let Prepared {
-        train, intercept, ..
-    } = experiment.in_sample()?;
+    let Prepared { train, .. } = experiment.in_sample()?;
     let search = Search::new(experiment, args, &train)?;
     let direction = Perturbation::gaussian(train.y.len(), sigma, args.data.seed)?;
-    search.outcome(intercept, |pass| {
+    search.outcome((train.y.len(), None), |pass| {
         let mut objective = MonteCarloSure::new(
             problem(&train)?,
             sigma,
@@ -349,15 +356,35 @@ pub fn select(
     args: &SelectArgs,
     out: &mut dyn std::io::Write,
 ) -> Result<(), Error> {
-    let outcome = match args.criterion {
+    let Runs {
+        rows,
+        run,
+        baseline,
+    } = match args.criterion {
         CriterionKind::McSure { sigma } => {
-            with_least_squares_model!(experiment.kind, |problem| mc_sure(
+            with_least_squares_model!(experiment, |problem| mc_sure(
                 experiment, args, problem, sigma
             )?)?
         }
-        _ => with_model!(experiment.kind, |problem, criterion| outcome(
+        _ => with_model!(experiment, |problem, criterion| outcome(
             experiment, args, problem, criterion
         )?),
+    };
+    let all = experiment.all_rows()?;
+    let best = &run.best().log_alpha;
+    let params = SolverParams {
+        max_iter: 100_000,
+        tol: args.data.tol,
+        record_history: false,
+    };
+    let x = with_model!(experiment, |problem, _criterion| problem(&all.train)?
+        .solve(best, None, &params)?
+        .x);
+    let outcome = Outcome {
+        fit: Fit::new(experiment, &all, &x)?,
+        rows,
+        run,
+        baseline,
     };
     report::select(out, experiment.kind, args, &outcome)?;
     if let Some(path) = &args.plot {

@@ -3,8 +3,8 @@
 use crate::DataArgs;
 use clap::ValueEnum;
 use hypergrad::optim::data::{
-    breast_cancer, check_signal, diabetes, read_file, standardize, train_validation_split,
-    ColumnMap, Dataset, Format, Preprocessing, Standardization,
+    breast_cancer, check_signal, diabetes, read_file, train_validation_split, ColumnMap, Dataset,
+    Format, Preprocessing, Standardization,
 };
 use hypergrad::optim::{Design, Lasso, SparseLogistic};
 use ndarray::Array1;
@@ -22,30 +22,74 @@ pub enum ModelKind {
     Wlasso,
     /// 1/n Σ log(1 + exp(−yᵢxᵢᵀβ)) + α‖β‖₁, labels ±1.
     Logreg,
-    /// 1/(2n)‖y − Xβ‖² + α/2‖β‖².
+    /// 1/(2n)‖y − Xβ‖² + α/2‖β‖², or ½ Σ α_j β_j² given p values of α (one per feature).
     Ridge,
 }
 
-/// The data of a run, before any split.
+/// The data of a run, before any split, and the conventions it is fitted with.
 pub struct Experiment {
     /// The model.
     pub kind: ModelKind,
     data: Dataset,
     val: Option<Dataset>,
-    fit_intercept: bool,
+    /// The conventions of every fit.
+    pub conventions: Conventions,
+    split: Option<f64>,
     seed: u64,
+    dim: usize,
 }
 
-/// A training set and a validation set prepared for fitting: features standardized with the
-/// training statistics; with an intercept, targets centered by the training mean `intercept`
-/// (the intercept of the standardized problem, which then needs no penalty-free coordinate).
+/// How a model is fitted: scikit-learn's conventions by default (an unpenalized intercept,
+/// features as given), sparse-ho's with `--no-intercept`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Conventions {
+    /// An unpenalized intercept, fitted by centering features and targets with the training
+    /// means (exact for least squares: the intercept is then `ȳ − x̄ᵀβ`).
+    pub intercept: bool,
+    /// Features scaled by their training spread; coefficients reported on the original scale.
+    pub standardized: bool,
+}
+
+impl Conventions {
+    /// The column map these conventions fit on the training design.
+    fn rule(self) -> Standardization {
+        Standardization {
+            center: self.intercept,
+            scale: self.standardized,
+        }
+    }
+}
+
+/// A training set and a validation set prepared for fitting by one rule, fitted on the
+/// training part whatever the formats: columns mapped by `map` (centered for an intercept,
+/// scaled with `--standardize`), targets shifted by the training mean `y_mean` for an
+/// intercept.
 pub struct Prepared {
     /// Training part.
     pub train: Dataset,
     /// Validation part (the training part itself for in-sample criteria).
     pub val: Dataset,
-    /// The fitted intercept (0 without `--fit-intercept`).
-    pub intercept: f64,
+    /// Whether `val` is the training rows themselves (no held-out rows).
+    pub in_sample: bool,
+    /// The column map fitted on the training part.
+    pub map: Preprocessing,
+    /// The training mean of the targets (0 without an intercept).
+    pub y_mean: f64,
+}
+
+impl Prepared {
+    /// Coefficients and intercept on the original columns of a model fitted on `train`.
+    pub fn original(&self, coef: &[f64]) -> Result<(Vec<f64>, f64), Error> {
+        Ok(self.map.to_original(coef, self.y_mean)?)
+    }
+
+    /// `(training rows, validation rows)`; the validation count is `None` in sample.
+    pub fn rows(&self) -> (usize, Option<usize>) {
+        (
+            self.train.y.len(),
+            (!self.in_sample).then_some(self.val.y.len()),
+        )
+    }
 }
 
 /// The `--format` values.
@@ -64,10 +108,23 @@ fn read(name: &str, format: Option<FormatKind>) -> Result<Dataset, Error> {
         FormatKind::Libsvm => Format::Libsvm,
     });
     Ok(match name {
-        "diabetes" => diabetes(),
+        "diabetes" => scikit_learn_diabetes()?,
         "breast-cancer" | "breast_cancer" => breast_cancer(),
         path => read_file(path, format)?,
     })
+}
+
+/// The diabetes data as scikit-learn's `load_diabetes()` serves it: each column centered and
+/// scaled to unit Euclidean norm (`(x − x̄)/(σ√n)`), the target raw. So default flags on
+/// `diabetes` fit exactly what `Lasso().fit(*load_diabetes(return_X_y=True))` fits.
+fn scikit_learn_diabetes() -> Result<Dataset, Error> {
+    let mut data = diabetes();
+    Preprocessing::fit(&data.x, Standardization::FULL)?.apply(&mut data)?;
+    let root_n = (data.y.len() as f64).sqrt();
+    if let Design::Dense(x) = &mut data.x {
+        x.mapv_inplace(|v| v / root_n);
+    }
+    Ok(data)
 }
 
 /// `--alpha` (each > 0) or `--log-alpha` (each finite) as log-hyperparameters.
@@ -118,47 +175,66 @@ impl Experiment {
             val.align_columns(&data.columns)
                 .map_err(|e| format!("--val: {e}"))?;
         }
-        notes(&data)?;
         if !(args.tol > 0.0 && args.tol.is_finite()) {
             return Err(format!("--tol must be positive, got {}", args.tol).into());
         }
-        if args.fit_intercept {
-            if args.model == ModelKind::Logreg {
-                return Err(
-                    "--fit-intercept is not supported for logreg: the logistic solver has \
-                            no unpenalized coordinate"
-                        .into(),
-                );
+        if let Some(f) = args.split {
+            if !(f > 0.0 && f < 1.0) {
+                return Err(format!("--split must lie strictly between 0 and 1, got {f}").into());
             }
-            if matches!(data.x, Design::Sparse(_)) {
-                return Err(
-                    "--fit-intercept needs dense features: centering a sparse design \
-                            would destroy its sparsity"
-                        .into(),
-                );
-            }
-        } else if args.model != ModelKind::Logreg {
+        }
+        let mut conventions = Conventions {
+            intercept: !args.no_intercept,
+            standardized: args.standardize,
+        };
+        if conventions.intercept && args.model == ModelKind::Logreg {
+            eprintln!(
+                "note: logreg fits no intercept yet (sparse-ho's convention);                  --no-intercept says so and silences this note"
+            );
+            conventions.intercept = false;
+        }
+        notes(&data, conventions)?;
+        if !conventions.intercept && args.model != ModelKind::Logreg {
             let (mean, std) = mean_and_std(&data.y);
             if mean.abs() > 0.5 * std {
                 eprintln!(
                     "note: the targets have mean {mean:.4} (std {std:.4}) and no intercept is \
-                     fitted; consider --fit-intercept"
+                     fitted; drop --no-intercept to fit one"
                 );
             }
         }
-        Ok(Self {
+        Self {
             kind: args.model,
             data,
             val,
-            fit_intercept: args.fit_intercept,
+            conventions,
+            split: args.split,
             seed: args.seed,
-        })
+            dim: 0,
+        }
+        .with_dim(None)
     }
 
-    /// Standardizes with the training statistics and centers the targets for an intercept.
-    pub fn prepare(&self, mut train: Dataset, mut val: Dataset) -> Result<Prepared, Error> {
-        standardize(&mut train, &mut val)?;
-        let intercept = if self.fit_intercept {
+    /// Fits the column map of the conventions on `train`, applies it to both parts, and
+    /// centers the targets for an intercept.
+    fn prepare(
+        &self,
+        mut train: Dataset,
+        mut val: Dataset,
+        in_sample: bool,
+    ) -> Result<Prepared, Error> {
+        if self.conventions.intercept && train.y.len() < 2 {
+            return Err(format!(
+                "the training part has {} row: an intercept needs at least 2 (give more rows, \
+                 or --no-intercept)",
+                train.y.len()
+            )
+            .into());
+        }
+        let map = Preprocessing::fit(&train.x, self.conventions.rule())?;
+        map.apply(&mut train)?;
+        map.apply(&mut val)?;
+        let y_mean = if self.conventions.intercept {
             let (mean, _) = mean_and_std(&train.y);
             train
                 .y
@@ -172,35 +248,62 @@ impl Experiment {
         Ok(Prepared {
             train,
             val,
-            intercept,
+            in_sample,
+            map,
+            y_mean,
         })
     }
 
-    /// The held-out split: `--val` if given, otherwise a seeded third of `--data`.
-    pub fn held_out(&self) -> Result<Prepared, Error> {
-        let (train, val) = match &self.val {
-            Some(val) => (self.data.clone(), val.clone()),
-            None => train_validation_split(&self.data, 1.0 / 3.0, self.seed)?,
-        };
-        self.prepare(train, val)
+    /// `--split` of `--data`: (training rows, validation rows).
+    fn split(&self, fraction: f64) -> Result<Prepared, Error> {
+        let (train, val) = train_validation_split(&self.data, fraction, self.seed)?;
+        self.prepare(train, val, false)
     }
 
-    /// All of `--data`, for in-sample criteria (SURE); `--val` does not apply.
-    pub fn in_sample(&self) -> Result<Prepared, Error> {
-        if self.val.is_some() {
-            return Err("--val does not apply to this criterion, which uses all of --data".into());
+    /// The held-out split of `select`: `--val` if given, otherwise `--split` of `--data`
+    /// (a seeded third by default).
+    pub fn held_out(&self) -> Result<Prepared, Error> {
+        match &self.val {
+            Some(val) => self.prepare(self.data.clone(), val.clone(), false),
+            None => self.split(self.split.unwrap_or(1.0 / 3.0)),
         }
-        self.prepare(self.data.clone(), self.data.clone())
+    }
+
+    /// The data of `solve` and `grad`: every row of `--data`, validated on `--val` if given,
+    /// on `--split` of `--data` if asked for, otherwise on the training rows themselves.
+    pub fn point(&self) -> Result<Prepared, Error> {
+        match (&self.val, self.split) {
+            (Some(val), _) => self.prepare(self.data.clone(), val.clone(), false),
+            (None, Some(fraction)) => self.split(fraction),
+            (None, None) => self.prepare(self.data.clone(), self.data.clone(), true),
+        }
+    }
+
+    /// Every row of `--data`, validated on itself (the refit after a search).
+    pub fn all_rows(&self) -> Result<Prepared, Error> {
+        self.prepare(self.data.clone(), self.data.clone(), true)
+    }
+
+    /// All of `--data`, for in-sample criteria (SURE); `--val` and `--split` do not apply.
+    pub fn in_sample(&self) -> Result<Prepared, Error> {
+        if self.val.is_some() || self.split.is_some() {
+            return Err(
+                "--val and --split do not apply to this criterion, which uses all of --data".into(),
+            );
+        }
+        self.all_rows()
     }
 
     /// The K folds of `--data` (seeded), each prepared with its own training statistics.
     pub fn folds(&self, k: usize) -> Result<Vec<Prepared>, Error> {
-        if self.val.is_some() {
-            return Err("--val does not apply to cross-validation, which splits --data".into());
+        if self.val.is_some() || self.split.is_some() {
+            return Err(
+                "--val and --split do not apply to cross-validation, which splits --data".into(),
+            );
         }
         hypergrad::optim::data::kfold(&self.data, k, self.seed)?
             .into_iter()
-            .map(|(train, val)| self.prepare(train, val))
+            .map(|(train, val)| self.prepare(train, val, false))
             .collect()
     }
 
@@ -210,10 +313,18 @@ impl Experiment {
     pub fn alpha_max(&self, train: &Dataset) -> Result<f64, Error> {
         check_signal(&train.x, &train.y)?;
         let y = Array1::from(train.y.clone());
-        Ok(match self.kind {
+        let alpha_max = match self.kind {
             ModelKind::Logreg => SparseLogistic::new(train.x.clone(), y.view())?.alpha_max(),
             _ => Lasso::new(train.x.clone(), y.view())?.alpha_max(),
-        })
+        };
+        if !alpha_max.is_finite() {
+            return Err(format!(
+                "α_max = ‖Xᵀy‖∞/n is not finite ({alpha_max}): a computation overflowed double \
+                 precision; check the scale of the data"
+            )
+            .into());
+        }
+        Ok(alpha_max)
     }
 
     /// The source columns of the design (LIBSVM keeps only those that occur).
@@ -221,19 +332,54 @@ impl Experiment {
         &self.data.columns
     }
 
+    /// The number of features p.
+    pub fn n_features(&self) -> usize {
+        self.data.x.n_features()
+    }
+
+    /// The numbers of hyperparameters the model accepts (ridge: one, or one per feature).
+    pub fn dims(&self) -> Vec<usize> {
+        let p = self.n_features();
+        match self.kind {
+            ModelKind::Enet => vec![2],
+            ModelKind::Wlasso => vec![p],
+            ModelKind::Ridge if p > 1 => vec![1, p],
+            _ => vec![1],
+        }
+    }
+
+    /// Sets the number of hyperparameters (`None`: the model's first), checked against
+    /// [`dims`](Self::dims).
+    pub fn with_dim(mut self, count: Option<usize>) -> Result<Self, Error> {
+        let dims = self.dims();
+        let count = count.unwrap_or(dims[0]);
+        if !dims.contains(&count) {
+            let allowed: Vec<String> = dims.iter().map(|d| d.to_string()).collect();
+            return Err(format!(
+                "--alpha needs {} value(s) for this model, got {count}",
+                allowed.join(" or ")
+            )
+            .into());
+        }
+        self.dim = count;
+        Ok(self)
+    }
+
     /// The number of hyperparameters.
     pub fn dim(&self) -> usize {
-        match self.kind {
-            ModelKind::Enet => 2,
-            ModelKind::Wlasso => self.data.x.n_features(),
-            _ => 1,
-        }
+        self.dim
+    }
+
+    /// Whether the model is ridge with one penalty per feature.
+    pub fn per_feature(&self) -> bool {
+        self.kind == ModelKind::Ridge && self.dim > 1
     }
 }
 
-/// Notes on stderr about the columns of `data`: indices that never occur (not stored) and
-/// constant columns (mapped to zero by standardization, which centers dense data).
-fn notes(data: &Dataset) -> Result<(), Error> {
+/// Notes on stderr about the columns of `data`: indices that never occur (not stored),
+/// constant columns (mapped to zero when centering), and column scales that differ widely
+/// when the features are not standardized.
+fn notes(data: &Dataset, conventions: Conventions) -> Result<(), Error> {
     let dropped = data.columns.n_dropped();
     if dropped > 0 {
         eprintln!(
@@ -242,19 +388,34 @@ fn notes(data: &Dataset) -> Result<(), Error> {
             data.columns.width()
         );
     }
-    let constant = Preprocessing::fit(&data.x, Standardization::for_design(&data.x))?.constant;
-    if !constant.is_empty() && matches!(data.x, Design::Dense(_)) {
+    let fitted = Preprocessing::fit(&data.x, Standardization::FULL)?;
+    let constant = &fitted.constant;
+    if !constant.is_empty() && conventions.intercept {
         let shown: Vec<String> = constant
             .iter()
             .take(10)
             .map(|j| (j + 1).to_string())
             .collect();
         eprintln!(
-            "note: {} constant feature column(s) ({}{}): standardized to zero, coefficient 0",
+            "note: {} constant feature column(s) ({}{}): carried by the intercept, coefficient 0",
             constant.len(),
             shown.join(", "),
             if constant.len() > 10 { ", …" } else { "" }
         );
     }
+    // `scale` is 1/standard deviation (0 for a constant column).
+    let spreads = fitted.scale.iter().filter(|s| **s > 0.0).map(|s| 1.0 / s);
+    let (lo, hi) = spreads.fold((f64::INFINITY, 0.0_f64), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    if !conventions.standardized && hi > SCALE_RATIO * lo {
+        eprintln!(
+            "note: the feature standard deviations range from {lo:.3e} to {hi:.3e}; one penalty \
+             weighs them very differently: consider --standardize"
+        );
+    }
     Ok(())
 }
+
+/// Feature spreads further apart than this ratio get a note suggesting `--standardize`.
+const SCALE_RATIO: f64 = 100.0;

@@ -6,12 +6,12 @@ use hypergrad_optim::data::{
     DataError, Dataset, NullModel, Preprocessing, Standardization,
 };
 use hypergrad_optim::Design;
-use ndarray::{s, Array2};
+use ndarray::{s, Array2, ShapeBuilder};
 
 fn dense(d: &Design) -> &Array2<f64> {
     match d {
         Design::Dense(x) => x,
-        Design::Sparse(_) => panic!("expected a dense design"),
+        _ => panic!("expected a dense design"),
     }
 }
 
@@ -103,7 +103,17 @@ fn libsvm_validation_is_prepared_by_the_training_rule() {
     standardize(&mut t1, &mut v1).unwrap();
     standardize(&mut t2, &mut v2).unwrap();
     // `{v}` prints the shortest text that parses back to the same double: equal bit for bit.
-    assert_eq!(dense(&v1.x), dense(&v2.x));
+    // The LIBSVM set stays sparse, centered implicitly: its columns x·s + (−m·s), the same
+    // IEEE sum as the dense x·s − m·s.
+    let materialized = |d: &Design| {
+        let mut out = Array2::zeros((d.n_samples(), d.n_features()).f());
+        for (j, mut column) in out.columns_mut().into_iter().enumerate() {
+            d.col_axpy(j, 1.0, column.as_slice_mut().unwrap());
+        }
+        out
+    };
+    assert!(matches!(v2.x, Design::Centered { .. }));
+    assert_eq!(dense(&v1.x), &materialized(&v2.x));
     assert_eq!(v1.y, v2.y);
 }
 
@@ -168,20 +178,30 @@ fn entries_near_the_largest_double_give_finite_statistics() {
 }
 
 #[test]
-fn centering_a_huge_sparse_design_is_refused_before_allocating() {
-    // 2¹⁵ × 2¹⁴ = 2²⁹ entries if made dense (4 GiB), one non-zero.
+fn centering_a_huge_sparse_design_keeps_it_sparse() {
+    // 2¹⁵ × 2¹⁴ = 2²⁹ entries if made dense (4 GiB), one non-zero: centering stores the shifts.
     let mut tri = sprs::TriMat::new((1 << 15, 1 << 14));
-    tri.add_triplet(3, 5, 1.0);
-    let mut d = Dataset::new(Design::sparse(tri.to_csc()).unwrap(), vec![1.0; 1 << 15]).unwrap();
+    tri.add_triplet(3, 5, 2.0);
+    let raw = Dataset::new(Design::sparse(tri.to_csc()).unwrap(), vec![1.0; 1 << 15]).unwrap();
+    let mut d = raw.clone();
     let map = Preprocessing::fit(&d.x, Standardization::FULL).unwrap();
-    assert!(matches!(
-        map.apply(&mut d),
-        Err(DataError::TooLarge {
-            entries: 536_870_912,
-            ..
-        })
-    ));
+    map.apply(&mut d).unwrap();
+    let Design::Centered { x, shift } = &d.x else {
+        panic!("a centered sparse design stays sparse")
+    };
+    assert_eq!(x.nnz(), 1);
+    // Column 5: mean 2/2¹⁵, standard deviation σ; x̃ = (x − m)/σ has mean 0 and unit variance.
+    let n = (1u64 << 15) as f64;
+    let m = 2.0 / n;
+    let sd = ((4.0 / n) - m * m).sqrt();
+    assert!((shift[5] - m / sd).abs() <= 1e-12 * (m / sd));
+    let mut column = vec![0.0; 1 << 15];
+    d.x.col_axpy(5, 1.0, &mut column);
+    assert!(column.iter().sum::<f64>().abs() < 1e-9);
+    let var = column.iter().map(|v| v * v).sum::<f64>() / n;
+    assert!((var - 1.0).abs() < 1e-12, "{var}");
     // Scaling keeps sparsity and works.
+    let mut d = raw;
     let scale = Preprocessing::fit(&d.x, Standardization::SCALE).unwrap();
     scale.apply(&mut d).unwrap();
     assert!(matches!(d.x, Design::Sparse(_)));

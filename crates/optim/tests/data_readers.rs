@@ -10,7 +10,7 @@ use hypergrad_optim::Design;
 fn dense(d: &Design) -> &ndarray::Array2<f64> {
     match d {
         Design::Dense(x) => x,
-        Design::Sparse(_) => panic!("expected a dense design"),
+        _ => panic!("expected a dense design"),
     }
 }
 

@@ -146,6 +146,7 @@ fn all_finite(d: &Design) -> bool {
     match d {
         Design::Dense(x) => x.iter().all(|v| v.is_finite()),
         Design::Sparse(x) => x.data().iter().all(|v| v.is_finite()),
+        Design::Centered { x, shift } => x.data().iter().chain(shift).all(|v| v.is_finite()),
     }
 }
 

@@ -115,7 +115,7 @@ impl Dataset {
         let positions = self.columns.positions_in(target)?;
         let (n, p) = (self.x.n_samples(), target.kept.len());
         let csc = match &self.x {
-            Design::Sparse(x) => x.clone(),
+            Design::Sparse(x) | Design::Centered { x, .. } => x.clone(),
             Design::Dense(x) => CsMat::csc_from_dense(x.view(), 0.0),
         };
         let mut tri = sprs::TriMat::new((n, p));
@@ -125,9 +125,18 @@ impl Dataset {
             }
         }
         let x = tri.to_csc();
-        self.x = match self.x {
+        self.x = match &self.x {
             Design::Sparse(_) => Design::sparse(x)?,
             Design::Dense(_) => Design::dense(x.to_dense())?,
+            Design::Centered { shift, .. } => {
+                let mut aligned = vec![0.0; p];
+                for (j, &t) in positions.iter().enumerate() {
+                    if let Some(t) = t {
+                        aligned[t] = shift[j];
+                    }
+                }
+                Design::centered(x, aligned)?
+            }
         };
         self.feature_names = None;
         self.columns = target.clone();

@@ -15,7 +15,7 @@ pub use columns::ColumnMap;
 pub use csv::{read_csv, CsvOptions, TargetColumn};
 pub use format::{read_data, read_file, Format};
 pub use libsvm::read_libsvm;
-pub use preprocessing::{standardize, Preprocessing, Standardization, MAX_DENSE_ENTRIES};
+pub use preprocessing::{standardize, Preprocessing, Standardization};
 pub use signal::{check_signal, NullModel};
 pub use split::{kfold, train_validation_split};
 
@@ -91,16 +91,6 @@ pub enum DataError {
         expected: u64,
         /// The number of columns given.
         got: u64,
-    },
-    /// An operation would allocate more than the limit.
-    #[error("{what} needs {entries} entries, more than the limit of {limit}")]
-    TooLarge {
-        /// What would be allocated.
-        what: &'static str,
-        /// The number of entries needed.
-        entries: u128,
-        /// The largest number allowed.
-        limit: u64,
     },
     /// Preprocessing a column gives values past the largest double.
     #[error("feature column {column}: preprocessing overflows double precision (entries too large or spread too small)")]

@@ -4,6 +4,7 @@
 use super::{DataError, Dataset};
 use crate::Design;
 use ndarray::Array2;
+use sprs::CsMat;
 use std::borrow::Cow;
 
 /// Which column maps preprocessing applies (the rule; [`Preprocessing`] is the fitted map).
@@ -34,17 +35,23 @@ impl Standardization {
     };
 
     /// [`Standardization::FULL`] for a dense design, [`Standardization::SCALE`] for a sparse
-    /// one (centering would destroy its sparsity): the rule of [`standardize`].
+    /// one (whose columns are then used uncentered, as in sparse-ho): the rule of
+    /// [`standardize`].
     pub fn for_design(x: &Design) -> Self {
         match x {
             Design::Dense(_) => Self::FULL,
-            Design::Sparse(_) => Self::SCALE,
+            Design::Sparse(_) | Design::Centered { .. } => Self::SCALE,
         }
     }
 }
 
-/// The most entries centering may make dense (2²⁸ f64 = 2 GiB).
-pub const MAX_DENSE_ENTRIES: u64 = 1 << 28;
+/// `Ok` when every column is finite, else [`DataError::Overflow`] naming the first that is not.
+fn finite_or_overflow(columns: impl Iterator<Item = bool>) -> Result<(), DataError> {
+    columns
+        .enumerate()
+        .find(|(_, finite)| !finite)
+        .map_or(Ok(()), |(column, _)| Err(DataError::Overflow { column }))
+}
 
 /// A fitted column map `x̃_ij = (x_ij − m_j)·s_j`, computed as `x_ij·s_j − m_j·s_j`.
 ///
@@ -106,12 +113,16 @@ fn column_stats(values: &[f64], zeros: usize, center: bool) -> ColumnStats {
 pub(super) fn column_major(x: &Design) -> Cow<'_, Design> {
     match x {
         Design::Sparse(s) if !s.is_csc() => Cow::Owned(Design::Sparse(s.to_csc())),
+        Design::Centered { x: s, shift } if !s.is_csc() => Cow::Owned(Design::Centered {
+            x: s.to_csc(),
+            shift: shift.clone(),
+        }),
         _ => Cow::Borrowed(x),
     }
 }
 
-/// Calls `f` with the stored entries of column `j`: their rows (`None` for a dense column,
-/// which stores every row) and values.
+/// Calls `f` with the stored entries of column `j`: their rows (`None` for a dense or centered
+/// column, which stores every row) and values.
 pub(super) fn with_column<R>(
     x: &Design,
     j: usize,
@@ -128,6 +139,12 @@ pub(super) fn with_column<R>(
         Design::Sparse(s) => {
             let range = s.indptr().outer_inds_sz(j);
             f(Some(&s.indices()[range.clone()]), &s.data()[range])
+        }
+        Design::Centered { .. } => {
+            // Every row of a centered column is stored, implicitly: materialize it.
+            let mut column = vec![0.0; x.n_samples()];
+            x.col_axpy(j, 1.0, &mut column);
+            f(None, &column)
         }
     }
 }
@@ -170,10 +187,10 @@ impl Preprocessing {
         self.mean.iter().all(|&m| m == 0.0) && self.scale.iter().all(|&s| s == 1.0)
     }
 
-    /// Applies the map to `data` in place (a sparse design is made dense when centering).
-    /// Errors: a different number of columns ([`DataError::FeatureCount`]), a dense result
-    /// past [`MAX_DENSE_ENTRIES`] ([`DataError::TooLarge`]), a result that overflows
-    /// ([`DataError::Overflow`], values far outside the training range).
+    /// Applies the map to `data` in place. A sparse design stays sparse: when centering it
+    /// becomes [`Design::Centered`] (the shifts `m_j·s_j` subtracted implicitly).
+    /// Errors: a different number of columns ([`DataError::FeatureCount`]), a result that
+    /// overflows ([`DataError::Overflow`], values far outside the training range).
     pub fn apply(&self, data: &mut Dataset) -> Result<(), DataError> {
         let p = data.x.n_features();
         if p != self.scale.len() {
@@ -182,47 +199,64 @@ impl Preprocessing {
                 got: p as u64,
             });
         }
-        if self.rule.center {
-            if let Design::Sparse(s) = &data.x {
-                let entries = s.rows() as u128 * s.cols() as u128;
-                if entries > u128::from(MAX_DENSE_ENTRIES) {
-                    return Err(DataError::TooLarge {
-                        what: "centering a sparse design (making it dense)",
-                        entries,
-                        limit: MAX_DENSE_ENTRIES,
-                    });
-                }
-                let mut dense = Array2::zeros((s.rows(), s.cols()));
-                s.iter().for_each(|(&v, (i, j))| dense[[i, j]] = v);
-                data.x = Design::dense(dense)?;
-            }
+        let shifts: Vec<f64> = self
+            .mean
+            .iter()
+            .zip(&self.scale)
+            .map(|(m, s)| m * s)
+            .collect();
+        if shifts.iter().any(|v| !v.is_finite()) {
+            let column = shifts.iter().position(|v| !v.is_finite()).unwrap_or(0);
+            return Err(DataError::Overflow { column });
         }
-        if let Design::Sparse(x) = &mut data.x {
-            if !x.is_csc() {
-                *x = x.to_csc();
-            }
-        }
-        for j in 0..p {
-            let (s, shift) = (self.scale[j], self.mean[j] * self.scale[j]);
-            let map = |v: &mut f64| *v = *v * s - shift;
-            let finite = match &mut data.x {
-                Design::Dense(x) => {
-                    let mut column = x.column_mut(j);
-                    column.iter_mut().for_each(map);
-                    column.iter().all(|v| v.is_finite())
+        let design = std::mem::replace(&mut data.x, Design::Dense(Array2::zeros((0, 0))));
+        data.x = match design {
+            Design::Dense(mut x) => {
+                for (j, mut column) in x.columns_mut().into_iter().enumerate() {
+                    let (s, shift) = (self.scale[j], shifts[j]);
+                    column.iter_mut().for_each(|v| *v = *v * s - shift);
                 }
-                Design::Sparse(x) => {
-                    let range = x.indptr().outer_inds_sz(j);
-                    let column = &mut x.data_mut()[range];
-                    column.iter_mut().for_each(map);
-                    column.iter().all(|v| v.is_finite())
-                }
-            };
-            if !finite {
-                return Err(DataError::Overflow { column: j });
+                finite_or_overflow(
+                    x.columns()
+                        .into_iter()
+                        .map(|c| c.iter().all(|v| v.is_finite())),
+                )?;
+                Design::Dense(x)
             }
-        }
+            Design::Sparse(x) => self.apply_sparse(x, vec![0.0; p], &shifts)?,
+            Design::Centered { x, shift } => self.apply_sparse(x, shift, &shifts)?,
+        };
         Ok(())
+    }
+
+    /// `(x − 1·old)·s − 1·shift` for sparse `x`: stored entries scaled, shifts combined.
+    fn apply_sparse(
+        &self,
+        x: CsMat<f64>,
+        old: Vec<f64>,
+        shifts: &[f64],
+    ) -> Result<Design, DataError> {
+        let mut x = if x.is_csc() { x } else { x.to_csc() };
+        let mut finite = Vec::with_capacity(shifts.len());
+        for (j, &s) in self.scale.iter().enumerate() {
+            let range = x.indptr().outer_inds_sz(j);
+            let column = &mut x.data_mut()[range];
+            column.iter_mut().for_each(|v| *v *= s);
+            finite.push(column.iter().all(|v| v.is_finite()));
+        }
+        finite_or_overflow(finite.into_iter())?;
+        let shift: Vec<f64> = old
+            .iter()
+            .zip(&self.scale)
+            .zip(shifts)
+            .map(|((o, s), m)| o * s + m)
+            .collect();
+        finite_or_overflow(shift.iter().map(|v| v.is_finite()))?;
+        Ok(if shift.iter().all(|&m| m == 0.0) {
+            Design::sparse(x)?
+        } else {
+            Design::centered(x, shift)?
+        })
     }
 
     /// Coefficients and intercept of a model fitted on the mapped columns, expressed on the

@@ -73,7 +73,7 @@ pub fn kfold(data: &Dataset, k: usize, seed: u64) -> Result<Vec<(Dataset, Datase
 fn rows(data: &Dataset, index: &[usize]) -> Result<Dataset, OptimError> {
     let x = match &data.x {
         Design::Dense(x) => Design::dense(x.select(Axis(0), index))?,
-        Design::Sparse(x) => {
+        Design::Sparse(x) | Design::Centered { x, .. } => {
             let csr = x.to_csr();
             let mut tri = sprs::TriMat::new((index.len(), x.cols()));
             for (r, &i) in index.iter().enumerate() {
@@ -81,7 +81,10 @@ fn rows(data: &Dataset, index: &[usize]) -> Result<Dataset, OptimError> {
                     row.iter().for_each(|(j, &v)| tri.add_triplet(r, j, v));
                 }
             }
-            Design::sparse(tri.to_csc())?
+            match &data.x {
+                Design::Centered { shift, .. } => Design::centered(tri.to_csc(), shift.clone())?,
+                _ => Design::sparse(tri.to_csc())?,
+            }
         }
     };
     let y = index.iter().map(|&i| data.y[i]).collect();

@@ -40,7 +40,7 @@ pub(crate) fn primal_gram(design: &Design) -> Array2<f64> {
     let (n, p) = (design.n_samples(), design.n_features());
     let mut gram = match design {
         Design::Dense(x) => x.t().dot(x),
-        Design::Sparse(_) => {
+        Design::Sparse(_) | Design::Centered { .. } => {
             let mut gram = Array2::zeros((p, p).f());
             let mut column = vec![0.0; n];
             for k in 0..p {
@@ -75,6 +75,22 @@ pub(crate) fn dual_gram(design: &Design, weights: &[f64]) -> Array2<f64> {
                     let scaled = weights[j] * va;
                     for (b, &vb) in column.iter() {
                         gram[[b, a]] += scaled * vb;
+                    }
+                }
+            }
+            gram
+        }
+        Design::Centered { .. } => {
+            // Column by column as dense vectors: X̃_j = X_j − m_j 1 is dense.
+            let mut gram = Array2::zeros((n, n).f());
+            let mut column = vec![0.0; n];
+            for (j, &w) in weights.iter().enumerate() {
+                column.iter_mut().for_each(|c| *c = 0.0);
+                design.col_axpy(j, 1.0, &mut column);
+                for (b, &vb) in column.iter().enumerate() {
+                    let scaled = w * vb;
+                    for (a, &va) in column.iter().enumerate() {
+                        gram[[a, b]] += scaled * va;
                     }
                 }
             }
