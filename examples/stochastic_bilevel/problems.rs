@@ -31,6 +31,14 @@ fn dense(design: Design) -> Array2<f64> {
     match design {
         Design::Dense(a) => a,
         Design::Sparse(a) => a.to_dense(),
+        Design::Centered { x, shift } => {
+            let mut a = x.to_dense();
+            a.columns_mut()
+                .into_iter()
+                .zip(&shift)
+                .for_each(|(mut c, m)| c -= *m);
+            a
+        }
     }
 }
 

@@ -63,7 +63,7 @@ pub trait WorkingSetModel: CoordinateDescentModel {
 /// it by cyclic epochs over its blocks, until the restricted gap is below `inner_ratio` times the
 /// full gap (checked every `gap_frequency` epochs, and when an epoch moves β by at most
 /// `tol·‖β‖`). Every `anderson_memory` epochs the last iterates are extrapolated
-/// ([Anderson](super::anderson)) and the extrapolated point is kept if it lowers the
+/// (Anderson) and the extrapolated point is kept if it lowers the
 /// objective.
 ///
 /// Cost: an epoch costs `|working set|/p` of a full sweep; each outer iteration adds one full
