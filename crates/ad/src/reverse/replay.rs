@@ -395,6 +395,16 @@ fn composite<T: Scalar>(r: &mut Records<T>, s: &Special) -> Result<(), AdError> 
                 r.partials[row..row + width].copy_from_slice(&d.eps[..width]);
             }
         }
+        Composite::Pullback {
+            rule,
+            args_at,
+            values_at,
+            inputs,
+        } => {
+            let x = operands(r, s, args_at, inputs);
+            r.pullbacks[rule].eval(&x, &mut r.values[first..first + n]);
+            r.partials[values_at..values_at + inputs].copy_from_slice(&x);
+        }
     }
     Ok(())
 }
