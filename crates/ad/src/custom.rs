@@ -30,7 +30,7 @@ use crate::Scalar;
 ///     fn jvp<S: Scalar>(&self, x: &[S], dx: &[S], dy: &mut [S]) {
 ///         dy[0] = dx[0] / ((-x[0]).exp() + 1.0);
 ///     }
-///     fn vjp<S: Scalar>(&self, x: &[S], ybar: &[S], xbar: &mut [S]) {
+///     fn vjp<S: Scalar>(&self, x: &[S], _y: &[S], ybar: &[S], xbar: &mut [S]) {
 ///         xbar[0] = ybar[0] / ((-x[0]).exp() + 1.0);
 ///     }
 /// }
@@ -65,9 +65,9 @@ pub trait CustomRule {
 /// | `Var<'t, T>` | `rule.eval` on `T`; **one** node for all `m` outputs, whose reverse sweep calls `rule.vjp` on `T` once |
 ///
 /// This is the form for a whole solver step (a coordinate-descent sweep): on a tape the step is
-/// one node holding its `n` input values, and the reverse sweep runs the hand-written adjoint
-/// (which may recompute the forward trajectory from the inputs) instead of `O(step cost)`
-/// recorded scalar nodes. A replay evaluates `rule.eval` again at the new inputs. `vjp` must be
+/// one node holding its `n` input and `m` output values, and the reverse sweep runs the
+/// hand-written adjoint (which reads the outputs, or recomputes what else it needs from the
+/// inputs) instead of `O(step cost)` recorded scalar nodes. A replay evaluates `rule.eval` again at the new inputs. `vjp` must be
 /// the transpose of the derivative of `eval` (checked by the tests of each rule), and generic so
 /// that forward over reverse (`Var<'t, Dual<f64>>`) differentiates it.
 ///
@@ -104,6 +104,6 @@ pub trait CustomVjp: Send + Sync + 'static {
     fn n_outputs(&self) -> usize;
     /// `y = g(x)`, generic: forward modes differentiate it as written.
     fn eval<S: Scalar>(&self, x: &[S], y: &mut [S]);
-    /// `x̄ = J(x)ᵀ ȳ` (`x̄` is overwritten).
-    fn vjp<S: Scalar>(&self, x: &[S], ybar: &[S], xbar: &mut [S]);
+    /// `x̄ = J(x)ᵀ ȳ` (`x̄` is overwritten), given the inputs `x` and the outputs `y = g(x)`.
+    fn vjp<S: Scalar>(&self, x: &[S], y: &[S], ybar: &[S], xbar: &mut [S]);
 }

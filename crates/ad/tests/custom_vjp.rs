@@ -23,7 +23,7 @@ impl CustomVjp for Step {
         y[0] = u * x[2];
         y[1] = u.sin() + x[0] * x[0];
     }
-    fn vjp<S: Scalar>(&self, x: &[S], ybar: &[S], xbar: &mut [S]) {
+    fn vjp<S: Scalar>(&self, x: &[S], _y: &[S], ybar: &[S], xbar: &mut [S]) {
         let pre = x[0] * x[1] + x[2];
         let u = soft_threshold(pre, S::from_f64(0.1));
         let ubar = ybar[0] * x[2] + ybar[1] * u.cos();

@@ -128,8 +128,8 @@ fn composite_row<T: Scalar>(
             let mut e = vec![T::zero(); n];
             e[row] = T::one();
             let mut coeffs = vec![T::zero(); inputs];
-            let x = &r.partials[values_at..values_at + inputs];
-            r.pullbacks[rule].vjp(x, &e, &mut coeffs);
+            let (x, y) = r.partials[values_at..].split_at(inputs);
+            r.pullbacks[rule].vjp(x, &y[..n], &e, &mut coeffs);
             (0..inputs).map(|k| (arg(args_at + k), coeffs[k])).collect()
         }
     }

@@ -70,7 +70,8 @@ pub(super) enum Composite {
         map: usize,
     },
     /// `y = g(x)` for the rule `pullbacks[rule]` ([`CustomVjp`]): `args` holds `x₁ … x_inputs`
-    /// from `args_at`, `partials` their values from `values_at` (what the rule's VJP reads).
+    /// from `args_at`, `partials` their values from `values_at`, then the output values (what
+    /// the rule's VJP reads).
     Pullback {
         rule: usize,
         args_at: usize,
@@ -83,16 +84,16 @@ pub(super) enum Composite {
 pub(super) trait Pullback<T: Scalar>: Send + Sync {
     /// `y = g(x)`.
     fn eval(&self, x: &[T], y: &mut [T]);
-    /// `x̄ = J(x)ᵀ ȳ`.
-    fn vjp(&self, x: &[T], ybar: &[T], xbar: &mut [T]);
+    /// `x̄ = J(x)ᵀ ȳ` given `y = g(x)`.
+    fn vjp(&self, x: &[T], y: &[T], ybar: &[T], xbar: &mut [T]);
 }
 
 impl<T: Scalar, R: CustomVjp> Pullback<T> for R {
     fn eval(&self, x: &[T], y: &mut [T]) {
         CustomVjp::eval(self, x, y)
     }
-    fn vjp(&self, x: &[T], ybar: &[T], xbar: &mut [T]) {
-        CustomVjp::vjp(self, x, ybar, xbar)
+    fn vjp(&self, x: &[T], y: &[T], ybar: &[T], xbar: &mut [T]) {
+        CustomVjp::vjp(self, x, y, ybar, xbar)
     }
 }
 

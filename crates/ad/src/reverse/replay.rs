@@ -402,8 +402,10 @@ fn composite<T: Scalar>(r: &mut Records<T>, s: &Special) -> Result<(), AdError> 
             inputs,
         } => {
             let x = operands(r, s, args_at, inputs);
-            r.pullbacks[rule].eval(&x, &mut r.values[first..first + n]);
+            let y = &mut r.values[first..first + n];
+            r.pullbacks[rule].eval(&x, y);
             r.partials[values_at..values_at + inputs].copy_from_slice(&x);
+            r.partials[values_at + inputs..values_at + inputs + n].copy_from_slice(y);
         }
     }
     Ok(())

@@ -191,8 +191,8 @@ fn composite<T: Scalar>(
             ybar.extend_from_slice(&adjoints[first..first + n_out]);
             xbar.clear();
             xbar.resize(inputs, T::zero());
-            let x = &side.partials[values_at..values_at + inputs];
-            side.pullbacks[rule].vjp(x, ybar, xbar);
+            let (x, y) = side.partials[values_at..].split_at(inputs);
+            side.pullbacks[rule].vjp(x, &y[..n_out], ybar, xbar);
             for (&j, &g) in side.args[args_at..args_at + inputs].iter().zip(xbar.iter()) {
                 adjoints[j as usize] += g;
             }

@@ -249,8 +249,8 @@ pub(super) fn custom<'t, T: Scalar, R: CustomRule + ?Sized>(
 }
 
 /// `y = g(x)` for a [`CustomVjp`] rule: the value by `rule.eval` on `T`, then one node with
-/// `len(y)` outputs that keeps the input values and a clone of the `Arc`; its reverse sweep is
-/// one call of `rule.vjp`.
+/// `len(y)` outputs that keeps the input and output values and a clone of the `Arc`; its reverse
+/// sweep is one call of `rule.vjp`.
 pub(super) fn custom_vjp<'t, T: Scalar, R: CustomVjp>(
     rule: &Arc<R>,
     x: &[Var<'t, T>],
@@ -286,6 +286,7 @@ pub(super) fn custom_vjp<'t, T: Scalar, R: CustomVjp>(
             r.push_operand(t, v);
         }
         r.partials.extend_from_slice(&xv);
+        r.partials.extend_from_slice(&yv);
         r.push_special(
             y.len(),
             consts_at,
