@@ -30,7 +30,7 @@ use crate::Scalar;
 ///     fn jvp<S: Scalar>(&self, x: &[S], dx: &[S], dy: &mut [S]) {
 ///         dy[0] = dx[0] / ((-x[0]).exp() + 1.0);
 ///     }
-///     fn vjp<S: Scalar>(&self, x: &[S], _y: &[S], ybar: &[S], xbar: &mut [S]) {
+///     fn vjp<S: Scalar>(&self, x: &[S], ybar: &[S], xbar: &mut [S]) {
 ///         xbar[0] = ybar[0] / ((-x[0]).exp() + 1.0);
 ///     }
 /// }
@@ -84,7 +84,7 @@ pub trait CustomRule {
 ///         y[0] = x[0] * x[1];
 ///         y[1] = x[1] * x[1];
 ///     }
-///     fn vjp<S: Scalar>(&self, x: &[S], ybar: &[S], xbar: &mut [S]) {
+///     fn vjp<S: Scalar>(&self, x: &[S], _y: &[S], ybar: &[S], xbar: &mut [S]) {
 ///         xbar[0] = ybar[0] * x[1];
 ///         xbar[1] = ybar[0] * x[0] + ybar[1] * x[1] * 2.0;
 ///     }
