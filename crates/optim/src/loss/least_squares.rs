@@ -4,6 +4,7 @@ use super::checked_data;
 use crate::{Design, OptimError};
 use hypergrad_ad::Scalar;
 use ndarray::ArrayView1;
+use std::sync::Arc;
 
 /// The least-squares data fit `f(β) = 1/(2n) ‖y − Xβ‖²` (scikit-learn's scaling).
 ///
@@ -22,7 +23,8 @@ use ndarray::ArrayView1;
 /// ```
 #[derive(Clone, Debug)]
 pub struct LeastSquares {
-    design: Design,
+    /// Shared, so that a sweep rule kept on a tape holds the design without a copy.
+    design: Arc<Design>,
     y: Vec<f64>,
     col_sq_norms: Vec<f64>,
 }
@@ -35,7 +37,7 @@ impl LeastSquares {
         let mut col_sq_norms = vec![0.0; design.n_features()];
         design.col_sq_norms(&mut col_sq_norms);
         Ok(Self {
-            design,
+            design: Arc::new(design),
             y,
             col_sq_norms,
         })
