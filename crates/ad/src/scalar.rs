@@ -29,7 +29,7 @@ use std::sync::Arc;
 /// ## Vector operations
 /// The provided methods [`Scalar::dot`], [`Scalar::axpy`], [`Scalar::sum_slice`],
 /// [`Scalar::norm_sq`], [`Scalar::matvec`], [`Scalar::rmatvec`], [`Scalar::map_slice`],
-/// [`Scalar::map_zip`] and [`Scalar::custom`] are plain kernels on `f64` and dual numbers; a tape variable
+/// [`Scalar::map_zip`], [`Scalar::custom`] and [`Scalar::custom_vjp`] are plain kernels on `f64` and dual numbers; a tape variable
 /// ([`Var`](crate::Var)) overrides them to record one composite node per call instead of one node
 /// per scalar operation. Generic code calls them as `S::dot(a, b)`.
 ///
