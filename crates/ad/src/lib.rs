@@ -31,7 +31,7 @@ pub mod operator;
 pub mod reverse;
 mod scalar;
 
-pub use custom::CustomRule;
+pub use custom::{CustomRule, CustomVjp};
 pub use elementwise::Elementwise;
 pub use error::AdError;
 pub use forward::{Dual, DualVec};

@@ -1,6 +1,6 @@
 //! The [`Scalar`] trait: what a number type must offer for user code to be differentiated.
 
-use crate::custom::CustomRule;
+use crate::custom::{CustomRule, CustomVjp};
 use crate::elementwise::Elementwise;
 use crate::kernels;
 use crate::operator::LinearOperator;
@@ -29,7 +29,7 @@ use std::sync::Arc;
 /// ## Vector operations
 /// The provided methods [`Scalar::dot`], [`Scalar::axpy`], [`Scalar::sum_slice`],
 /// [`Scalar::norm_sq`], [`Scalar::matvec`], [`Scalar::rmatvec`], [`Scalar::map_slice`],
-/// [`Scalar::map_zip`] and [`Scalar::custom`] are plain kernels on `f64` and dual numbers; a tape variable
+/// [`Scalar::map_zip`], [`Scalar::custom`] and [`Scalar::custom_vjp`] are plain kernels on `f64` and dual numbers; a tape variable
 /// ([`Var`](crate::Var)) overrides them to record one composite node per call instead of one node
 /// per scalar operation. Generic code calls them as `S::dot(a, b)`.
 ///
@@ -181,6 +181,18 @@ pub trait Scalar:
     fn custom<R: CustomRule + ?Sized>(rule: &R, x: &[Self], y: &mut [Self]) {
         kernels::check_custom(rule, x.len(), y.len());
         rule.value(x, y);
+    }
+
+    /// `y = g(x)` for a primitive with a hand-written reverse rule ([`CustomVjp`]): `rule.eval`
+    /// on `f64` and dual numbers (differentiated as written), one node on a tape whose reverse
+    /// sweep calls `rule.vjp`. The rule is shared (`Arc`) so a tape keeps it without a copy.
+    ///
+    /// # Panics
+    /// If `x` or `y` does not have the rule's dimensions.
+    fn custom_vjp<R: CustomVjp>(rule: &Arc<R>, x: &[Self], y: &mut [Self]) {
+        kernels::check_len("custom_vjp input", x.len(), rule.n_inputs());
+        kernels::check_len("custom_vjp output", y.len(), rule.n_outputs());
+        rule.eval(x, y);
     }
 }
 

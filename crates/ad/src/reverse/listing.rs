@@ -118,6 +118,20 @@ fn composite_row<T: Scalar>(
                 .chain((0..params).map(|k| (arg(args_at + (1 + z) * n + k), d[1 + z + k])))
                 .collect()
         }
+        Composite::Pullback {
+            rule,
+            args_at,
+            values_at,
+            inputs,
+        } => {
+            // Row `row` of J: Jᵀ eᵣ by the rule's VJP.
+            let mut e = vec![T::zero(); n];
+            e[row] = T::one();
+            let mut coeffs = vec![T::zero(); inputs];
+            let (x, y) = r.partials[values_at..].split_at(inputs);
+            r.pullbacks[rule].vjp(x, &y[..n], &e, &mut coeffs);
+            (0..inputs).map(|k| (arg(args_at + k), coeffs[k])).collect()
+        }
     }
 }
 

@@ -39,7 +39,10 @@
 //! composite outputs are node indices without records. Values live in the `Var`s (a replay
 //! computes them into the tape). [`Tape::memory`] reports nodes and bytes; [`Tape::clear`] keeps
 //! the capacity for the next recording. Custom primitives ([`Tape::custom`],
-//! [`Scalar::custom`](crate::Scalar::custom)) are recorded from their value and local partials.
+//! [`Scalar::custom`](crate::Scalar::custom)) are recorded from their value and local partials;
+//! a [`CustomVjp`](crate::CustomVjp) rule ([`Scalar::custom_vjp`](crate::Scalar::custom_vjp)) as
+//! one node keeping its input and output values, swept by the rule's own VJP (a whole solver
+//! step, such as a coordinate-descent sweep, in one node).
 //!
 //! Cost on extended Rosenbrock (`benches/reverse.rs`, × one `f64` evaluation, two runs on a
 //! shared 2-core machine): a fresh recording and sweep 36–82×, a replay and sweep 31–49×, beside

@@ -3,6 +3,7 @@
 
 use super::replay::ReplayMap;
 use super::{Tape, Var};
+use crate::custom::CustomVjp;
 use crate::op::Op;
 use crate::operator::LinearOperator;
 use crate::Scalar;
@@ -68,6 +69,32 @@ pub(super) enum Composite {
         params: usize,
         map: usize,
     },
+    /// `y = g(x)` for the rule `pullbacks[rule]` ([`CustomVjp`]): `args` holds `x₁ … x_inputs`
+    /// from `args_at`, `partials` their values from `values_at`, then the output values (what
+    /// the rule's VJP reads).
+    Pullback {
+        rule: usize,
+        args_at: usize,
+        values_at: usize,
+        inputs: usize,
+    },
+}
+
+/// A [`CustomVjp`] rule kept by a tape, at the tape's element type.
+pub(super) trait Pullback<T: Scalar>: Send + Sync {
+    /// `y = g(x)`.
+    fn eval(&self, x: &[T], y: &mut [T]);
+    /// `x̄ = J(x)ᵀ ȳ` given `y = g(x)`.
+    fn vjp(&self, x: &[T], y: &[T], ybar: &[T], xbar: &mut [T]);
+}
+
+impl<T: Scalar, R: CustomVjp> Pullback<T> for R {
+    fn eval(&self, x: &[T], y: &mut [T]) {
+        CustomVjp::eval(self, x, y)
+    }
+    fn vjp(&self, x: &[T], y: &[T], ybar: &[T], xbar: &mut [T]) {
+        CustomVjp::vjp(self, x, y, ybar, xbar)
+    }
 }
 
 /// What a wide node computes, so that a replay can evaluate it again.
@@ -116,6 +143,8 @@ pub(super) struct Records<T: Scalar> {
     pub(super) consts: Vec<T>,
     /// Element-wise maps of diagonal nodes, kept for replays.
     pub(super) maps: Vec<Box<dyn ReplayMap<T>>>,
+    /// Rules of custom-VJP nodes (shared, not copied).
+    pub(super) pullbacks: Vec<Arc<dyn Pullback<T>>>,
     /// Node values computed by the last replay (empty before one).
     pub(super) values: Vec<T>,
     /// The next node index: scalar nodes and composite outputs share one numbering.

@@ -395,6 +395,18 @@ fn composite<T: Scalar>(r: &mut Records<T>, s: &Special) -> Result<(), AdError> 
                 r.partials[row..row + width].copy_from_slice(&d.eps[..width]);
             }
         }
+        Composite::Pullback {
+            rule,
+            args_at,
+            values_at,
+            inputs,
+        } => {
+            let x = operands(r, s, args_at, inputs);
+            let y = &mut r.values[first..first + n];
+            r.pullbacks[rule].eval(&x, y);
+            r.partials[values_at..values_at + inputs].copy_from_slice(&x);
+            r.partials[values_at + inputs..values_at + inputs + n].copy_from_slice(y);
+        }
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! The adjoint sweep over a recorded tape.
 
+use super::records::Pullback;
 use super::tape::{Composite, Node, Records, Special, StoredMatrix};
 use crate::kernels::apply_by_parts;
 use crate::operator::LinearOperator;
@@ -13,6 +14,7 @@ struct Side<'a, T: Scalar> {
     matrices: &'a [StoredMatrix],
     matrix_entries: &'a [T::Real],
     operators: &'a [Arc<dyn LinearOperator>],
+    pullbacks: &'a [Arc<dyn Pullback<T>>],
 }
 
 /// Propagates adjoints over the whole tape: the scalar nodes between two composite nodes in one
@@ -26,6 +28,7 @@ pub(super) fn sweep<T: Scalar>(r: &mut Records<T>) {
         matrices,
         matrix_entries,
         operators,
+        pullbacks,
         adjoints,
         ..
     } = r;
@@ -35,6 +38,7 @@ pub(super) fn sweep<T: Scalar>(r: &mut Records<T>) {
         matrices,
         matrix_entries,
         operators,
+        pullbacks,
     };
     let mut hi = nodes.len();
     let mut scratch = (Vec::new(), Vec::new());
@@ -173,6 +177,24 @@ fn composite<T: Scalar>(
             }
             for (&p, &pb) in ps.iter().zip(&p_bar) {
                 adjoints[p as usize] += pb;
+            }
+        }
+        Composite::Pullback {
+            rule,
+            args_at,
+            values_at,
+            inputs,
+        } => {
+            // y = g(x): x̄ += J(x)ᵀ ȳ by the rule's own VJP.
+            let (ybar, xbar) = scratch;
+            ybar.clear();
+            ybar.extend_from_slice(&adjoints[first..first + n_out]);
+            xbar.clear();
+            xbar.resize(inputs, T::zero());
+            let (x, y) = side.partials[values_at..].split_at(inputs);
+            side.pullbacks[rule].vjp(x, &y[..n_out], ybar, xbar);
+            for (&j, &g) in side.args[args_at..args_at + inputs].iter().zip(xbar.iter()) {
+                adjoints[j as usize] += g;
             }
         }
     }

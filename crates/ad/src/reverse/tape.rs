@@ -78,6 +78,7 @@ impl<T: Scalar> Tape<T> {
             operators: Vec::new(),
             consts: Vec::new(),
             maps: Vec::new(),
+            pullbacks: Vec::new(),
             values: Vec::new(),
             next: 0,
             adjoints: Vec::with_capacity(nodes + 1),
@@ -98,6 +99,7 @@ impl<T: Scalar> Tape<T> {
         r.next = 1;
         r.consts.clear();
         r.maps.clear();
+        r.pullbacks.clear();
         r.values.clear();
         self.blocker.set(None);
         r.specials.clear();
@@ -143,7 +145,7 @@ impl<T: Scalar> Tape<T> {
                 r.matrices.len(),
                 r.specials.len(),
                 r.matrix_entries.len(),
-                r.operators.len(),
+                r.operators.len() + r.pullbacks.len(),
             ),
             capacity_bytes: bytes(
                 r.nodes.capacity(),
@@ -152,7 +154,7 @@ impl<T: Scalar> Tape<T> {
                 r.matrices.capacity(),
                 r.specials.capacity(),
                 r.matrix_entries.capacity(),
-                r.operators.capacity(),
+                r.operators.capacity() + r.pullbacks.capacity(),
             ) + r.adjoints.capacity() * size_of::<T>(),
         }
     }

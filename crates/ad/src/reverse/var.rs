@@ -7,7 +7,7 @@
 
 use super::tape::Tape;
 use super::vector;
-use crate::custom::CustomRule;
+use crate::custom::{CustomRule, CustomVjp};
 use crate::elementwise::Elementwise;
 use crate::forward::{forward_number, Forward};
 use crate::op::Op;
@@ -252,5 +252,8 @@ forward_number!(['t, T: Scalar] Var<'t, T>; {
     }
     fn custom<R: CustomRule + ?Sized>(rule: &R, x: &[Self], y: &mut [Self]) {
         vector::custom(rule, x, y)
+    }
+    fn custom_vjp<R: CustomVjp>(rule: &Arc<R>, x: &[Self], y: &mut [Self]) {
+        vector::custom_vjp(rule, x, y)
     }
 });

@@ -6,7 +6,7 @@
 
 use super::tape::{Composite, Tape, WideKind};
 use super::Var;
-use crate::custom::CustomRule;
+use crate::custom::{CustomRule, CustomVjp};
 use crate::elementwise::{Elementwise, MAX_PARAMS};
 use crate::kernels::{apply_by_parts, check_custom, check_len, check_map, lanes_sum};
 use crate::operator::LinearOperator;
@@ -245,5 +245,60 @@ pub(super) fn custom<'t, T: Scalar, R: CustomRule + ?Sized>(
         rule.vjp(&xv, &e, &mut row);
         e[j] = T::zero();
         *yj = t.record_opaque(v, x.iter().copied().zip(row.iter().copied()));
+    }
+}
+
+/// `y = g(x)` for a [`CustomVjp`] rule: the value by `rule.eval` on `T`, then one node with
+/// `len(y)` outputs that keeps the input and output values and a clone of the `Arc`; its reverse
+/// sweep is one call of `rule.vjp`.
+pub(super) fn custom_vjp<'t, T: Scalar, R: CustomVjp>(
+    rule: &Arc<R>,
+    x: &[Var<'t, T>],
+    y: &mut [Var<'t, T>],
+) {
+    check_len("custom_vjp input", x.len(), rule.n_inputs());
+    check_len("custom_vjp output", y.len(), rule.n_outputs());
+    let xv = values(x);
+    let mut yv = vec![T::zero(); y.len()];
+    rule.eval(&xv, &mut yv);
+    let Some(t) = tape_of(x) else {
+        y.iter_mut()
+            .zip(yv)
+            .for_each(|(yi, v)| *yi = Var::constant(v));
+        return;
+    };
+    let first = {
+        let mut r = t.rec.borrow_mut();
+        let key = Arc::as_ptr(rule) as *const ();
+        let index = match r
+            .pullbacks
+            .iter()
+            .rposition(|o| Arc::as_ptr(o) as *const () == key)
+        {
+            Some(k) => k,
+            None => {
+                r.pullbacks.push(rule.clone());
+                r.pullbacks.len() - 1
+            }
+        };
+        let (args_at, values_at, consts_at) = (r.args.len(), r.partials.len(), r.consts.len());
+        for v in x {
+            r.push_operand(t, v);
+        }
+        r.partials.extend_from_slice(&xv);
+        r.partials.extend_from_slice(&yv);
+        r.push_special(
+            y.len(),
+            consts_at,
+            Composite::Pullback {
+                rule: index,
+                args_at,
+                values_at,
+                inputs: x.len(),
+            },
+        )
+    };
+    for (i, (yi, v)) in y.iter_mut().zip(yv).enumerate() {
+        *yi = Var::on_tape(v, first + i as u32, t);
     }
 }

@@ -4,6 +4,7 @@ use super::checked_data;
 use crate::{Design, OptimError};
 use hypergrad_ad::Scalar;
 use ndarray::ArrayView1;
+use std::sync::Arc;
 
 /// The least-squares data fit `f(β) = 1/(2n) ‖y − Xβ‖²` (scikit-learn's scaling).
 ///
@@ -22,7 +23,8 @@ use ndarray::ArrayView1;
 /// ```
 #[derive(Clone, Debug)]
 pub struct LeastSquares {
-    design: Design,
+    /// Shared, so that a sweep rule kept on a tape holds the design without a copy.
+    design: Arc<Design>,
     y: Vec<f64>,
     col_sq_norms: Vec<f64>,
 }
@@ -35,7 +37,7 @@ impl LeastSquares {
         let mut col_sq_norms = vec![0.0; design.n_features()];
         design.col_sq_norms(&mut col_sq_norms);
         Ok(Self {
-            design,
+            design: Arc::new(design),
             y,
             col_sq_norms,
         })
@@ -43,6 +45,11 @@ impl LeastSquares {
 
     /// The design `X`.
     pub fn design(&self) -> &Design {
+        &self.design
+    }
+
+    /// The design as a shared operator, for `S::matvec` / `S::rmatvec`.
+    pub(crate) fn operator(&self) -> &Arc<Design> {
         &self.design
     }
 
@@ -66,18 +73,16 @@ impl LeastSquares {
         &self.col_sq_norms
     }
 
-    /// Writes the residual `r = y − Xβ` into `out` (length n).
+    /// Writes the residual `r = y − Xβ` into `out` (length n); `Xβ` is one vector operation
+    /// (one node on a tape).
     pub fn residual<S: Scalar>(&self, beta: &[S], out: &mut [S]) {
-        self.design.matvec(beta, out);
-        out.iter_mut()
-            .zip(&self.y)
-            .for_each(|(o, &y)| *o = S::from_f64(y) - *o);
+        S::matvec(&self.design, beta, out);
+        out.iter_mut().zip(&self.y).for_each(|(o, &y)| *o = -*o + y);
     }
 
     /// `1/(2n) ‖r‖²` for a given residual `r = y − Xβ`.
     pub fn value_from_residual<S: Scalar>(&self, r: &[S]) -> S {
-        let sq: S = r.iter().map(|&v| v * v).sum();
-        sq.scale(<S::Real as Scalar>::from_f64(0.5 / self.n_samples() as f64))
+        S::norm_sq(r) * (0.5 / self.n_samples() as f64)
     }
 
     /// `f(β) = 1/(2n) ‖y − Xβ‖²`, generic over the scalar (allocates one n-vector).

@@ -1,10 +1,12 @@
 //! The shared core of the Lasso, the weighted Lasso and the elastic net:
 //! `P(β) = 1/(2n)‖y − Xβ‖² + Σ_j a_j|β_j| + b/2 ‖β‖²`, the weights set by θ.
 
+use super::l1l2_sweep::L1L2Sweep;
 use super::rescaled_residual_gap;
 use crate::loss::LeastSquares;
 use crate::solvers::sweep_l1l2;
 use hypergrad_ad::Scalar;
+use std::sync::Arc;
 
 /// The penalty weights of [`Lasso`](crate::Lasso), [`WeightedLasso`](crate::WeightedLasso) and
 /// [`ElasticNet`](crate::ElasticNet) for one θ: the ℓ1 weights `a_j > 0` and the ridge weight
@@ -24,13 +26,23 @@ pub(crate) struct PenalizedLeastSquares {
     pub(crate) loss: LeastSquares,
     /// `‖X_j‖²/n`.
     pub(crate) lipschitz: Vec<f64>,
+    /// The full sweep as one primitive with its own adjoint (one tape node per sweep).
+    sweep: Arc<L1L2Sweep>,
 }
 
 impl PenalizedLeastSquares {
     pub(crate) fn new(loss: LeastSquares) -> Self {
         let mut lipschitz = vec![0.0; loss.n_features()];
         loss.coordinate_lipschitz(&mut lipschitz);
-        Self { loss, lipschitz }
+        let sweep = Arc::new(L1L2Sweep {
+            loss: loss.clone(),
+            lipschitz: lipschitz.clone(),
+        });
+        Self {
+            loss,
+            lipschitz,
+            sweep,
+        }
     }
 
     fn residual_of(&self, beta: &[f64]) -> Vec<f64> {
@@ -148,7 +160,9 @@ impl PenalizedLeastSquares {
     }
 
     /// One sweep from `x` into `out` for penalties given as scalars of type `S` (the generic
-    /// update behind the models' `FixedPointMap`; recomputes the residual of `x`).
+    /// update behind the models' `FixedPointMap`; recomputes the residual of `x`). The full
+    /// sweep goes through [`L1L2Sweep`] (one node on a tape); a sweep over `columns` runs as
+    /// written.
     pub(crate) fn apply_with<S: Scalar>(
         &self,
         x: &[S],
@@ -157,6 +171,14 @@ impl PenalizedLeastSquares {
         l2: S,
         columns: Option<&[usize]>,
     ) {
+        if columns.is_none() {
+            let mut input = Vec::with_capacity(2 * x.len() + 1);
+            input.extend_from_slice(x);
+            input.extend((0..x.len()).map(l1));
+            input.push(l2);
+            S::custom_vjp(&self.sweep, &input, out);
+            return;
+        }
         out.copy_from_slice(x);
         let mut r = vec![S::zero(); self.loss.n_samples()];
         self.loss.residual(out, &mut r);

@@ -23,6 +23,7 @@ mod cholesky;
 mod elastic_net;
 mod group_lasso;
 mod l1l2;
+mod l1l2_sweep;
 mod lasso;
 mod multitask_lasso;
 mod ridge;

@@ -170,7 +170,7 @@ impl ChambollePockStep {
         for i in 0..n {
             let v = x[i] - tau * (at[i] + ktq[i]);
             x_new[i] = match pb.kernel {
-                None => (v + tau * S::from_f64(pb.y[i])) / (S::one() + tau),
+                None => (v + tau * pb.y[i]) / (S::one() + tau),
                 Some(_) => v,
             };
         }
@@ -194,7 +194,7 @@ impl ChambollePockStep {
         if let Some(k) = &pb.kernel {
             k.apply(pb.grid, &xbar, false, q_new);
             for i in 0..n {
-                q_new[i] = (q[i] + sigma * (q_new[i] - S::from_f64(pb.y[i]))) / (S::one() + sigma);
+                q_new[i] = (q[i] + sigma * (q_new[i] - pb.y[i])) / (S::one() + sigma);
             }
         }
     }

@@ -144,7 +144,7 @@ impl Kernel {
                         let c = j + sign * (b - cw);
                         if c >= 0 && c < w {
                             let kv = self.weights[(a * self.width as isize + b) as usize];
-                            s += x[(r * w + c) as usize].scale(S::Real::from_f64(kv));
+                            s += x[(r * w + c) as usize] * kv;
                         }
                     }
                 }
