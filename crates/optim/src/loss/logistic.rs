@@ -4,7 +4,6 @@ use super::checked_data;
 use crate::{Design, OptimError};
 use hypergrad_ad::Scalar;
 use ndarray::ArrayView1;
-use std::sync::Arc;
 
 /// `log(1 + eᵘ)` without overflow: `u + log(1 + e^{−u})` for `u ≥ 0`, `log(1 + eᵘ)` otherwise.
 /// Both branches are the same analytic function, so every AD mode gets the true derivative
@@ -48,8 +47,7 @@ pub fn sigmoid<S: Scalar>(t: S) -> S {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Logistic {
-    /// Shared, for the vector operations (`S::matvec`).
-    design: Arc<Design>,
+    design: Design,
     y: Vec<f64>,
     col_sq_norms: Vec<f64>,
 }
@@ -69,7 +67,7 @@ impl Logistic {
         let mut col_sq_norms = vec![0.0; design.n_features()];
         design.col_sq_norms(&mut col_sq_norms);
         Ok(Self {
-            design: Arc::new(design),
+            design,
             y,
             col_sq_norms,
         })
@@ -77,11 +75,6 @@ impl Logistic {
 
     /// The design `X`.
     pub fn design(&self) -> &Design {
-        &self.design
-    }
-
-    /// The design as a shared operator, for `S::matvec` / `S::rmatvec`.
-    pub(crate) fn operator(&self) -> &Arc<Design> {
         &self.design
     }
 
@@ -105,15 +98,15 @@ impl Logistic {
         let total: S = z
             .iter()
             .zip(&self.y)
-            .map(|(&zi, &yi)| softplus(-(zi * yi)))
+            .map(|(&zi, &yi)| softplus(-zi.scale(<S::Real as Scalar>::from_f64(yi))))
             .sum();
-        total * (1.0 / self.n_samples() as f64)
+        total.scale(<S::Real as Scalar>::from_f64(1.0 / self.n_samples() as f64))
     }
 
-    /// `f(β)`, generic over the scalar (allocates one n-vector; `Xβ` is one vector operation).
+    /// `f(β)`, generic over the scalar (allocates one n-vector).
     pub fn value<S: Scalar>(&self, beta: &[S]) -> S {
         let mut z = vec![S::zero(); self.n_samples()];
-        S::matvec(&self.design, beta, &mut z);
+        self.design.matvec(beta, &mut z);
         self.value_from_linear(&z)
     }
 

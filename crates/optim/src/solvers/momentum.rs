@@ -58,20 +58,23 @@ impl Momentum {
         grad: &mut [S],
         out: &mut [S],
     ) {
-        let (s, b) = (self.step, self.momentum);
+        let (s, b) = (
+            S::Real::from_f64(self.step),
+            S::Real::from_f64(self.momentum),
+        );
         match self.kind {
             MomentumKind::HeavyBall => point.copy_from_slice(x),
             MomentumKind::Nesterov => {
                 for ((p, &xi), &xp) in point.iter_mut().zip(x).zip(x_prev) {
-                    *p = xi + (xi - xp) * b;
+                    *p = xi + (xi - xp).scale(b);
                 }
             }
         }
         gradient(point, grad);
         for (i, o) in out.iter_mut().enumerate() {
-            let base = point[i] - grad[i] * s;
+            let base = point[i] - grad[i].scale(s);
             *o = match self.kind {
-                MomentumKind::HeavyBall => base + (x[i] - x_prev[i]) * b,
+                MomentumKind::HeavyBall => base + (x[i] - x_prev[i]).scale(b),
                 MomentumKind::Nesterov => base,
             };
         }
