@@ -209,6 +209,9 @@ pub enum OptimizerKind {
     Adam,
     /// L-BFGS with bounds on log α.
     Lbfgs,
+    /// HOAG (Pedregosa 2016): a step from a Lipschitz estimate, accepted with a noise slack,
+    /// the inner tolerance tightened on rejection.
+    Hoag,
 }
 
 /// Runs the command, writing its report to `out`.

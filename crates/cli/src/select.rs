@@ -10,8 +10,8 @@ use crate::report::Fit;
 use crate::setup::{Error, Experiment, ModelKind, Prepared};
 use crate::{report, MethodKind, OptimizerKind, SelectArgs};
 use hypergrad::bilevel::outer::{
-    grid_search, random_search, Adam, Bilevel, CrossValidation, GradientDescent, HyperObjective,
-    Lbfgs, LineSearch, ToleranceSchedule, Trajectory,
+    grid_search, random_search, Adam, Bilevel, CrossValidation, GradientDescent, Hoag,
+    HyperObjective, Lbfgs, LineSearch, ToleranceSchedule, Trajectory,
 };
 use hypergrad::bilevel::{
     Checkpoints, Criterion, FdmcSure, FpadMode, LinearOnSupport, LinearSolver, Method,
@@ -179,6 +179,13 @@ impl<'a> Search<'a> {
                 schedule,
                 bounds,
                 ..Adam::default()
+            }
+            .run(&mut objective, &self.start)?,
+            (_, OptimizerKind::Hoag) => Hoag {
+                max_steps,
+                schedule,
+                bounds,
+                ..Hoag::default()
             }
             .run(&mut objective, &self.start)?,
             (_, kind @ (OptimizerKind::LineSearch | OptimizerKind::Lbfgs)) => {

@@ -70,6 +70,14 @@ fn select_with_every_model_and_baseline() {
         &[
             "select",
             "--optimizer",
+            "hoag",
+            "--max-outer",
+            "5",
+            "--json",
+        ],
+        &[
+            "select",
+            "--optimizer",
             "lbfgs",
             "--max-outer",
             "10",
@@ -624,4 +632,22 @@ fn every_corpus_file_ends_in_a_result_or_a_one_line_error() {
             }
         }
     }
+}
+
+#[test]
+fn hoag_from_the_command_line_reaches_the_grid() {
+    // The main job with HOAG as the outer optimizer: its best held-out error within 0.1 % of the
+    // 30-point grid's (the continuous optimum lies between grid points, so it may be lower).
+    let v = json(&hypergrad(&[
+        "select",
+        "--optimizer",
+        "hoag",
+        "--compare",
+        "--json",
+    ]));
+    let (ours, grid) = (
+        v["value"].as_f64().unwrap(),
+        v["grid"]["value"].as_f64().unwrap(),
+    );
+    assert!(ours <= grid * 1.001, "hoag {ours} vs grid {grid}");
 }
