@@ -110,7 +110,10 @@ fn central_hvp(a: &Arc<Array2<f64>>, v: &[f64]) -> Vec<f64> {
         forward::gradient(|x| program(a, x), &x).1
     };
     let (gp, gm) = (shifted(1.0), shifted(-1.0));
-    gp.iter().zip(&gm).map(|(p, m)| (p - m) / (2.0 * h)).collect()
+    gp.iter()
+        .zip(&gm)
+        .map(|(p, m)| (p - m) / (2.0 * h))
+        .collect()
 }
 
 #[test]
@@ -121,7 +124,11 @@ fn reverse_over_forward_keeps_the_tape_through_vector_operations() {
     let a = operator();
     let v = [1.0, -0.5, 0.25, 2.0];
     let e0 = [1.0, 0.0, 0.0, 0.0];
-    let (fd, hv_fd, he0_fd) = (central_gradient(&a), central_hvp(&a, &v), central_hvp(&a, &e0));
+    let (fd, hv_fd, he0_fd) = (
+        central_gradient(&a),
+        central_hvp(&a, &v),
+        central_hvp(&a, &e0),
+    );
     let close = |got: &[f64], want: &[f64], tol: f64, what: &str| {
         for (g, w) in got.iter().zip(want) {
             assert!((g - w).abs() < tol, "{what}: {got:?} vs {want:?}");
@@ -144,8 +151,18 @@ fn reverse_over_forward_keeps_the_tape_through_vector_operations() {
         .collect();
     let f = program(&a, &xv);
     close(&tape.gradient(f.re, &x).unwrap(), &fd, 1e-8, "DualVec re");
-    close(&tape.gradient(f.eps[0], &x).unwrap(), &he0_fd, 1e-6, "DualVec lane 0");
-    close(&tape.gradient(f.eps[1], &x).unwrap(), &hv_fd, 1e-6, "DualVec lane 1");
+    close(
+        &tape.gradient(f.eps[0], &x).unwrap(),
+        &he0_fd,
+        1e-6,
+        "DualVec lane 0",
+    );
+    close(
+        &tape.gradient(f.eps[1], &x).unwrap(),
+        &hv_fd,
+        1e-6,
+        "DualVec lane 1",
+    );
 }
 
 #[test]
