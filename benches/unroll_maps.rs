@@ -34,6 +34,12 @@
 //! themselves, 3–50× slower than the working-set solver. ISTA (200 steps): 2.77 M nodes / 69 MB
 //! → 131 k nodes / 2.6 MB, 578× → 23× the `f64` steps (256× → 7.4× in another run). Heavy
 //! ball (70 steps): 1.15 M nodes / 28.8 MB → 52 k nodes / 0.98 MB (22× fewer), 1628× → 5.2×.
+//!
+//! Re-run after the reverse-over-forward fix (one quiet run, × the inner solve; f64 K / rev √K /
+//! rev full / method / forward): dense α_max/10 2.8/12.9/9.3/19.2/13.1, dense α_max/100
+//! 11.4/44.2/30.8/57.3/39.3, sparse α_max/10 1.5/8.6/6.3/14.1/8.0, sparse α_max/100
+//! 4.3/20.8/21.8/28.9/15.4; ISTA 130 654 nodes / 2.58 MB, 4.9× (forward 2.0×); heavy ball
+//! 51 841 nodes / 0.98 MB, 5.2×.
 
 use criterion::{black_box, Criterion};
 use hypergrad::ad::reverse::{reverse_unrolled, Checkpoints, Recurrence, UnrolledVjp};
