@@ -83,9 +83,12 @@ pub trait Scalar:
     /// `self · c` for a plain float `c`: scales every derivative part without a full product.
     fn scale(self, c: Self::Real) -> Self;
 
-    /// The number of `f64` parts of the number (1 for `f64`, 2 for `Dual<f64>`, 4 for
+    /// The number of `f64` parts of the number's value (1 for `f64`, 2 for `Dual<f64>`, 4 for
     /// `Dual<Dual<f64>>`): a linear map with `f64` coefficients acts on each part separately,
-    /// which is how [`Scalar::matvec`] runs the operator's `f64` kernels on dual numbers.
+    /// which is how the default [`Scalar::matvec`] runs the operator's `f64` kernels. A
+    /// [`Var`](crate::Var)'s parts are those of its value: its link to the tape is not a part,
+    /// so a type holding `Var`s (a dual number over a tape) overrides [`Scalar::matvec`] and
+    /// [`Scalar::rmatvec`] (`Dual` and `DualVec` apply `T`'s own, component by component).
     fn parts() -> usize;
 
     /// Part `k < parts()` (part 0 is the primal value).

@@ -5,7 +5,7 @@
 //! kernel computes values on `f64` and propagates derivatives on AD numbers.
 
 use crate::OptimError;
-use hypergrad_ad::Scalar;
+use hypergrad_ad::{LinearOperator, Scalar};
 use ndarray::{Array2, ArrayView1, ShapeBuilder};
 use sprs::CsMat;
 
@@ -365,6 +365,24 @@ impl Design {
             }
         }
         lambda * (1.0 + 1e-9)
+    }
+}
+
+/// `X` as a constant operator for the vector operations of [`Scalar`]: generic code calls
+/// `S::matvec(&x, β, out)` / `S::rmatvec(&x, r, out)` on an `Arc<Design>`, which runs the `f64`
+/// kernels below on plain and dual numbers and records one node on a tape.
+impl LinearOperator for Design {
+    fn nrows(&self) -> usize {
+        self.n_samples()
+    }
+    fn ncols(&self) -> usize {
+        self.n_features()
+    }
+    fn matvec(&self, x: &[f64], y: &mut [f64]) {
+        Design::matvec(self, x, y)
+    }
+    fn rmatvec(&self, y: &[f64], x: &mut [f64]) {
+        Design::rmatvec(self, y, x)
     }
 }
 

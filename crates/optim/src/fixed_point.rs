@@ -39,7 +39,7 @@ use hypergrad_ad::Scalar;
 ///     fn dim_x(&self) -> usize { 1 }
 ///     fn dim_theta(&self) -> usize { 1 }
 ///     fn apply<S: Scalar>(&self, x: &[S], theta: &[S], out: &mut [S]) {
-///         out[0] = x[0] - (x[0] - theta[0]) * S::from_f64(0.5);
+///         out[0] = x[0] - (x[0] - theta[0]) * 0.5;
 ///     }
 /// }
 /// let solution = HalfStep.solve(&[3.0], None, &SolverParams::default()).unwrap();

@@ -5,9 +5,9 @@ use crate::loss::sigmoid;
 use crate::{LeastSquares, Logistic, Objective};
 use hypergrad_ad::Scalar;
 
-/// `1/n` as the underlying float of `S`.
-fn inv_n<S: Scalar>(n: usize) -> S::Real {
-    S::Real::from_f64(1.0 / n as f64)
+/// `1/n`.
+fn inv_n(n: usize) -> f64 {
+    1.0 / n as f64
 }
 
 /// `f(β) = 1/(2n)‖y − Xβ‖²`, `∇f = −Xᵀ(y − Xβ)/n`, `∇²f·v = XᵀXv/n`.
@@ -21,16 +21,16 @@ impl Objective for LeastSquares {
     fn gradient<S: Scalar>(&self, x: &[S], _theta: &[S], out: &mut [S]) {
         let mut r = vec![S::zero(); self.n_samples()];
         self.residual(x, &mut r);
-        self.design().rmatvec(&r, out);
-        let c = -inv_n::<S>(self.n_samples());
-        out.iter_mut().for_each(|g| *g = g.scale(c));
+        S::rmatvec(self.operator(), &r, out);
+        let c = -inv_n(self.n_samples());
+        out.iter_mut().for_each(|g| *g = *g * c);
     }
     fn hvp<S: Scalar>(&self, _x: &[S], _theta: &[S], v: &[S], out: &mut [S]) {
         let mut u = vec![S::zero(); self.n_samples()];
-        self.design().matvec(v, &mut u);
-        self.design().rmatvec(&u, out);
-        let c = inv_n::<S>(self.n_samples());
-        out.iter_mut().for_each(|g| *g = g.scale(c));
+        S::matvec(self.operator(), v, &mut u);
+        S::rmatvec(self.operator(), &u, out);
+        let c = inv_n(self.n_samples());
+        out.iter_mut().for_each(|g| *g = *g * c);
     }
     fn gradient_f64(&self, x: &[f64], _theta: &[f64], out: &mut [f64]) {
         LeastSquares::gradient(self, x, out);
@@ -48,24 +48,23 @@ impl Objective for Logistic {
     }
     fn gradient<S: Scalar>(&self, x: &[S], _theta: &[S], out: &mut [S]) {
         let mut w = vec![S::zero(); self.n_samples()];
-        self.design().matvec(x, &mut w);
-        let c = inv_n::<S>(self.n_samples());
+        S::matvec(self.operator(), x, &mut w);
+        let c = inv_n(self.n_samples());
         for (wi, &yi) in w.iter_mut().zip(self.y()) {
-            let y = S::from_f64(yi);
-            *wi = (-y * sigmoid(-y * *wi)).scale(c);
+            *wi = sigmoid(-(*wi * yi)) * (-yi * c);
         }
-        self.design().rmatvec(&w, out);
+        S::rmatvec(self.operator(), &w, out);
     }
     fn hvp<S: Scalar>(&self, x: &[S], _theta: &[S], v: &[S], out: &mut [S]) {
         let n = self.n_samples();
         let (mut z, mut u) = (vec![S::zero(); n], vec![S::zero(); n]);
-        self.design().matvec(x, &mut z);
-        self.design().matvec(v, &mut u);
-        let c = inv_n::<S>(n);
+        S::matvec(self.operator(), x, &mut z);
+        S::matvec(self.operator(), v, &mut u);
+        let c = inv_n(n);
         for (ui, &zi) in u.iter_mut().zip(&z) {
-            *ui = (*ui * sigmoid(zi) * sigmoid(-zi)).scale(c);
+            *ui = *ui * sigmoid(zi) * sigmoid(-zi) * c;
         }
-        self.design().rmatvec(&u, out);
+        S::rmatvec(self.operator(), &u, out);
     }
     fn gradient_f64(&self, x: &[f64], _theta: &[f64], out: &mut [f64]) {
         Logistic::gradient(self, x, out);

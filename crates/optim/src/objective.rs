@@ -33,7 +33,7 @@ pub const GRADIENT_CHUNK: usize = 8;
 ///     fn dim(&self) -> usize { 2 }
 ///     fn dim_theta(&self) -> usize { 2 }
 ///     fn value<S: Scalar>(&self, x: &[S], theta: &[S]) -> S {
-///         x.iter().zip(theta).map(|(&a, &b)| (a - b) * (a - b)).sum::<S>() * S::from_f64(0.5)
+///         x.iter().zip(theta).map(|(&a, &b)| (a - b) * (a - b)).sum::<S>() * 0.5
 ///     }
 /// }
 /// let mut g = [0.0; 2];

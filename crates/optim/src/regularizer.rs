@@ -3,9 +3,8 @@
 //! Every penalty strength is `exp(θ)`, so `θ ∈ ℝ` is unconstrained for the outer problem.
 
 use crate::OptimError;
-use hypergrad_ad::nonsmooth::{
-    block_soft_threshold, elastic_net_prox, project_box, soft_threshold,
-};
+use hypergrad_ad::elementwise::SoftThreshold;
+use hypergrad_ad::nonsmooth::{block_soft_threshold, elastic_net_prox, project_box};
 use hypergrad_ad::Scalar;
 use std::ops::Range;
 
@@ -67,10 +66,8 @@ impl Regularizer for L1 {
         theta[0].exp() * x.iter().map(|v| v.abs()).sum::<S>()
     }
     fn prox<S: Scalar>(&self, x: &[S], step: S, theta: &[S], out: &mut [S]) {
-        let tau = step * theta[0].exp();
-        for (o, &v) in out.iter_mut().zip(x) {
-            *o = soft_threshold(v, tau);
-        }
+        // One element-wise vector operation (one node on a tape).
+        S::map_slice(&SoftThreshold::default(), x, &[step * theta[0].exp()], out);
     }
 }
 
@@ -92,9 +89,8 @@ impl Regularizer for WeightedL1 {
         x.iter().zip(theta).map(|(v, t)| t.exp() * v.abs()).sum()
     }
     fn prox<S: Scalar>(&self, x: &[S], step: S, theta: &[S], out: &mut [S]) {
-        for ((o, &v), t) in out.iter_mut().zip(x).zip(theta) {
-            *o = soft_threshold(v, step * t.exp());
-        }
+        let tau: Vec<S> = theta.iter().map(|t| step * t.exp()).collect();
+        S::map_zip(&SoftThreshold::default(), x, &tau, &[], out);
     }
 }
 
@@ -110,7 +106,7 @@ impl Regularizer for ElasticNetPenalty {
     fn value<S: Scalar>(&self, x: &[S], theta: &[S]) -> S {
         let l1: S = x.iter().map(|v| v.abs()).sum();
         let l2: S = x.iter().map(|&v| v * v).sum();
-        theta[0].exp() * l1 + theta[1].exp() * l2.scale(S::Real::from_f64(0.5))
+        theta[0].exp() * l1 + theta[1].exp() * (l2 * 0.5)
     }
     fn prox<S: Scalar>(&self, x: &[S], step: S, theta: &[S], out: &mut [S]) {
         let (t1, t2) = (step * theta[0].exp(), step * theta[1].exp());
@@ -158,7 +154,7 @@ impl Regularizer for RidgePenalty {
             .enumerate()
             .map(|(j, &v)| self.alpha(theta, j) * v * v)
             .sum();
-        s.scale(S::Real::from_f64(0.5))
+        s * 0.5
     }
     fn prox<S: Scalar>(&self, x: &[S], step: S, theta: &[S], out: &mut [S]) {
         for (j, (o, &v)) in out.iter_mut().zip(x).enumerate() {

@@ -1,11 +1,13 @@
 //! [`Dual<T>`]: a value and one tangent.
 
-use super::{forward_number, Forward};
+use super::{apply_by_components, forward_number, Components, Forward};
 use crate::custom::CustomRule;
 use crate::kernels::check_custom;
 use crate::op::Op;
+use crate::operator::LinearOperator;
 use crate::Scalar;
 use std::fmt;
+use std::sync::Arc;
 
 /// A dual number `re + eps·ε` with `ε² = 0`: evaluating `f` at `x + v·ε` gives
 /// `f(x) + f'(x)·v·ε`, one directional derivative (a Jacobian–vector product) per pass.
@@ -116,6 +118,27 @@ impl<T: Scalar> Forward for Dual<T> {
     }
 }
 
+impl<T: Scalar> Components for Dual<T> {
+    type T = T;
+    const COUNT: usize = 2;
+    #[inline(always)]
+    fn component(&self, c: usize) -> T {
+        if c == 0 {
+            self.re
+        } else {
+            self.eps
+        }
+    }
+    #[inline(always)]
+    fn component_mut(&mut self, c: usize) -> &mut T {
+        if c == 0 {
+            &mut self.re
+        } else {
+            &mut self.eps
+        }
+    }
+}
+
 impl<T: Scalar> fmt::Display for Dual<T> {
     /// `re + epsε`, e.g. `2 + 1ε`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -145,6 +168,13 @@ forward_number!([T: Scalar] Dual<T>; {
         } else {
             self.eps.set_part(k - n, v)
         }
+    }
+    /// `A(x + ẋε) = Ax + (Aẋ)ε`, both products by `T`'s own rule.
+    fn matvec<A: LinearOperator + 'static>(a: &Arc<A>, x: &[Self], y: &mut [Self]) {
+        apply_by_components(a, false, x, y)
+    }
+    fn rmatvec<A: LinearOperator + 'static>(a: &Arc<A>, y: &[Self], x: &mut [Self]) {
+        apply_by_components(a, true, y, x)
     }
     /// The value by `T`'s own rule, the tangent by the rule's JVP (run on `T`, so a nested dual
     /// differentiates the JVP itself: second derivatives).

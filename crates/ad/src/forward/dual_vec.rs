@@ -1,11 +1,13 @@
 //! [`DualVec<T, N>`]: a value and `N` tangents on the stack.
 
-use super::{forward_number, Forward};
+use super::{apply_by_components, forward_number, Components, Forward};
 use crate::custom::CustomRule;
 use crate::kernels::check_custom;
 use crate::op::Op;
+use crate::operator::LinearOperator;
 use crate::Scalar;
 use std::fmt;
+use std::sync::Arc;
 
 /// A value with `N` tangents: one pass gives `N` directional derivatives, so a gradient or a
 /// Jacobian of `n` inputs takes ⌈n/N⌉ passes instead of `n`.
@@ -127,6 +129,25 @@ impl<T: Scalar, const N: usize> Forward for DualVec<T, N> {
     }
 }
 
+impl<T: Scalar, const N: usize> Components for DualVec<T, N> {
+    type T = T;
+    const COUNT: usize = N + 1;
+    #[inline(always)]
+    fn component(&self, c: usize) -> T {
+        match c {
+            0 => self.re,
+            l => self.eps[l - 1],
+        }
+    }
+    #[inline(always)]
+    fn component_mut(&mut self, c: usize) -> &mut T {
+        match c {
+            0 => &mut self.re,
+            l => &mut self.eps[l - 1],
+        }
+    }
+}
+
 impl<T: Scalar, const N: usize> fmt::Display for DualVec<T, N> {
     /// `re + [e₁, …, e_N]ε`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -161,6 +182,13 @@ forward_number!([T: Scalar, const N: usize] DualVec<T, N>; {
             0 => self.re.set_part(k, v),
             l => self.eps[l - 1].set_part(k % n, v),
         }
+    }
+    /// `A(x + Σₗ ẋₗεₗ) = Ax + Σₗ (Aẋₗ)εₗ`, every product by `T`'s own rule.
+    fn matvec<A: LinearOperator + 'static>(a: &Arc<A>, x: &[Self], y: &mut [Self]) {
+        apply_by_components(a, false, x, y)
+    }
+    fn rmatvec<A: LinearOperator + 'static>(a: &Arc<A>, y: &[Self], x: &mut [Self]) {
+        apply_by_components(a, true, y, x)
     }
     /// The value by `T`'s own rule, each of the `N` tangents by the rule's JVP.
     fn custom<R: CustomRule + ?Sized>(rule: &R, x: &[Self], y: &mut [Self]) {

@@ -35,8 +35,12 @@ pub use drivers::{
 pub use dual::Dual;
 pub use dual_vec::DualVec;
 
+use crate::kernels::check_operator;
 use crate::op::Op;
+use crate::operator::LinearOperator;
 use crate::Scalar;
+use num_traits::Zero;
+use std::sync::Arc;
 
 /// The chain-rule primitives a forward number type provides; [`forward_number!`] builds every
 /// operation from them.
@@ -78,6 +82,43 @@ pub(crate) trait Forward: Copy {
     /// a tape notes that its recording depends on values and cannot be replayed.
     #[inline(always)]
     fn observe(&self) {}
+}
+
+/// A dual number as its `T` components: the value, then the tangents.
+pub(crate) trait Components {
+    /// The scalar type of the components.
+    type T: Scalar;
+    /// The number of components (`1 + N`).
+    const COUNT: usize;
+    /// Component `c < COUNT` (0 is the value).
+    fn component(&self, c: usize) -> Self::T;
+    /// Component `c < COUNT`, to write.
+    fn component_mut(&mut self, c: usize) -> &mut Self::T;
+}
+
+/// `y = A x` (or `Aᵀ x`) component by component: `A(x + Σₗ ẋₗεₗ) = Ax + Σₗ (Aẋₗ)εₗ` for a
+/// linear `A`, each product by `T`'s own [`Scalar::matvec`], so a tape inside `T` (a dual number
+/// over [`Var`](crate::Var)s) records it as one node per component instead of losing it.
+pub(crate) fn apply_by_components<D: Components, A: LinearOperator + 'static>(
+    a: &Arc<A>,
+    transpose: bool,
+    x: &[D],
+    y: &mut [D],
+) {
+    check_operator(&**a, transpose, x.len(), y.len());
+    let mut xc = vec![D::T::zero(); x.len()];
+    let mut yc = vec![D::T::zero(); y.len()];
+    for c in 0..D::COUNT {
+        xc.iter_mut().zip(x).for_each(|(p, d)| *p = d.component(c));
+        if transpose {
+            D::T::rmatvec(a, &xc, &mut yc);
+        } else {
+            D::T::matvec(a, &xc, &mut yc);
+        }
+        y.iter_mut()
+            .zip(&yc)
+            .for_each(|(d, &p)| *d.component_mut(c) = p);
+    }
 }
 
 /// Implements `Float` (through `forward_float!`), `Scalar`, arithmetic (with `Self` and with plain

@@ -48,6 +48,11 @@ impl LeastSquares {
         &self.design
     }
 
+    /// The design as a shared operator, for `S::matvec` / `S::rmatvec`.
+    pub(crate) fn operator(&self) -> &Arc<Design> {
+        &self.design
+    }
+
     /// The targets `y`.
     pub fn y(&self) -> &[f64] {
         &self.y
@@ -68,18 +73,16 @@ impl LeastSquares {
         &self.col_sq_norms
     }
 
-    /// Writes the residual `r = y − Xβ` into `out` (length n).
+    /// Writes the residual `r = y − Xβ` into `out` (length n); `Xβ` is one vector operation
+    /// (one node on a tape).
     pub fn residual<S: Scalar>(&self, beta: &[S], out: &mut [S]) {
-        self.design.matvec(beta, out);
-        out.iter_mut()
-            .zip(&self.y)
-            .for_each(|(o, &y)| *o = S::from_f64(y) - *o);
+        S::matvec(&self.design, beta, out);
+        out.iter_mut().zip(&self.y).for_each(|(o, &y)| *o = -*o + y);
     }
 
     /// `1/(2n) ‖r‖²` for a given residual `r = y − Xβ`.
     pub fn value_from_residual<S: Scalar>(&self, r: &[S]) -> S {
-        let sq: S = r.iter().map(|&v| v * v).sum();
-        sq.scale(<S::Real as Scalar>::from_f64(0.5 / self.n_samples() as f64))
+        S::norm_sq(r) * (0.5 / self.n_samples() as f64)
     }
 
     /// `f(β) = 1/(2n) ‖y − Xβ‖²`, generic over the scalar (allocates one n-vector).

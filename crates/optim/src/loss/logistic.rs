@@ -4,6 +4,7 @@ use super::checked_data;
 use crate::{Design, OptimError};
 use hypergrad_ad::Scalar;
 use ndarray::ArrayView1;
+use std::sync::Arc;
 
 /// `log(1 + eᵘ)` without overflow: `u + log(1 + e^{−u})` for `u ≥ 0`, `log(1 + eᵘ)` otherwise.
 /// Both branches are the same analytic function, so every AD mode gets the true derivative
@@ -47,7 +48,8 @@ pub fn sigmoid<S: Scalar>(t: S) -> S {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Logistic {
-    design: Design,
+    /// Shared, for the vector operations (`S::matvec`).
+    design: Arc<Design>,
     y: Vec<f64>,
     col_sq_norms: Vec<f64>,
 }
@@ -67,7 +69,7 @@ impl Logistic {
         let mut col_sq_norms = vec![0.0; design.n_features()];
         design.col_sq_norms(&mut col_sq_norms);
         Ok(Self {
-            design,
+            design: Arc::new(design),
             y,
             col_sq_norms,
         })
@@ -75,6 +77,11 @@ impl Logistic {
 
     /// The design `X`.
     pub fn design(&self) -> &Design {
+        &self.design
+    }
+
+    /// The design as a shared operator, for `S::matvec` / `S::rmatvec`.
+    pub(crate) fn operator(&self) -> &Arc<Design> {
         &self.design
     }
 
@@ -98,15 +105,15 @@ impl Logistic {
         let total: S = z
             .iter()
             .zip(&self.y)
-            .map(|(&zi, &yi)| softplus(-zi.scale(<S::Real as Scalar>::from_f64(yi))))
+            .map(|(&zi, &yi)| softplus(-(zi * yi)))
             .sum();
-        total.scale(<S::Real as Scalar>::from_f64(1.0 / self.n_samples() as f64))
+        total * (1.0 / self.n_samples() as f64)
     }
 
-    /// `f(β)`, generic over the scalar (allocates one n-vector).
+    /// `f(β)`, generic over the scalar (allocates one n-vector; `Xβ` is one vector operation).
     pub fn value<S: Scalar>(&self, beta: &[S]) -> S {
         let mut z = vec![S::zero(); self.n_samples()];
-        self.design.matvec(beta, &mut z);
+        S::matvec(&self.design, beta, &mut z);
         self.value_from_linear(&z)
     }
 

@@ -256,7 +256,7 @@ fn residual<S: Scalar>(design: &Design, y: &[f64], tasks: usize, beta: &[S], out
         design.matvec(&column, r_t);
         r_t.iter_mut()
             .zip(&y[t * n..(t + 1) * n])
-            .for_each(|(r, &yi)| *r = S::from_f64(yi) - *r);
+            .for_each(|(r, &yi)| *r = -*r + yi);
     }
 }
 

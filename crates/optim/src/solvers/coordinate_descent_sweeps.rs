@@ -60,7 +60,7 @@ pub(crate) fn sweep_l1l2<S: Scalar>(
             S::zero()
         } else {
             let z = old.scale(real::<S>(lj)) + design.col_dot(j, residual).scale(real::<S>(inv_n));
-            soft_threshold(z, l1(j)) / (l2(j) + S::from_f64(lj))
+            soft_threshold(z, l1(j)) / (l2(j) + lj)
         };
         beta[j] = new;
         move_coordinate(design, j, old, new, -1.0, skip_unchanged, residual)

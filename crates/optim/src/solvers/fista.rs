@@ -48,11 +48,10 @@ impl<O: Objective, R: Regularizer> FistaStep<'_, O, R> {
     fn step_with<S: Scalar>(&self, beta: f64, z: &[S], theta: &[S], out: &mut [S]) {
         let n = z.len() / 2;
         let (x, x_prev) = z.split_at(n);
-        let b = S::Real::from_f64(beta);
         let y: Vec<S> = x
             .iter()
             .zip(x_prev)
-            .map(|(&a, &p)| a + (a - p).scale(b))
+            .map(|(&a, &p)| a + (a - p) * beta)
             .collect();
         let (new, old) = out.split_at_mut(n);
         let mut buf = vec![S::zero(); n];

@@ -115,9 +115,8 @@ impl<O: Objective> FixedPointMap for GradientStep<'_, O> {
     }
     fn apply<S: Scalar>(&self, x: &[S], theta: &[S], out: &mut [S]) {
         self.objective.gradient(x, theta, out);
-        let s = S::Real::from_f64(self.step);
         for (o, &xi) in out.iter_mut().zip(x) {
-            *o = xi - o.scale(s);
+            *o = xi - *o * self.step;
         }
     }
 }

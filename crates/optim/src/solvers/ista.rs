@@ -25,9 +25,8 @@ impl<O: Objective, R: Regularizer> ProximalGradientStep<'_, O, R> {
     pub(crate) fn apply_with<S: Scalar>(&self, x: &[S], theta: &[S], buf: &mut [S], out: &mut [S]) {
         let (tf, tg) = theta.split_at(self.objective.dim_theta());
         self.objective.gradient(x, tf, buf);
-        let s = S::Real::from_f64(self.step);
         for (b, &xi) in buf.iter_mut().zip(x) {
-            *b = xi - b.scale(s);
+            *b = xi - *b * self.step;
         }
         self.regularizer.prox(buf, S::from_f64(self.step), tg, out);
     }

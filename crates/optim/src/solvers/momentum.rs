@@ -58,23 +58,20 @@ impl Momentum {
         grad: &mut [S],
         out: &mut [S],
     ) {
-        let (s, b) = (
-            S::Real::from_f64(self.step),
-            S::Real::from_f64(self.momentum),
-        );
+        let (s, b) = (self.step, self.momentum);
         match self.kind {
             MomentumKind::HeavyBall => point.copy_from_slice(x),
             MomentumKind::Nesterov => {
                 for ((p, &xi), &xp) in point.iter_mut().zip(x).zip(x_prev) {
-                    *p = xi + (xi - xp).scale(b);
+                    *p = xi + (xi - xp) * b;
                 }
             }
         }
         gradient(point, grad);
         for (i, o) in out.iter_mut().enumerate() {
-            let base = point[i] - grad[i].scale(s);
+            let base = point[i] - grad[i] * s;
             *o = match self.kind {
-                MomentumKind::HeavyBall => base + (x[i] - x_prev[i]).scale(b),
+                MomentumKind::HeavyBall => base + (x[i] - x_prev[i]) * b,
                 MomentumKind::Nesterov => base,
             };
         }

@@ -1,4 +1,6 @@
-//! Reverse unrolling through the Lasso's cyclic coordinate-descent sweeps, as a multiple of the
+//! Reverse unrolling through the library's maps (`FixedPointMap::apply` on tape variables).
+//!
+//! **Lasso coordinate descent.** Reverse unrolling through the cyclic sweeps, as a multiple of the
 //! inner solve (the model's `solve`: working-set CD to a relative duality gap of 1e-8), on the
 //! cases of `benches/lasso` (dense 200×1000 and sparse 5000×20000, α_max/10 and α_max/100):
 //! d C(β_K(θ))/dθ for the held-out MSE, K = the cyclic sweeps that reach the same gap from 0.
@@ -9,11 +11,16 @@
 //! its error by an implicit solve); and forward unrolling for reference. The reverse gradient is
 //! checked against forward unrolling (1e-9 relative).
 //!
-//! Run: `cargo bench --bench unroll_cd -- --warm-up-time 1 --measurement-time 3`.
+//! **ISTA**, 200 steps of `ProximalGradientStep<LeastSquares, L1>` on a dense 50×100 problem,
+//! d(held-out MSE)/dθ: reverse (full tape) and forward (`Dual`) as multiples of the `f64` steps,
+//! with the tape's nodes and bytes. **Heavy ball**, 70 steps of `MomentumStep<LeastSquares>` on a
+//! 200×20 problem (the shape of the user's solver in `benches/heavy_ball.rs`): nodes and bytes.
 //!
-//! Measured (issue 15, best of 3, × the inner solve; the map before the sweep was one node
-//! ("before") and after, run back to back on a loaded 2-core machine, so single ratios move by
-//! ~2× between runs; every gradient agrees to 10 digits):
+//! Run: `cargo bench --bench unroll_maps -- --warm-up-time 1 --measurement-time 3`.
+//!
+//! Measured (issue 15, best of 3, × the inner solve; the same binary built on the branch before
+//! the sweep node ("before") and after, run back to back on a loaded 2-core machine, so single
+//! ratios move by ~2× between runs; every gradient agrees to 10 digits):
 //!
 //! | case | K | before: rev √K | after: rev √K | after: rev full | after: f64 K sweeps | bytes/sweep before → after |
 //! | --- | --- | --- | --- | --- | --- | --- |
@@ -24,22 +31,33 @@
 //!
 //! Reverse unrolling costs 3–5× the K plain sweeps it differentiates (one recording sweep, about
 //! two sweeps of adjoint); the rest of the distance to the inner solve is the K cyclic sweeps
-//! themselves, 3–50× slower than the working-set solver.
+//! themselves, 3–50× slower than the working-set solver. ISTA (200 steps): 2.77 M nodes / 69 MB
+//! → 131 k nodes / 2.6 MB, 578× → 23× the `f64` steps (256× → 7.4× in another run). Heavy
+//! ball (70 steps): 1.15 M nodes / 28.8 MB → 52 k nodes / 0.98 MB (22× fewer), 1628× → 5.2×.
+//!
+//! Re-run after the reverse-over-forward fix (one quiet run, × the inner solve; f64 K / rev √K /
+//! rev full / method / forward): dense α_max/10 2.8/12.9/9.3/19.2/13.1, dense α_max/100
+//! 11.4/44.2/30.8/57.3/39.3, sparse α_max/10 1.5/8.6/6.3/14.1/8.0, sparse α_max/100
+//! 4.3/20.8/21.8/28.9/15.4; ISTA 130 654 nodes / 2.58 MB, 4.9× (forward 2.0×); heavy ball
+//! 51 841 nodes / 0.98 MB, 5.2×.
 
 use criterion::{black_box, Criterion};
 use hypergrad::ad::reverse::{reverse_unrolled, Checkpoints, Recurrence, UnrolledVjp};
+use hypergrad::ad::Dual;
 use hypergrad::ad::{Tape, Var};
 use hypergrad::bilevel::{hypergradient, Criterion as Validation, HeldOutMse, Method, Options};
-use hypergrad::optim::{FixedPointMap, Lasso, SolverParams};
+use hypergrad::optim::regularizer::L1;
+use hypergrad::optim::solvers::{Momentum, MomentumKind, MomentumStep, ProximalGradientStep};
+use hypergrad::optim::{FixedPointMap, Lasso, LeastSquares, SolverParams};
 use std::time::Instant;
 
 mod common;
 use common::{dense_problem, sparse_problem};
 
-/// The model's sweep as a recurrence on the tape.
-struct Sweeps<'a>(&'a Lasso);
+/// A map's update as a recurrence on the tape.
+struct Sweeps<'a, M>(&'a M);
 
-impl Recurrence<f64> for Sweeps<'_> {
+impl<M: FixedPointMap> Recurrence<f64> for Sweeps<'_, M> {
     fn step<'t>(
         &self,
         _k: usize,
@@ -181,7 +199,98 @@ fn bench(c: &mut Criterion, case: &Case, full: bool) {
     g.finish();
 }
 
+/// `(nodes, bytes, seconds, θ̄)` of a full-tape reverse unrolling of `map` over `steps` steps
+/// from 0, with the loss `C(x)` given on tape variables.
+fn reverse_map<M: FixedPointMap>(
+    map: &M,
+    theta: &[f64],
+    steps: usize,
+    loss: impl for<'t> Fn(&[Var<'t, f64>]) -> Var<'t, f64>,
+) -> (usize, usize, f64, Vec<f64>) {
+    let x0 = vec![0.0; map.dim_x()];
+    let run = || {
+        let mut tape = Tape::new();
+        reverse_unrolled(
+            &mut tape,
+            &Sweeps(map),
+            &x0,
+            theta,
+            steps,
+            Checkpoints::Full,
+            |x, _| loss(x),
+        )
+        .unwrap()
+    };
+    let r = run();
+    let t = seconds(run);
+    (r.peak_tape.nodes, r.peak_tape.bytes, t, r.theta_bar)
+}
+
+/// `K` steps of `map` from 0 on scalars `S`.
+fn iterate<S: hypergrad::ad::Scalar, M: FixedPointMap>(map: &M, theta: &[S], k: usize) -> Vec<S> {
+    let mut x = vec![S::zero(); map.dim_x()];
+    let mut out = x.clone();
+    for _ in 0..k {
+        map.apply(&x, theta, &mut out);
+        std::mem::swap(&mut x, &mut out);
+    }
+    x
+}
+
+/// ISTA and heavy-ball rows.
+fn library_maps() {
+    let (design, y) = dense_problem(50, 100, 42);
+    let (design_val, y_val) = dense_problem(50, 100, 43);
+    let ls = LeastSquares::new(design, y.view()).unwrap();
+    let criterion = HeldOutMse::new(design_val, y_val.view()).unwrap();
+    let ista = ProximalGradientStep {
+        objective: &ls,
+        regularizer: &L1,
+        step: 1.0 / ls.lipschitz(),
+    };
+    let theta = [(ls.alpha_max() / 10.0).ln()];
+    let base = seconds(|| iterate(&ista, &theta, 200));
+    let fwd_time = seconds(|| {
+        let x = iterate(&ista, &[Dual::variable(theta[0])], 200);
+        criterion.value(&x, &[]).eps
+    });
+    let x = iterate(&ista, &[Dual::variable(theta[0])], 200);
+    let fwd = criterion.value(&x, &[]).eps;
+    let (nodes, bytes, t, bar) = reverse_map(&ista, &theta, 200, |x| criterion.value(x, &[]));
+    assert!(
+        (bar[0] - fwd).abs() <= 1e-9 * fwd.abs(),
+        "{} vs {fwd}",
+        bar[0]
+    );
+    println!(
+        "\nISTA 200 steps 50×100: f64 {:.3} ms; reverse full tape {:.1}× ({nodes} nodes, {bytes} B); forward Dual {:.1}×; dC/dθ = {fwd:.10e}",
+        base * 1e3,
+        t / base,
+        fwd_time / base
+    );
+    let (design, y) = dense_problem(200, 20, 44);
+    let ls = LeastSquares::new(design, y.view()).unwrap();
+    let heavy_ball = MomentumStep {
+        objective: &ls,
+        method: Momentum {
+            kind: MomentumKind::HeavyBall,
+            step: 1.0 / ls.lipschitz(),
+            momentum: 0.5,
+        },
+    };
+    let base = seconds(|| iterate::<f64, _>(&heavy_ball, &[], 70));
+    let (nodes, bytes, t, _) = reverse_map(&heavy_ball, &[], 70, |x| {
+        hypergrad::ad::Scalar::norm_sq(&x[..20])
+    });
+    println!(
+        "heavy ball 70 steps 200×20: f64 {:.3} ms; reverse full tape {:.1}× ({nodes} nodes, {bytes} B)",
+        base * 1e3,
+        t / base
+    );
+}
+
 fn main() {
+    library_maps();
     let mut c = Criterion::default().configure_from_args();
     let cases = cases();
     let mut rows = Vec::new();
