@@ -161,7 +161,7 @@ impl Design {
             );
             indptr.push(indptr[indptr.len() - 1] + n);
             indices.extend(0..n);
-            data.extend(std::iter::repeat(1.0).take(n));
+            data.extend(std::iter::repeat_n(1.0, n));
             CsMat::new_csc((n, x.cols() + 1), indptr, indices, data)
         };
         match self {
