@@ -187,6 +187,45 @@ fn sparse_logistic_regression() {
     }
 }
 
+/// With an unpenalized intercept (unbalanced labels, `P(y = 1) = σ(xᵀβ* − 1)`): the state is
+/// `[β, b]`, the held-out loss predicts with b, and every method differentiates through the
+/// intercept coordinate — on a dense, a sparse and an implicitly centered sparse design.
+#[test]
+fn sparse_logistic_regression_with_an_intercept() {
+    let shifted = |(x, z): (Array2<f64>, Array1<f64>)| (x, z.mapv(|v| (v - 1.0).signum()));
+    let (x, y) = shifted(data(80, 20, 17, false));
+    let (xv, yv) = shifted(data(50, 20, 18, false));
+    let centered = |x: &Array2<f64>| {
+        let shift = vec![0.25; x.ncols()];
+        let raw = x + 0.25;
+        Design::centered(CsMat::csc_from_dense(raw.view(), 0.0), shift).unwrap()
+    };
+    let mut values = Vec::new();
+    for build in [
+        &(|x: &Array2<f64>| design(x, false)) as &dyn Fn(&Array2<f64>) -> Design,
+        &|x: &Array2<f64>| design(x, true),
+        &centered,
+    ] {
+        let model = SparseLogistic::with_intercept(build(&x), y.view()).unwrap();
+        let theta = [(model.alpha_max() / 6.0).ln()];
+        let val = HeldOutLogistic::with_intercept(build(&xv), yv.view()).unwrap();
+        assert_eq!((model.dim_x(), val.dim_x()), (21, 21));
+        check_all(&model, &val, &theta);
+        let h = hypergradient(&model, &val, &theta, &Method::ImplicitForward, &options()).unwrap();
+        assert!(
+            h.x[20].abs() > 0.1,
+            "the intercept matters here: {}",
+            h.x[20]
+        );
+        values.push((h.value, h.grad[0]));
+    }
+    // The three designs hold the same matrix (the centered one up to rounding of x + ¼ − ¼).
+    for (v, g) in &values[1..] {
+        assert!((v - values[0].0).abs() <= 1e-10 * values[0].0.abs());
+        assert!((g - values[0].1).abs() <= 1e-7 * values[0].1.abs());
+    }
+}
+
 #[test]
 fn one_step_is_an_approximation_on_coordinate_descent() {
     // ∂ₓT(x*) ≠ 0 for a coordinate-descent sweep, so one-step differentiation is biased:

@@ -16,16 +16,29 @@ The Rust test `crates/cli/tests/references.rs` runs them (it needs no Python).
   `estimator`, as sparse-ho's own stops short), and per-feature ridge by its closed form (sparse-ho has no ridge):
   β = (XᵀX/n + diag α)⁻¹Xᵀy/n, dC/dlog α_j = −α_j β_j [(XᵀX/n + diag α)⁻¹∇C(β)]_j.
 
+Logistic regression (`--model logreg`, written to `logreg_references.json` beside two more
+files, `logreg.csv` and `logreg.svm`): scikit-learn's `LogisticRegression(l1_ratio=1,
+C = 1/(n·α), solver="saga", tol=1e-15)` (the ℓ1 penalty; saga leaves the intercept
+unpenalized), with `fit_intercept=True` (default flags), `False` (`--no-intercept`) and on X/σ
+(`--standardize`), dense and sparse; each case records the KKT violation of scikit-learn's own
+solution, the accuracy of the reference. The same fits on a slice of the embedded breast-cancer
+data (120 rows, 10 columns, standardized) are printed as the constants of
+`crates/optim/tests/logistic_intercept.rs`.
+
 Run from the repository root with the peers' Python (scikit-learn; sparse-ho through
 `sparse_ho_compat`, see benches/peers/README.md): `python benches/peers/cli_references.py`.
+`--only logreg` regenerates the logistic references alone (scikit-learn only).
 """
 
 import json
 import os
+import sys
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.linear_model import ElasticNet, Lasso, Ridge
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import ElasticNet, Lasso, LogisticRegression, Ridge
 
 OUT = os.path.join("crates", "cli", "tests", "data")
 TOL = 1e-12
@@ -175,7 +188,104 @@ def sparse_ho_cases(name, files, x, y, xv, yv):
     return cases
 
 
+def logreg_data(rng, n, sparse):
+    """Labels ±1 from a logistic model with an intercept (unbalanced classes); dense columns
+    with different means and scales, or about 30 % positive non-zeros."""
+    p = 5 if not sparse else 8
+    if sparse:
+        x = sp.random(n, p, density=0.3, random_state=rng,
+                      data_rvs=lambda k: rng.uniform(0.5, 2.0, k)).tocsr()
+        w = np.array([1.5, -1.0, 0.0, 0.8, 0.0, -0.6, 0.0, 0.4])
+    else:
+        x = rng.normal(size=(n, p)) * np.array([1.0, 2.0, 0.5, 1.5, 1.0]) + np.array(
+            [1.0, -0.5, 2.0, 0.0, 3.0])
+        w = np.array([1.2, 0.0, -1.5, 0.5, 0.0])
+    z = x @ w - 0.7
+    y = np.where(rng.uniform(size=n) < 1.0 / (1.0 + np.exp(-z)), 1.0, -1.0)
+    return x, y
+
+
+def logreg_alpha_max(x, y, intercept):
+    """‖Xᵀ(y − ȳ)‖∞/(2n) with an intercept (ȳ the mean label), ‖Xᵀy‖∞/(2n) without."""
+    xd = x.toarray() if sp.issparse(x) else x
+    yc = y - y.mean() if intercept else y
+    return np.abs(xd.T @ yc).max() / (2 * len(y))
+
+
+def logreg_fit(x, y, alpha, intercept):
+    """scikit-learn's ℓ1 logistic regression at C = 1/(nα), and the largest violation of the
+    optimality conditions at its solution (|∂/∂b| with an intercept, the ℓ1 conditions on β)."""
+    n = len(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # tol 1e-15 is met at rounding
+        m = LogisticRegression(l1_ratio=1.0, C=1.0 / (n * alpha), solver="saga", tol=1e-15,
+                               max_iter=1_000_000, fit_intercept=intercept).fit(x, y)
+    w, b = m.coef_[0], (m.intercept_[0] if intercept else 0.0)
+    xd = x.toarray() if sp.issparse(x) else x
+    s = y / (1.0 + np.exp(y * (xd @ w + b)))
+    g = -(xd.T @ s) / n
+    kkt = np.where(w != 0, np.abs(g + alpha * np.sign(w)), np.maximum(np.abs(g) - alpha, 0.0))
+    kkt = max(kkt.max(), abs(s.sum() / n) if intercept else 0.0)
+    return w, b, kkt
+
+
+def logreg_cases(name, file, x, y):
+    cases = []
+    for label, flags, intercept in [("", [], True), ("_no_intercept", ["--no-intercept"], False)]:
+        alpha = 0.1 * logreg_alpha_max(x, y, intercept)
+        w, b, kkt = logreg_fit(x, y, alpha, intercept)
+        case = solve_case(f"sklearn_logreg_{name}{label}", file,
+                          ["--model", "logreg", *flags, *alpha_arg(alpha)], w, b)
+        cases.append({**case, "reference_kkt": float(kkt)})
+    # `--standardize`: the fit on X/σ, coefficients mapped back (the intercept is unchanged).
+    xd = x.toarray() if sp.issparse(x) else x
+    sigma = xd.std(axis=0)
+    scaled = x @ sp.diags(1.0 / sigma) if sp.issparse(x) else x / sigma
+    alpha = 0.05 * logreg_alpha_max(scaled, y, True)
+    w, b, kkt = logreg_fit(scaled, y, alpha, True)
+    case = solve_case(f"sklearn_logreg_{name}_standardized", file,
+                      ["--model", "logreg", "--standardize", *alpha_arg(alpha)], w / sigma, b)
+    cases.append({**case, "reference_kkt": float(kkt)})
+    return cases
+
+
+def breast_cancer_slice():
+    """The first 120 rows and 10 columns of the embedded breast-cancer data, each column
+    centered and scaled by its population standard deviation."""
+    d = np.loadtxt(os.path.join("crates", "optim", "data", "breast_cancer.csv"), delimiter=",",
+                   skiprows=1)
+    x, y = d[:120, :10], d[:120, -1]
+    return (x - x.mean(axis=0)) / x.std(axis=0), y
+
+
+def print_library_constants():
+    """The references of crates/optim/tests/logistic_intercept.rs, as Rust constants."""
+    x, y = breast_cancer_slice()
+    for frac in [0.05, 0.2]:
+        alpha = frac * logreg_alpha_max(x, y, True)
+        w, b, kkt = logreg_fit(x, y, alpha, True)
+        print(f"// α = {frac}·α_max, scikit-learn's KKT violation {kkt:.1e}")
+        print(f"({float(alpha)!r}, &{[float(v) for v in w]}, {float(b)!r}),")
+
+
+def write_logreg_references():
+    rng = np.random.default_rng(20261213)
+    x, y = logreg_data(rng, 60, False)
+    xs, ys = logreg_data(rng, 80, True)
+    write_csv(os.path.join(OUT, "logreg.csv"), x, y)
+    write_libsvm(os.path.join(OUT, "logreg.svm"), xs, ys)
+    cases = logreg_cases("dense", "logreg.csv", x, y) + logreg_cases("sparse", "logreg.svm", xs, ys)
+    with open(os.path.join(OUT, "logreg_references.json"), "w") as f:
+        json.dump({"generator": "benches/peers/cli_references.py", "cases": cases}, f, indent=1)
+        f.write("\n")
+    print(f"{len(cases)} cases written to {OUT}/logreg_references.json")
+    print_library_constants()
+
+
 def main():
+    write_logreg_references()
+    if sys.argv[1:] == ["--only", "logreg"]:
+        return
     rng = np.random.default_rng(20261206)
     x, y = dense_data(rng, 40)
     xv, yv = dense_data(rng, 20)

@@ -39,7 +39,10 @@ impl Criterion for HeldOutMse {
     }
 }
 
-/// Held-out logistic loss `C(x) = 1/n_val Σ log(1 + exp(−yᵢ xᵢᵀx))`, labels ±1.
+/// Held-out logistic loss `C(x) = 1/n_val Σ log(1 + exp(−yᵢ xᵢᵀx))`, labels ±1; with an
+/// intercept ([`HeldOutLogistic::with_intercept`], for a
+/// [`SparseLogistic::with_intercept`](hypergrad_optim::SparseLogistic::with_intercept) fit)
+/// `x = [β, b]` and the predictions are `xᵢᵀβ + b`.
 #[derive(Clone, Debug)]
 pub struct HeldOutLogistic {
     fit: Logistic,
@@ -51,6 +54,12 @@ impl HeldOutLogistic {
         Ok(Self {
             fit: Logistic::new(design, y)?,
         })
+    }
+
+    /// The loss of `x = [β, b]` (p + 1 entries, the intercept last): the loss of the design
+    /// with a column of ones appended. Checks as [`new`](Self::new).
+    pub fn with_intercept(design: Design, y: ArrayView1<'_, f64>) -> Result<Self, BilevelError> {
+        Self::new(design.with_ones_column(), y)
     }
 }
 

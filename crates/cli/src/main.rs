@@ -70,8 +70,9 @@ pub struct DataArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Fit no intercept (sparse-ho's convention). By default an unpenalized intercept is
-    /// fitted, as scikit-learn does: features and targets are centered by their training means
-    /// (a sparse design implicitly, keeping its sparsity).
+    /// fitted, as scikit-learn does: features are centered by their training means (a sparse
+    /// design implicitly, keeping its sparsity), and the targets too (least squares) or the
+    /// intercept is a coefficient of the model (logreg).
     #[arg(long)]
     pub no_intercept: bool,
     /// Scale each feature by its training standard deviation (root mean square with

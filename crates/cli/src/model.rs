@@ -42,6 +42,14 @@ pub fn logreg(d: &Dataset) -> Result<SparseLogistic, Error> {
     Ok(SparseLogistic::new(d.x.clone(), targets(d).view())?)
 }
 
+/// Sparse logistic regression on `d` with an unpenalized intercept (the last coefficient).
+pub fn logreg_with_intercept(d: &Dataset) -> Result<SparseLogistic, Error> {
+    Ok(SparseLogistic::with_intercept(
+        d.x.clone(),
+        targets(d).view(),
+    )?)
+}
+
 /// The held-out mean squared error on `d`.
 pub fn mse(d: &Dataset) -> Result<HeldOutMse, Error> {
     Ok(HeldOutMse::new(d.x.clone(), targets(d).view())?)
@@ -50,6 +58,14 @@ pub fn mse(d: &Dataset) -> Result<HeldOutMse, Error> {
 /// The held-out logistic loss on `d`.
 pub fn logistic(d: &Dataset) -> Result<HeldOutLogistic, Error> {
     Ok(HeldOutLogistic::new(d.x.clone(), targets(d).view())?)
+}
+
+/// The held-out logistic loss on `d` of a model with an intercept (predictions `xᵀβ + b`).
+pub fn logistic_with_intercept(d: &Dataset) -> Result<HeldOutLogistic, Error> {
+    Ok(HeldOutLogistic::with_intercept(
+        d.x.clone(),
+        targets(d).view(),
+    )?)
 }
 
 /// Evaluates `$body` with `$problem: fn(&Dataset) -> Result<P, Error>` (the model fitted on a
@@ -61,6 +77,11 @@ macro_rules! with_model {
         use $crate::setup::ModelKind;
         let experiment: &$crate::setup::Experiment = $experiment;
         match experiment.kind {
+            ModelKind::Logreg if experiment.conventions.intercept => {
+                let ($problem, $criterion) =
+                    (model::logreg_with_intercept, model::logistic_with_intercept);
+                $body
+            }
             ModelKind::Logreg => {
                 let ($problem, $criterion) = (model::logreg, model::logistic);
                 $body

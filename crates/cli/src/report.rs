@@ -299,7 +299,7 @@ pub fn grad(
 ) -> Result<(), Error> {
     finite("criterion", [&h.value])?;
     finite("hypergradient", &h.grad)?;
-    let nnz = h.x.iter().filter(|v| **v != 0.0).count();
+    let nnz = fit.coef.iter().filter(|v| **v != 0.0).count();
     let d = &h.diagnostics;
     let warnings: Vec<String> = d.warnings.iter().map(|w| format!("{w:?}")).collect();
     if args.json {

@@ -20,7 +20,8 @@ pub enum ModelKind {
     Enet,
     /// 1/(2n)‖y − Xβ‖² + Σ α_j|β_j|.
     Wlasso,
-    /// 1/n Σ log(1 + exp(−yᵢxᵢᵀβ)) + α‖β‖₁, labels ±1.
+    /// 1/n Σ log(1 + exp(−yᵢ(xᵢᵀβ + b))) + α‖β‖₁, labels ±1 (b unpenalized; 0 with
+    /// --no-intercept).
     Logreg,
     /// 1/(2n)‖y − Xβ‖² + α/2‖β‖², or ½ Σ α_j β_j² given p values of α (one per feature).
     Ridge,
@@ -43,8 +44,9 @@ pub struct Experiment {
 /// features as given), sparse-ho's with `--no-intercept`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Conventions {
-    /// An unpenalized intercept, fitted by centering features and targets with the training
-    /// means (exact for least squares: the intercept is then `ȳ − x̄ᵀβ`).
+    /// An unpenalized intercept. The features are centered with the training means either way;
+    /// least squares then centers the targets too (exact: the intercept is `ȳ − x̄ᵀβ`), logreg
+    /// fits the intercept as a coefficient of the model (`SparseLogistic::with_intercept`).
     pub intercept: bool,
     /// Features scaled by their training spread; coefficients reported on the original scale.
     pub standardized: bool,
@@ -73,14 +75,21 @@ pub struct Prepared {
     pub in_sample: bool,
     /// The column map fitted on the training part.
     pub map: Preprocessing,
-    /// The training mean of the targets (0 without an intercept).
+    /// The training mean of the targets (0 without an intercept, and for logreg).
     pub y_mean: f64,
+    /// Whether the model's state ends with its intercept (logreg with an intercept).
+    pub fitted_intercept: bool,
 }
 
 impl Prepared {
-    /// Coefficients and intercept on the original columns of a model fitted on `train`.
-    pub fn original(&self, coef: &[f64]) -> Result<(Vec<f64>, f64), Error> {
-        Ok(self.map.to_original(coef, self.y_mean)?)
+    /// Coefficients and intercept on the original columns of a model of state `x` (the
+    /// coefficients, then the intercept if the model fits one) fitted on `train`.
+    pub fn original(&self, x: &[f64]) -> Result<(Vec<f64>, f64), Error> {
+        let (coef, intercept) = match (self.fitted_intercept, x.split_last()) {
+            (true, Some((b, coef))) => (coef, self.y_mean + b),
+            _ => (x, self.y_mean),
+        };
+        Ok(self.map.to_original(coef, intercept)?)
     }
 
     /// `(training rows, validation rows)`; the validation count is `None` in sample.
@@ -183,16 +192,10 @@ impl Experiment {
                 return Err(format!("--split must lie strictly between 0 and 1, got {f}").into());
             }
         }
-        let mut conventions = Conventions {
+        let conventions = Conventions {
             intercept: !args.no_intercept,
             standardized: args.standardize,
         };
-        if conventions.intercept && args.model == ModelKind::Logreg {
-            eprintln!(
-                "note: logreg fits no intercept yet (sparse-ho's convention);                  --no-intercept says so and silences this note"
-            );
-            conventions.intercept = false;
-        }
         notes(&data, conventions)?;
         if !conventions.intercept && args.model != ModelKind::Logreg {
             let (mean, std) = mean_and_std(&data.y);
@@ -234,7 +237,8 @@ impl Experiment {
         let map = Preprocessing::fit(&train.x, self.conventions.rule())?;
         map.apply(&mut train)?;
         map.apply(&mut val)?;
-        let y_mean = if self.conventions.intercept {
+        let fitted_intercept = self.conventions.intercept && self.kind == ModelKind::Logreg;
+        let y_mean = if self.conventions.intercept && !fitted_intercept {
             let (mean, _) = mean_and_std(&train.y);
             train
                 .y
@@ -251,6 +255,7 @@ impl Experiment {
             in_sample,
             map,
             y_mean,
+            fitted_intercept,
         })
     }
 
@@ -314,6 +319,9 @@ impl Experiment {
         check_signal(&train.x, &train.y)?;
         let y = Array1::from(train.y.clone());
         let alpha_max = match self.kind {
+            ModelKind::Logreg if self.conventions.intercept => {
+                SparseLogistic::with_intercept(train.x.clone(), y.view())?.alpha_max()
+            }
             ModelKind::Logreg => SparseLogistic::new(train.x.clone(), y.view())?.alpha_max(),
             _ => Lasso::new(train.x.clone(), y.view())?.alpha_max(),
         };

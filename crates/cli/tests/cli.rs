@@ -651,3 +651,82 @@ fn hoag_from_the_command_line_reaches_the_grid() {
     );
     assert!(ours <= grid * 1.001, "hoag {ours} vs grid {grid}");
 }
+
+/// `--model logreg` fits an unpenalized intercept by default (reported, and used by the
+/// held-out loss of `grad` and `select`), none with `--no-intercept`; one class with an
+/// intercept, or labels other than ±1, are one-line errors.
+#[test]
+fn logreg_fits_an_intercept_unless_told_not_to() {
+    let scratch = Scratch::new("logreg");
+    // Unbalanced labels: the intercept is far from 0.
+    let rows: String = (0..40)
+        .map(|i| {
+            let (a, b) = ((i % 7) as f64 - 3.0, (i % 5) as f64 * 0.5);
+            let label = if i % 4 == 0 || a > 2.0 { 1 } else { -1 };
+            format!("{a},{b},{label}\n")
+        })
+        .collect();
+    let file = scratch.file("logreg.csv", &rows);
+    let run = |extra: &[&str]| {
+        let mut args = vec!["solve", "--model", "logreg", "--data", &file];
+        args.extend(["--alpha", "0.01", "--tol", "1e-12", "--json"]);
+        args.extend(extra);
+        json(&hypergrad(&args))
+    };
+    let with = run(&[]);
+    assert_eq!(with["conventions"]["intercept"], true);
+    let b = with["intercept"].as_f64().unwrap();
+    assert!(b < -0.3, "intercept {b}");
+    let without = run(&["--no-intercept"]);
+    assert_eq!(without["conventions"]["intercept"], false);
+    assert_eq!(without["intercept"].as_f64().unwrap(), 0.0);
+    assert_ne!(with["coef"], without["coef"]);
+    let human = stdout(&hypergrad(&[
+        "solve", "--model", "logreg", "--data", &file, "--alpha", "0.01",
+    ]));
+    assert!(human.contains("intercept fitted"), "{human}");
+    // grad: the hypergradient with the intercept, its value the held-out loss with b.
+    let grad = json(&hypergrad(&[
+        "grad", "--model", "logreg", "--data", &file, "--split", "0.3", "--alpha", "0.01", "--json",
+    ]));
+    assert!(grad["grad"][0].as_f64().unwrap().is_finite());
+    assert!(grad["intercept"].as_f64().unwrap() != 0.0);
+    let select = json(&hypergrad(&[
+        "select",
+        "--model",
+        "logreg",
+        "--data",
+        &file,
+        "--max-outer",
+        "5",
+        "--json",
+    ]));
+    assert_eq!(select["conventions"]["intercept"], true);
+    let one_class = scratch.file("one.csv", "1,2,1\n3,4,1\n5,0,1\n");
+    assert_one_line_error(
+        &hypergrad(&[
+            "solve", "--model", "logreg", "--data", &one_class, "--alpha", "0.1",
+        ]),
+        "both labels",
+    );
+    // Without an intercept one class is a valid (if dull) problem.
+    assert!(hypergrad(&[
+        "solve",
+        "--model",
+        "logreg",
+        "--data",
+        &one_class,
+        "--alpha",
+        "0.1",
+        "--no-intercept"
+    ])
+    .status
+    .success());
+    let zero_one = scratch.file("01.csv", "1,2,1\n3,4,0\n5,0,1\n");
+    assert_one_line_error(
+        &hypergrad(&[
+            "solve", "--model", "logreg", "--data", &zero_one, "--alpha", "0.1",
+        ]),
+        "−1 or +1",
+    );
+}

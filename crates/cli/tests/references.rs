@@ -35,13 +35,40 @@ fn numbers(v: &serde_json::Value) -> Vec<f64> {
     }
 }
 
+/// The cases of a fixture file of tests/data.
+fn cases(file: &str) -> Vec<serde_json::Value> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let text = std::fs::read_to_string(dir.join(file)).unwrap();
+    let fixture: serde_json::Value = serde_json::from_str(&text).unwrap();
+    fixture["cases"].as_array().unwrap().clone()
+}
+
 #[test]
 fn the_cli_matches_scikit_learn_and_sparse_ho() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-    let text = std::fs::read_to_string(dir.join("references.json")).unwrap();
-    let fixture: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let cases = fixture["cases"].as_array().unwrap();
+    let cases = cases("references.json");
     assert!(cases.len() >= 20, "{} cases", cases.len());
+    check(&cases);
+}
+
+/// `--model logreg` against scikit-learn's `LogisticRegression(l1_ratio=1, solver="saga")`,
+/// intercept fitted (default flags, unpenalized), not (`--no-intercept`), and on standardized
+/// features; dense CSV and sparse LIBSVM (centered implicitly). scikit-learn's own solutions
+/// violate their optimality conditions by ≤ 1.1e-13 (`reference_kkt` of each case), ours by
+/// a gap of 1e-12·log 2 solved by proximal Newton: the same 1e-6 bar as above holds with
+/// room (measured ≤ 3.6e-12).
+#[test]
+fn logistic_regression_matches_scikit_learn() {
+    let cases = cases("logreg_references.json");
+    assert_eq!(cases.len(), 6);
+    for case in &cases {
+        assert!(case["reference_kkt"].as_f64().unwrap() <= 1e-12);
+    }
+    check(&cases);
+}
+
+/// Runs every case and compares its numbers (see the module's tolerance).
+fn check(cases: &[serde_json::Value]) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
     let mut failures = Vec::new();
     for case in cases {
         let name = case["name"].as_str().unwrap();

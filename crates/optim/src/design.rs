@@ -146,6 +146,39 @@ impl Design {
         }
     }
 
+    /// `[X 1]`: the design with a column of ones appended, the column of an unpenalized
+    /// intercept (coefficient last). A sparse design stays sparse: the new column stores its n
+    /// ones, so memory grows by n entries whatever the format.
+    pub fn with_ones_column(&self) -> Design {
+        let sparse = |x: &CsMat<f64>| {
+            let x = x.to_csc();
+            let n = x.rows();
+            let stored = x.indptr().outer_inds_slice(0, x.cols());
+            let (mut indptr, mut indices, mut data) = (
+                x.indptr().to_proper().into_owned(),
+                x.indices()[stored.clone()].to_vec(),
+                x.data()[stored].to_vec(),
+            );
+            indptr.push(indptr[indptr.len() - 1] + n);
+            indices.extend(0..n);
+            data.extend(std::iter::repeat_n(1.0, n));
+            CsMat::new_csc((n, x.cols() + 1), indptr, indices, data)
+        };
+        match self {
+            Design::Dense(x) => {
+                let (n, p) = x.dim();
+                let mut out = Array2::ones((n, p + 1).f());
+                out.slice_mut(ndarray::s![.., ..p]).assign(x);
+                Design::Dense(out)
+            }
+            Design::Sparse(x) => Design::Sparse(sparse(x)),
+            Design::Centered { x, shift } => Design::Centered {
+                x: sparse(x),
+                shift: shift.iter().copied().chain([0.0]).collect(),
+            },
+        }
+    }
+
     /// Number of samples n (rows).
     pub fn n_samples(&self) -> usize {
         match self {
@@ -485,6 +518,38 @@ mod tests {
         let tangent: Vec<f64> = out.iter().map(|o| o.eps).collect();
         assert_eq!(tangent, shifted.column(1).to_vec());
         assert!(Design::centered(CsMat::csc_from_dense(a.view(), 0.0), vec![0.0]).is_err());
+    }
+
+    #[test]
+    fn a_ones_column_is_appended_in_every_format() {
+        let (dense, sparse) = both();
+        let a = array![
+            [1.0, 0.0, 2.0],
+            [0.0, 3.0, 0.0],
+            [4.0, 0.0, 5.0],
+            [0.0, 0.0, -1.0]
+        ];
+        let csr = Design::Sparse(CsMat::csr_from_dense(a.view(), 0.0));
+        let centered =
+            Design::centered(CsMat::csc_from_dense(a.view(), 0.0), vec![1.0, 0.0, 0.5]).unwrap();
+        let beta = [0.5, -1.0, 2.0, 3.0];
+        let mut want = [0.0; 4];
+        dense.matvec(&beta[..3], &mut want);
+        want.iter_mut().for_each(|w| *w += 3.0);
+        for d in [&dense, &sparse, &csr] {
+            let d = d.with_ones_column();
+            assert_eq!((d.n_samples(), d.n_features()), (4, 4));
+            let mut xb = [0.0; 4];
+            d.matvec(&beta, &mut xb);
+            assert_eq!(xb, want);
+        }
+        // Centered: the shifts stay on the first columns, the ones column is not shifted.
+        let mut want = [0.0; 4];
+        centered.matvec(&beta[..3], &mut want);
+        want.iter_mut().for_each(|w| *w += 3.0);
+        let mut xb = [0.0; 4];
+        centered.with_ones_column().matvec(&beta, &mut xb);
+        assert_eq!(xb, want);
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! | [`WeightedLasso`] | `… + Σ_j α_j|β_j|` | every `α_j > 0` | `log α_j` (p) |
 //! | [`GroupLasso`] | `… + α Σ_g ‖β_g‖₂` | `α > 0` | `[log α]` |
 //! | [`MultiTaskLasso`] | `1/(2n)‖Y − XB‖_F² + α Σ_j ‖B_j‖₂` | `α > 0` | `[log α]` |
-//! | [`SparseLogistic`] | `1/n Σ log(1 + exp(−yᵢxᵢᵀβ)) + α‖β‖₁` | `α > 0` | `[log α]` |
+//! | [`SparseLogistic`] | `1/n Σ log(1 + exp(−yᵢ(xᵢᵀβ + b))) + α‖β‖₁` (b optional, unpenalized) | `α > 0` | `[log α]` |
 //! | [`Ridge`] | `1/(2n)‖y − Xβ‖² + ½ Σ_j α_j β_j²` (closed form) | every `α_j > 0` | `[log α]` or `log α_j` (p) |
 //!
 //! `α = 0` is refused for the ℓ1 models: the duality gap that stops their solver rescales the

@@ -77,11 +77,13 @@ pub(crate) fn sweep_l1l2<S: Scalar>(
 /// Coordinate j minimizes the quadratic upper bound of the loss along `e_j` (curvature
 /// `L_j = ‖X_j‖²/(4n) ≥ ∂²f/∂β_j²`) plus the penalty: `β_j ← st(β_j − g_j/L_j, α/L_j)` with
 /// `g_j = −1/n Σᵢ X_ij yᵢ σ(−yᵢzᵢ)`. Each step decreases the objective (majorization–minimization).
-/// `columns` restricts the sweep to those coordinates (in that order); `None` sweeps all.
+/// The coordinates `j ≥ penalized` (an intercept's column of ones) are unpenalized: they take the
+/// plain step `β_j ← β_j − g_j/L_j` (for the intercept `L = 1/4`), whose fixed point is
+/// `g_j = 0`. `columns` restricts the sweep to those coordinates (in that order); `None` sweeps all.
 pub(crate) fn sweep_logistic_l1<S: Scalar>(
     design: &Design,
     (y, lipschitz): (&[f64], &[f64]),
-    alpha: S,
+    (alpha, penalized): (S, usize),
     columns: Option<&[usize]>,
     skip_unchanged: bool,
     beta: &mut [S],
@@ -101,7 +103,12 @@ pub(crate) fn sweep_logistic_l1<S: Scalar>(
                 })
                 .scale(real::<S>(minus_inv_n));
             let inv_l = real::<S>(1.0 / lj);
-            soft_threshold(old - g.scale(inv_l), alpha.scale(inv_l))
+            let step = old - g.scale(inv_l);
+            if j < penalized {
+                soft_threshold(step, alpha.scale(inv_l))
+            } else {
+                step
+            }
         };
         beta[j] = new;
         move_coordinate(design, j, old, new, 1.0, skip_unchanged, linear)

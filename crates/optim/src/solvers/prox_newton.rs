@@ -5,7 +5,6 @@ use super::anderson::Anderson;
 use super::coordinate_descent::solve_to_gap;
 use super::progress::{at_least_one, validate_params};
 use crate::loss::sigmoid;
-use crate::solvers::sweep_logistic_l1;
 use crate::{CoordinateDescentModel, Design, OptimError, Solution, SolverParams, SparseLogistic};
 use hypergrad_ad::nonsmooth::soft_threshold;
 
@@ -23,6 +22,9 @@ const ROUNDING: f64 = 64.0 * f64::EPSILON;
 
 /// Proximal Newton (newGLMNET, Yuan, Ho & Lin 2012; skglm's `ProxNewton`) for
 /// [`SparseLogistic`]: `F(β) = f(β) + α‖β‖₁`, `f(β) = 1/n Σᵢ log(1 + exp(−yᵢxᵢᵀβ))`.
+/// With an intercept, `X` is `[X 1]` and the penalty spares its last coordinate b: b is one
+/// more coordinate of the Newton direction, always in the working set and never thresholded
+/// (its inner update is the exact minimizer of the quadratic model along b).
 ///
 /// At β, with `z = Xβ` and `pᵢ = σ(−yᵢzᵢ)`, the loss has gradient `g = −Xᵀ(y ⊙ p)/n` and
 /// Hessian `XᵀHX`, `H = diag(h)`, `hᵢ = pᵢ(1 − pᵢ)/n`. The Newton direction minimizes the
@@ -114,10 +116,10 @@ impl QuadraticModel {
         Self { gradient, weights }
     }
 
-    /// The working set `{j : β_j ≠ 0 or |g_j| > α}`.
-    fn working_set(&self, beta: &[f64], alpha: f64) -> Vec<usize> {
+    /// The working set `{j : β_j ≠ 0 or |g_j| > α_j}` (`α_j = 0` for the intercept).
+    fn working_set(&self, beta: &[f64], l1: L1) -> Vec<usize> {
         (0..beta.len())
-            .filter(|&j| beta[j] != 0.0 || self.gradient[j].abs() > alpha)
+            .filter(|&j| beta[j] != 0.0 || self.gradient[j].abs() > l1.weight(j))
             .collect()
     }
 
@@ -126,7 +128,7 @@ impl QuadraticModel {
     fn direction(
         &self,
         design: &Design,
-        (beta, alpha): (&[f64], f64),
+        (beta, l1): (&[f64], L1),
         working_set: &[usize],
         max_sweeps: usize,
         (d, xd): (&mut [f64], &mut [f64]),
@@ -145,11 +147,11 @@ impl QuadraticModel {
                 q
             })
             .collect();
-        // q(d) − gᵀ0-terms off the working set: gᵀd + ½(Xd)ᵀH(Xd) + α Σ_{ws} |β_j + d_j|.
+        // q(d) − gᵀ0-terms off the working set: gᵀd + ½(Xd)ᵀH(Xd) + Σ_{ws} α_j |β_j + d_j|.
         let model_value = |d: &[f64], xd: &[f64]| -> f64 {
             let linear: f64 = working_set
                 .iter()
-                .map(|&j| self.gradient[j] * d[j] + alpha * (beta[j] + d[j]).abs())
+                .map(|&j| self.gradient[j] * d[j] + l1.weight(j) * (beta[j] + d[j]).abs())
                 .sum();
             linear + 0.5 * xd.iter().zip(h).map(|(v, hi)| hi * v * v).sum::<f64>()
         };
@@ -160,7 +162,7 @@ impl QuadraticModel {
                 if q > 0.0 {
                     let slope = self.gradient[j] + design.col_map_dot(j, |i| h[i] * xd[i]);
                     let old = beta[j] + d[j];
-                    let delta = soft_threshold(old - slope / q, alpha / q) - old;
+                    let delta = soft_threshold(old - slope / q, l1.weight(j) / q) - old;
                     if delta != 0.0 {
                         d[j] += delta;
                         design.col_axpy(j, delta, xd);
@@ -195,9 +197,28 @@ impl QuadraticModel {
     }
 }
 
-/// `α‖v‖₁`.
-fn l1(alpha: f64, v: &[f64]) -> f64 {
-    alpha * v.iter().map(|x| x.abs()).sum::<f64>()
+/// The penalty `α Σ_{j < penalized} |v_j|`: the coordinates from `penalized` on (an
+/// intercept) are free.
+#[derive(Clone, Copy)]
+struct L1 {
+    alpha: f64,
+    penalized: usize,
+}
+
+impl L1 {
+    /// The weight `α_j` of coordinate j: α, or 0 for a free coordinate.
+    fn weight(self, j: usize) -> f64 {
+        if j < self.penalized {
+            self.alpha
+        } else {
+            0.0
+        }
+    }
+
+    /// The penalty at v.
+    fn value(self, v: &[f64]) -> f64 {
+        self.alpha * v[..self.penalized].iter().map(|x| x.abs()).sum::<f64>()
+    }
 }
 
 impl ProxNewton {
@@ -219,7 +240,7 @@ impl ProxNewton {
     /// (`z ← z + t·Xd`) and returns the step t.
     fn line_search(
         &self,
-        (model, alpha): (&SparseLogistic, f64),
+        (model, l1): (&SparseLogistic, L1),
         (beta, z): (&mut [f64], &mut [f64]),
         (d, xd): (&[f64], &[f64]),
         (objective, decrease): (f64, f64),
@@ -235,7 +256,7 @@ impl ProxNewton {
                 .iter_mut()
                 .zip(z.iter().zip(xd))
                 .for_each(|(v, (&z0, &q))| *v = z0 + t * q);
-            let value = model.loss().value_from_linear(&trial_z) + l1(alpha, &trial_beta);
+            let value = model.loss().value_from_linear(&trial_z) + l1.value(&trial_beta);
             if value <= objective + ARMIJO * t * decrease + ROUNDING * objective.abs() {
                 beta.copy_from_slice(&trial_beta);
                 z.copy_from_slice(&trial_z);
@@ -249,18 +270,18 @@ impl ProxNewton {
     /// One Newton step (or the fallback sweep) in place; returns `‖β⁺ − β‖²`.
     fn step(
         &self,
-        (model, alpha): (&SparseLogistic, f64),
+        (model, l1): (&SparseLogistic, L1),
         objective: f64,
         beta: &mut [f64],
         z: &mut [f64],
     ) -> f64 {
         let (design, y) = (model.loss().design(), model.loss().y());
         let quadratic = QuadraticModel::at(design, y, z);
-        let working_set = quadratic.working_set(beta, alpha);
+        let working_set = quadratic.working_set(beta, l1);
         let (mut d, mut xd) = (vec![0.0; beta.len()], vec![0.0; z.len()]);
         quadratic.direction(
             design,
-            (beta, alpha),
+            (beta, l1),
             &working_set,
             self.max_inner_sweeps,
             (&mut d, &mut xd),
@@ -268,18 +289,19 @@ impl ProxNewton {
         let g = &quadratic.gradient;
         let (before, after): (f64, f64) = working_set
             .iter()
-            .map(|&j| (beta[j].abs(), (beta[j] + d[j]).abs()))
+            .map(|&j| {
+                let w = l1.weight(j);
+                (w * beta[j].abs(), w * (beta[j] + d[j]).abs())
+            })
             .fold((0.0, 0.0), |(a, b), (u, v)| (a + u, b + v));
-        let decrease =
-            working_set.iter().map(|&j| g[j] * d[j]).sum::<f64>() + alpha * (after - before);
+        let decrease = working_set.iter().map(|&j| g[j] * d[j]).sum::<f64>() + (after - before);
         let step = (decrease < 0.0)
-            .then(|| self.line_search((model, alpha), (beta, z), (&d, &xd), (objective, decrease)))
+            .then(|| self.line_search((model, l1), (beta, z), (&d, &xd), (objective, decrease)))
             .flatten();
         if let Some(t) = step {
             t * t * working_set.iter().map(|&j| d[j] * d[j]).sum::<f64>()
         } else {
-            let lipschitz = model.coordinate_lipschitz();
-            sweep_logistic_l1(design, (y, lipschitz), alpha, None, true, beta, z)
+            model.sweep(&l1.alpha, beta, z)
         }
     }
 
@@ -294,6 +316,10 @@ impl ProxNewton {
     ) -> Result<Solution, OptimError> {
         self.validate()?;
         let alpha = model.penalty(theta)?;
+        let l1 = L1 {
+            alpha,
+            penalized: model.n_penalized(),
+        };
         // The gap at every Newton step (each costs several sweeps): the line search needs the
         // current objective.
         solve_to_gap(
@@ -302,7 +328,7 @@ impl ProxNewton {
             warm_start,
             &self.params,
             1,
-            |beta, z, objective| self.step((model, alpha), objective, beta, z),
+            |beta, z, objective| self.step((model, l1), objective, beta, z),
         )
     }
 }
