@@ -12,7 +12,7 @@ impl<T: Scalar> Tape<T> {
     /// listed.
     pub fn node(&self, i: usize) -> Option<Vec<(usize, T)>> {
         let r = self.rec.borrow();
-        if i == 0 || i >= r.next as usize {
+        if i == 0 || i >= r.next() {
             return None;
         }
         let k = r.specials.partition_point(|s| s.first as usize <= i);

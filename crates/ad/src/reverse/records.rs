@@ -147,8 +147,10 @@ pub(super) struct Records<T: Scalar> {
     pub(super) pullbacks: Vec<Arc<dyn Pullback<T>>>,
     /// Node values computed by the last replay (empty before one).
     pub(super) values: Vec<T>,
-    /// The next node index: scalar nodes and composite outputs share one numbering.
-    pub(super) next: u32,
+    /// Composite outputs recorded so far. Scalar nodes and composite outputs share one
+    /// numbering, so the next index is `nodes.len() + outputs` (computed, not stored: one store
+    /// less per recorded operation).
+    pub(super) outputs: usize,
     pub(super) adjoints: Vec<T>,
 }
 
@@ -172,21 +174,16 @@ fn too_many_nodes() -> ! {
 }
 
 impl<T: Scalar> Records<T> {
-    /// Takes `count` node indices; returns the first.
+    /// The next node index (one past the last recorded node).
     #[inline(always)]
-    fn take(&mut self, count: u32) -> u32 {
-        let first = self.next;
-        self.next = match first.checked_add(count) {
-            Some(n) => n,
-            None => too_many_nodes(),
-        };
-        first
+    pub(super) fn next(&self) -> usize {
+        self.nodes.len() + self.outputs
     }
 
     /// Appends a scalar node computed by `op`; returns its index.
     #[inline(always)]
     pub(super) fn push(&mut self, op: Op, node: Node<T>) -> u32 {
-        let index = self.take(1);
+        let index = to_index(self.next());
         self.nodes.push(node);
         self.ops.push(op);
         index
@@ -213,7 +210,9 @@ impl<T: Scalar> Records<T> {
         consts_at: usize,
         kind: Composite,
     ) -> u32 {
-        let first = self.take(to_index(outputs));
+        let first = to_index(self.next());
+        self.outputs += outputs;
+        to_index(self.next());
         self.specials.push(Special {
             first,
             outputs: to_index(outputs),
@@ -227,7 +226,7 @@ impl<T: Scalar> Records<T> {
     /// The position in `nodes` of scalar node `index`; `None` for a composite output or an
     /// index past the end.
     pub(super) fn position(&self, index: usize) -> Option<usize> {
-        if index >= self.next as usize {
+        if index >= self.next() {
             return None;
         }
         let k = self.specials.partition_point(|s| s.first as usize <= index);

@@ -267,7 +267,7 @@ impl<T: Scalar> Tape<T> {
             r.nodes[pos].partials[0] = v;
         }
         r.values.clear();
-        r.values.resize(r.next as usize, T::zero());
+        r.values.resize(r.next(), T::zero());
         let (mut lo, mut base) = (1, 1);
         for k in 0..r.specials.len() {
             let s = r.specials[k];

@@ -80,7 +80,7 @@ impl<T: Scalar> Tape<T> {
             maps: Vec::new(),
             pullbacks: Vec::new(),
             values: Vec::new(),
-            next: 0,
+            outputs: 0,
             adjoints: Vec::with_capacity(nodes + 1),
         };
         rec.push_input(T::zero());
@@ -96,7 +96,7 @@ impl<T: Scalar> Tape<T> {
         let r = self.rec.get_mut();
         r.nodes.truncate(1);
         r.ops.truncate(1);
-        r.next = 1;
+        r.outputs = 0;
         r.consts.clear();
         r.maps.clear();
         r.pullbacks.clear();
@@ -113,7 +113,7 @@ impl<T: Scalar> Tape<T> {
 
     /// The number of recorded nodes (numbered `1 ..= len`), composite outputs included.
     pub fn len(&self) -> usize {
-        self.rec.borrow().next as usize - 1
+        self.rec.borrow().next() - 1
     }
 
     /// Whether nothing is recorded.
@@ -135,7 +135,7 @@ impl<T: Scalar> Tape<T> {
                 + o * size_of::<Arc<dyn LinearOperator>>()
         };
         TapeStats {
-            nodes: r.next as usize - 1,
+            nodes: r.next() - 1,
             wide_operands: r.args.len(),
             matrix_entries: r.matrix_entries.len(),
             bytes: bytes(
@@ -231,7 +231,7 @@ impl<T: Scalar> Tape<T> {
     /// [`AdError::ForeignVar`] if a seed belongs to another tape.
     pub fn reverse(&self, seeds: &[(Var<'_, T>, T)]) -> Result<(), AdError> {
         let mut r = self.rec.borrow_mut();
-        let n = r.next as usize;
+        let n = r.next();
         r.adjoints.clear();
         r.adjoints.resize(n, T::zero());
         for (v, w) in seeds {
@@ -246,7 +246,7 @@ impl<T: Scalar> Tape<T> {
     /// [`Tape::reverse`] with the seeds given by node index.
     pub(super) fn reverse_indices(&self, seeds: &[(u32, T)]) {
         let mut r = self.rec.borrow_mut();
-        let n = r.next as usize;
+        let n = r.next();
         r.adjoints.clear();
         r.adjoints.resize(n, T::zero());
         for &(i, w) in seeds {
