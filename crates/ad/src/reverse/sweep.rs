@@ -55,21 +55,52 @@ pub(super) fn sweep<T: Scalar>(r: &mut Records<T>) {
 ///
 /// An unused slot (the second of a unary node, both of an input) is skipped instead of adding
 /// `0·v̄` to the sink: the sink's adjoint would otherwise be one serial chain of load–add–store
-/// through the whole sweep (store-to-load forwarding plus an addition, about 8 cycles a link),
-/// which on Rosenbrock (3 unused slots per 9 nodes) bounded the sweep more than the real
-/// dependencies did. The branches follow the program's regular pattern and are predicted.
+/// through the whole sweep (store-to-load forwarding plus an addition a link), which on
+/// Rosenbrock (3 unused slots per 9 nodes) bounded the sweep more than the real dependencies.
+///
+/// A contribution to the node just before (`x = i − 1`, the common case: an expression's
+/// operand was usually recorded last) is carried in a register to the next iteration instead of
+/// going through memory, which takes a store-to-load forwarding off the dependency chain of the
+/// sweep. The additions are made in the same order as through memory (`(v̄ + d₀) + d₁`), so the
+/// adjoints are the same bit for bit. The branches follow the program's pattern (the same at
+/// every sweep of a tape) and are predicted. Rosenbrock, n = 1000: 3.3 ns a node with the sink
+/// and no carry, 2.5 without the sink, 1.8 with the carry.
 #[inline]
 fn sweep_scalar<T: Scalar>(nodes: &[Node<T>], adjoints: &mut [T], base: usize) {
+    let (mut c0, mut c1) = (None::<T>, None::<T>);
     for (node, i) in nodes.iter().rev().zip((base..base + nodes.len()).rev()) {
-        let a = adjoints[i];
-        let [x, y] = node.args;
-        if x != SINK {
-            adjoints[x as usize] += node.partials[0] * a;
+        let mut a = adjoints[i];
+        if let Some(c) = c0 {
+            a += c;
         }
-        if y != SINK {
-            adjoints[y as usize] += node.partials[1] * a;
+        if let Some(c) = c1 {
+            a += c;
+        }
+        adjoints[i] = a;
+        let prev = (i - 1) as u32;
+        let [x, y] = node.args;
+        let (d0, d1) = (node.partials[0] * a, node.partials[1] * a);
+        c0 = None;
+        c1 = None;
+        if x == prev {
+            c0 = Some(d0);
+        } else if x != SINK {
+            adjoints[x as usize] += d0;
+        }
+        if y == prev {
+            c1 = Some(d1);
+        } else if y != SINK {
+            adjoints[y as usize] += d1;
         }
     }
+    let mut t = adjoints[base - 1];
+    if let Some(c) = c0 {
+        t += c;
+    }
+    if let Some(c) = c1 {
+        t += c;
+    }
+    adjoints[base - 1] = t;
 }
 
 /// One composite node: pushes its outputs' adjoints `ȳ` to its operands (constant operands
