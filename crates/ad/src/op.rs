@@ -39,6 +39,8 @@ codes! {
     SIN = 16, COS = 17, TAN = 18, ASIN = 19, ACOS = 20, ATAN = 21, SINH = 22, COSH = 23,
     TANH = 24, ASINH = 25, ACOSH = 26, ATANH = 27, ABS = 28, FRACT = 29, TO_DEGREES = 30,
     TO_RADIANS = 31, POWI = 32, FLOOR = 33, CEIL = 34, ROUND = 35, TRUNC = 36, SIGNUM = 37,
+    // `x·x` of one variable (recorded by a tape as one operand with partial `2x`).
+    SQUARE = 38,
     // Binary.
     ADD = BINARY, SUB = BINARY + 1, MUL = BINARY + 2, DIV = BINARY + 3, REM = BINARY + 4,
     POWF = BINARY + 5, ATAN2 = BINARY + 6, HYPOT = BINARY + 7, MAX = BINARY + 8,

@@ -301,3 +301,34 @@ fn a_tape_moves_to_another_thread() {
     .unwrap();
     assert_eq!(g, vec![4.0]);
 }
+
+#[test]
+fn a_square_is_one_operand_with_partial_two_x() {
+    let tape = Tape::<f64>::new();
+    let (x, y) = (tape.var(3.0), tape.var(5.0));
+    let sq = x * x;
+    let prod = x * y;
+    assert_eq!(sq.primal(), 9.0);
+    assert_eq!(tape.node(sq.index().unwrap()), Some(vec![(1, 6.0)]));
+    assert_eq!(
+        tape.node(prod.index().unwrap()),
+        Some(vec![(1, 5.0), (2, 3.0)])
+    );
+    let out = sq * y + prod;
+    assert_eq!(
+        tape.gradient(out, &[x, y]).unwrap(),
+        vec![6.0 * 5.0 + 5.0, 9.0 + 3.0]
+    );
+    // Replayed at a new point, as a fresh recording there.
+    tape.replay(&[x, y], &[-2.0, 0.5]).unwrap();
+    assert_eq!(tape.value(sq), 4.0);
+    assert_eq!(
+        tape.gradient(out, &[x, y]).unwrap(),
+        vec![-4.0 * 0.5 + 0.5, 4.0 - 2.0]
+    );
+    // Forward over reverse: the square's partial is a dual number too.
+    let dual = Tape::<Dual<f64>>::new();
+    let v = dual.var(Dual::new(3.0, 1.0));
+    let g = dual.gradient(v * v * v, &[v]).unwrap()[0];
+    assert_eq!((g.re, g.eps), (27.0, 18.0));
+}

@@ -84,6 +84,7 @@ fn unary<T: Scalar>(op: Op, x: T, c: T) -> Result<(T, T), AdError> {
         Op::ROUND => d.round(),
         Op::TRUNC => d.trunc(),
         Op::SIGNUM => d.signum(),
+        Op::SQUARE => return Ok((x * x, x + x)),
         _ => return Err(opaque()),
     };
     Ok((y.re, y.eps))
@@ -168,6 +169,11 @@ fn scalar_nodes<T: Scalar>(
                 let (x, y) = (values[a], values[b]);
                 node.partials = [y, x];
                 x * y
+            }
+            Op::SQUARE => {
+                let x = values[a];
+                node.partials[0] = x + x;
+                x * x
             }
             Op::NEG => -values[a],
             Op::SHIFT => values[a] + c.to_f64_value(),

@@ -127,6 +127,12 @@ impl<'t, T: Scalar> Forward for Var<'t, T> {
         match (self.tape, other.tape) {
             (Some(a), Some(b)) => {
                 let t = same_tape(a, b);
+                if op == Op::MUL && self.index == other.index {
+                    // `x·x`: one operand with partial `x + x` (= dfx + dfy), one update in
+                    // the sweep instead of two (3 of Rosenbrock's 8 operations a term).
+                    let d = dfx + dfy;
+                    return Self::on_tape(f, t.push_unary(Op::SQUARE, self.index, d, T::zero()), t);
+                }
                 Self::on_tape(f, t.push_binary(op, self.index, dfx, other.index, dfy), t)
             }
             (Some(t), None) => {
