@@ -22,6 +22,9 @@ use std::time::{Duration, Instant};
 
 const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
 
+/// Rounds of the ratio table: every method is timed once a round, the best kept.
+const ROUNDS: usize = 3;
+
 /// The program, written once for every scalar type.
 fn rosenbrock<S: Scalar>(x: &[S]) -> S {
     let mut acc = S::zero();
@@ -138,7 +141,9 @@ fn assert_close(a: &[f64], b: &[f64], what: &str) {
 
 /// Prints each gradient's time as a multiple of one `f64` evaluation, and the tape sizes.
 fn ratios() {
-    println!("\nratio = gradient time / f64 evaluation time (best of 7, one run)");
+    println!(
+        "\nratio = gradient time / f64 evaluation time (best of 3 rounds × 7 samples, one run)"
+    );
     println!(
         "{:>8} {:>10} {:>8} {:>8} {:>13} {:>15} {:>14} {:>11} {:>12}",
         "n",
@@ -168,27 +173,33 @@ fn ratios() {
         );
         let mut etape = echidna_tape(&x);
         assert_close(&etape.gradient(&x), &reference, "echidna replay");
-        let base = seconds_per_call(|| {
-            black_box(rosenbrock(black_box(&x)));
-        });
-        let fresh = seconds_per_call(|| {
-            grad_tape(&mut tape, black_box(&x), &mut g);
-        });
-        let replay = seconds_per_call(|| {
-            rec.gradient(black_box(&x), &mut g).expect("replayable");
-        });
-        let ech = seconds_per_call(|| {
-            black_box(echidna::grad(rosenbrock_echidna, black_box(&x)));
-        });
-        let ech_replay = seconds_per_call(|| {
-            black_box(etape.gradient(black_box(&x)));
-        });
+        // Rounds of every method in turn, the best of each kept: on a shared machine the load
+        // changes within a run, and a ratio of two times taken far apart would show it.
         let rtape = reverse::Tape::new();
-        let rev = seconds_per_call(|| {
-            rtape.clear();
-            let v = rtape.add_vars(black_box(&x));
-            black_box(rosenbrock_reverse_crate(&v).grad());
-        });
+        let [mut base, mut fresh, mut replay, mut ech, mut ech_replay, mut rev] =
+            [f64::INFINITY; 6];
+        for _ in 0..ROUNDS {
+            base = base.min(seconds_per_call(|| {
+                black_box(rosenbrock(black_box(&x)));
+            }));
+            fresh = fresh.min(seconds_per_call(|| {
+                grad_tape(&mut tape, black_box(&x), &mut g);
+            }));
+            replay = replay.min(seconds_per_call(|| {
+                rec.gradient(black_box(&x), &mut g).expect("replayable");
+            }));
+            ech = ech.min(seconds_per_call(|| {
+                black_box(echidna::grad(rosenbrock_echidna, black_box(&x)));
+            }));
+            ech_replay = ech_replay.min(seconds_per_call(|| {
+                black_box(etape.gradient(black_box(&x)));
+            }));
+            rev = rev.min(seconds_per_call(|| {
+                rtape.clear();
+                let v = rtape.add_vars(black_box(&x));
+                black_box(rosenbrock_reverse_crate(&v).grad());
+            }));
+        }
         println!(
             "{n:>8} {:>10.2} {:>8.1} {:>8.1} {:>13.1} {:>15.1} {:>14.1} {:>11} {:>12}",
             base * 1e6,
@@ -219,19 +230,22 @@ fn hvp_ratios() {
     let ours: Vec<f64> = hv.iter().map(|d| d.eps).collect();
     assert_close(&ours, &reference, "replayed hvp");
     assert_close(&etape.hvp(&x, &v).1, &reference, "echidna hvp");
-    let base = seconds_per_call(|| {
-        black_box(rosenbrock(black_box(&x)));
-    });
-    let fresh = seconds_per_call(|| {
-        rev::gradient_on(&mut dual_tape, |w| rosenbrock(w), black_box(&xd), &mut hv)
-            .expect("lengths match");
-    });
-    let replay = seconds_per_call(|| {
-        rec.gradient(black_box(&xd), &mut hv).expect("replayable");
-    });
-    let ech = seconds_per_call(|| {
-        black_box(etape.hvp(black_box(&x), &v));
-    });
+    let [mut base, mut fresh, mut replay, mut ech] = [f64::INFINITY; 4];
+    for _ in 0..ROUNDS {
+        base = base.min(seconds_per_call(|| {
+            black_box(rosenbrock(black_box(&x)));
+        }));
+        fresh = fresh.min(seconds_per_call(|| {
+            rev::gradient_on(&mut dual_tape, |w| rosenbrock(w), black_box(&xd), &mut hv)
+                .expect("lengths match");
+        }));
+        replay = replay.min(seconds_per_call(|| {
+            rec.gradient(black_box(&xd), &mut hv).expect("replayable");
+        }));
+        ech = ech.min(seconds_per_call(|| {
+            black_box(etape.hvp(black_box(&x), &v));
+        }));
+    }
     println!(
         "\nhvp at n = {n} (× f64 evaluation): forward over reverse, fresh tape {:.1}, replay {:.1}; \
          echidna bytecode hvp {:.1}",
