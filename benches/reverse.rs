@@ -11,9 +11,26 @@
 //! and replayed `Recorded<Dual<f64>>`; echidna's bytecode `hvp`), also over one `f64`
 //! evaluation. Every gradient is checked against ours before it is timed.
 //!
-//! Run with `cargo bench --bench reverse`; the table is printed after criterion's summary. The
-//! numbers of one run are in the module documentation of `crates/ad/src/reverse/mod.rs` and in
-//! the issue note.
+//! Run with `cargo bench --bench reverse`; the table is printed after criterion's summary.
+//!
+//! One run (issue 15, tape work, 2026-12-06; a shared 2-core machine, so expect ±20 %), beside
+//! the same bench built on the tape before that work, run just before it:
+//!
+//! ```text
+//!        n   f64 (µs)  tape  replay  echidna tape  echidna replay  reverse crate
+//!  before
+//!     1000       1.08  84.2    56.3         116.9            66.0          103.2
+//!    10000      10.29  70.8    56.6         117.1            66.9          102.6
+//!   100000     114.97  74.0    70.1         121.3            70.5           92.2
+//!  after
+//!     1000       1.09  52.5    38.4         115.6            61.4          102.5
+//!    10000      10.43  57.9    43.9         116.2            62.8          101.6
+//!   100000     114.22  58.8    55.0         122.6            67.5           75.4
+//! hvp, n = 1000: before 91.3 fresh, 70.4 replayed; after 72.8, 57.5; echidna 102.6
+//! ```
+//!
+//! The targets of issue 15 (≤ 15× fresh, ≤ 5× replayed) are not reached; the module
+//! documentation of `crates/ad/src/reverse/mod.rs` says where the time goes and why.
 
 use criterion::{black_box, BenchmarkId, Criterion};
 use hypergrad_ad::reverse::{self as rev, Recorded};

@@ -34,7 +34,8 @@
 //!
 //! ## What the tape stores
 //! One 24-byte record per scalar operation (two partials, two `u32` operand indices; unused slots
-//! point to a sink node 0) and its one-byte operation code; composite nodes in side arrays (an
+//! point to a sink node 0, which the sweep skips) and its one-byte operation code (`x·x` of one
+//! variable is one operand with partial `2x`); composite nodes in side arrays (an
 //! operator is kept as a clone of its `Arc`, a matrix given to [`Tape::matrix`] is copied once);
 //! composite outputs are node indices without records. Values live in the `Var`s (a replay
 //! computes them into the tape). [`Tape::memory`] reports nodes and bytes; [`Tape::clear`] keeps
@@ -44,13 +45,23 @@
 //! one node keeping its input and output values, swept by the rule's own VJP (a whole solver
 //! step, such as a coordinate-descent sweep, in one node).
 //!
-//! Cost on extended Rosenbrock (`benches/reverse.rs`, × one `f64` evaluation, two runs on a
-//! shared 2-core machine): a fresh recording and sweep 36–82×, a replay and sweep 31–49×, beside
-//! echidna 0.15's tape (106–154×) and bytecode replay (55–102×), for n = 1000 … 100 000. A
-//! scalar program records 9 nodes per term that the `f64` loop evaluates in ~2 ns, so no
-//! node-per-operation tape gets near a few ×; the vector operations do (ISTA, 200 steps: 4.8×
-//! fresh, 4.0× replayed, `benches/unroll.rs`; a heavy-ball solver 2.5–3.2×,
-//! `benches/heavy_ball.rs`).
+//! Cost on extended Rosenbrock (`benches/reverse.rs`, × one `f64` evaluation; two runs on a
+//! shared 2-core machine, each beside the tape of `main` before issue 15's tape work, same
+//! bench code): a fresh recording and sweep 53–70× (before: 62–84×), a replay and sweep 38–61×
+//! (before: 33–71×), beside echidna 0.15's tape (115–168×) and bytecode replay (48–92×), for
+//! n = 1000 … 100 000; the Hessian–vector product at n = 1000 (forward over reverse) 64–73×
+//! fresh and 57× replayed (before: 90–91× and 70–77×), echidna's bytecode HVP 102×.
+//!
+//! Where the time goes (n = 1000, ns per node, one tape of 9 nodes a term that the `f64` loop
+//! evaluates in 0.8–1.1 ns): recording ≈ 2.8 (the `RefCell` borrow, two pushes, the index;
+//! ≈ 0.4 of it is the borrow check), sweep ≈ 1.6, replay ≈ 1.5. Issue 15's targets, ≤ 15×
+//! fresh and ≤ 5× replayed, need ≤ 1.5–1.8 ns a node for recording and sweep together and
+//! ≤ 0.5–0.6 for replay and sweep: a node-per-operation tape pays at least a 24-byte write, a
+//! 24-byte read and one or two read-modify-writes of the adjoint array per operation the `f64`
+//! loop does in ~0.1 ns, so these targets need fewer nodes (statement-level records, which
+//! operator overloading on a `Copy` variable cannot see) rather than cheaper ones. The vector
+//! operations get there (ISTA, 200 steps: 4.8× fresh, 4.0× replayed, `benches/unroll.rs`; a
+//! heavy-ball solver 2.5–3.2×, `benches/heavy_ball.rs`).
 //!
 //! ## Loops
 //! [`reverse_unrolled`] reverses `x_{k+1} = T(x_k, θ)` ([`Recurrence`]) with a full tape or with

@@ -15,7 +15,8 @@ use std::sync::Arc;
 /// `v̄ᵢ = Σ_{j: i ∈ operands(j)} v̄ⱼ · ∂vⱼ/∂vᵢ` from the outputs back to the inputs.
 ///
 /// Storage is flat (Adept-style): one fixed-size record per scalar node (two partials and two
-/// `u32` operand indices, 24 bytes for `f64`), pushed in one write and swept without branches;
+/// `u32` operand indices, 24 bytes for `f64`) and a one-byte operation code, pushed in one
+/// write each and swept in one tight loop (see `sweep.rs`);
 /// composite nodes ([`Tape::dot`], [`Tape::matvec`], …) live in side arrays. Values live in the
 /// [`Var`]s only. Nothing is allocated per node, and [`Tape::clear`] keeps the capacity, so a
 /// loop that differentiates many times allocates only on its first pass. Node 0 is reserved (a
