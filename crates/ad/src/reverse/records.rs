@@ -9,8 +9,9 @@ use crate::operator::LinearOperator;
 use crate::Scalar;
 use std::sync::Arc;
 
-/// A scalar node: two operand slots (index, local partial). A unary node or an input fills the
-/// unused slots with the sink node 0 and partial 0, so the sweep runs without branches.
+/// A scalar node: two operand slots (index, local partial). A unary node or an input points its
+/// unused slots to the sink node 0 (its partial slot holds a constant, or an input's value, for
+/// replays); the sweep skips them.
 #[derive(Clone, Copy)]
 pub(super) struct Node<T> {
     pub(super) partials: [T; 2],
