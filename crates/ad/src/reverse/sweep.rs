@@ -68,7 +68,8 @@ fn sweep_scalar<T: Scalar>(nodes: &[Node<T>], adjoints: &mut [T], base: usize) {
 /// An unused slot (the second of a unary node, both of an input) is skipped instead of adding
 /// `0·v̄` to the sink: the sink's adjoint would otherwise be one serial chain of load–add–store
 /// through the whole sweep (store-to-load forwarding plus an addition a link), which on
-/// Rosenbrock (3 unused slots per 9 nodes) bounded the sweep more than the real dependencies.
+/// Rosenbrock (4 unused slots per 9 nodes, 7 since `x·x` is unary) bounded the sweep more than
+/// the real dependencies did.
 ///
 /// A contribution to the node just before (`x = i − 1`, the common case: an expression's
 /// operand was usually recorded last) is carried in a register to the next iteration instead of
