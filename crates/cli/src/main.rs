@@ -5,6 +5,7 @@
 //! reported on the original scale); hyperparameters in log scale.
 
 mod criterion;
+mod labels;
 mod model;
 mod plot;
 mod point;
@@ -89,12 +90,18 @@ pub struct DataArgs {
 pub struct SelectArgs {
     #[command(flatten)]
     pub data: DataArgs,
-    /// What to minimize: `heldout` (validation loss), `cv:K` (K-fold cross-validation),
+    /// What to minimize: `heldout` (validation loss), `cv:K` (K-fold cross-validation, folds
+    /// drawn with --seed), `cv` (cross-validation on the folds of --folds),
     /// `sure:σ` (Stein's unbiased risk estimate, df = |S|: lasso and wlasso), `mc-sure:σ`
     /// (Monte-Carlo SURE, exact Jacobian in y: least-squares models) or `fdmc-sure:σ`
     /// (finite-difference Monte-Carlo SURE, differentiated by SUGAR), σ the noise level.
     #[arg(long, default_value = "heldout")]
     pub criterion: CriterionKind,
+    /// The folds of `--criterion cv`: a file of one label per row of --data (e.g. 0, 1, 2, or
+    /// any text without blanks or commas); the rows that share a label form one fold. At least
+    /// 2 distinct labels.
+    #[arg(long, value_name = "FILE")]
+    pub folds: Option<String>,
     /// The outer optimizer (for gradient methods).
     #[arg(long, value_enum, default_value = "gd")]
     pub optimizer: OptimizerKind,

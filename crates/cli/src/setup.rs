@@ -1,10 +1,10 @@
 //! Loading the data and preparing it for a model: splits, standardization and the intercept.
 
-use crate::DataArgs;
+use crate::{labels, DataArgs};
 use clap::ValueEnum;
 use hypergrad::optim::data::{
-    breast_cancer, check_signal, diabetes, read_file, train_validation_split, ColumnMap, Dataset,
-    Format, Preprocessing, Standardization,
+    breast_cancer, check_signal, diabetes, kfold, labelled_folds, read_file,
+    train_validation_split, ColumnMap, Dataset, Format, Preprocessing, Standardization,
 };
 use hypergrad::optim::{Design, Lasso, SparseLogistic};
 use ndarray::Array1;
@@ -25,6 +25,14 @@ pub enum ModelKind {
     Logreg,
     /// 1/(2n)‖y − Xβ‖² + α/2‖β‖², or ½ Σ α_j β_j² given p values of α (one per feature).
     Ridge,
+}
+
+/// How cross-validation cuts the rows of `--data` into folds.
+pub enum Folds {
+    /// `cv:K`: K folds drawn with `--seed`.
+    Seeded(usize),
+    /// `cv` with `--folds`: one label per row, one fold per distinct label.
+    Labels(Vec<String>),
 }
 
 /// The data of a run, before any split, and the conventions it is fitted with.
@@ -299,14 +307,21 @@ impl Experiment {
         self.all_rows()
     }
 
-    /// The K folds of `--data` (seeded), each prepared with its own training statistics.
-    pub fn folds(&self, k: usize) -> Result<Vec<Prepared>, Error> {
+    /// The folds of `--data` by `rule`, each prepared with its own training statistics.
+    pub fn folds(&self, rule: &Folds) -> Result<Vec<Prepared>, Error> {
         if self.val.is_some() || self.split.is_some() {
             return Err(
                 "--val and --split do not apply to cross-validation, which splits --data".into(),
             );
         }
-        hypergrad::optim::data::kfold(&self.data, k, self.seed)?
+        let pairs = match rule {
+            Folds::Seeded(k) => kfold(&self.data, *k, self.seed)?,
+            Folds::Labels(labels) => {
+                labels::check(labels, "folds", (self.data.y.len() as u64, "row"), 2)?;
+                labelled_folds(&self.data, labels)?
+            }
+        };
+        pairs
             .into_iter()
             .map(|(train, val)| self.prepare(train, val, false))
             .collect()

@@ -730,3 +730,114 @@ fn logreg_fits_an_intercept_unless_told_not_to() {
         "−1 or +1",
     );
 }
+
+/// A fresh scratch directory for the files of test `name`.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("hypergrad-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn path(p: &std::path::Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn folds_from_a_file_are_the_mean_of_their_held_out_fits() {
+    // Two folds of dense.csv, the even and the odd rows: the CV criterion at any α is the mean
+    // of the held-out criteria of `grad` trained on one half and validated on the other.
+    let dir = scratch("folds");
+    let data = include_str!("data/dense.csv");
+    let rows: Vec<&str> = data.lines().collect();
+    let half = |parity: usize| -> String {
+        rows.iter()
+            .skip(parity)
+            .step_by(2)
+            .map(|r| format!("{r}\n"))
+            .collect()
+    };
+    let (even, odd, labels) = (dir.join("even.csv"), dir.join("odd.csv"), dir.join("folds"));
+    std::fs::write(&even, half(0)).unwrap();
+    std::fs::write(&odd, half(1)).unwrap();
+    let text: String = (0..rows.len())
+        .map(|i| if i % 2 == 0 { "even\n" } else { "odd\n" })
+        .collect();
+    std::fs::write(&labels, text).unwrap();
+    let dense = "tests/data/dense.csv";
+    let v = json(&hypergrad(&[
+        "select",
+        "--data",
+        dense,
+        "--criterion",
+        "cv",
+        "--folds",
+        path(&labels),
+        "--method",
+        "grid",
+        "--max-outer",
+        "3",
+        "--tol",
+        "1e-12",
+        "--json",
+    ]));
+    assert_eq!(v["criterion"], "cv");
+    let steps = v["trajectory"].as_array().unwrap();
+    assert_eq!(steps.len(), 3, "{v}");
+    for step in steps {
+        let log_alpha = step["log_alpha"][0].as_f64().unwrap().to_string();
+        let held_out = |train: &str, val: &str| {
+            json(&hypergrad(&[
+                "grad",
+                "--data",
+                train,
+                "--val",
+                val,
+                "--log-alpha",
+                &log_alpha,
+                "--tol",
+                "1e-12",
+                "--json",
+            ]))["value"]
+                .as_f64()
+                .unwrap()
+        };
+        let mean = 0.5 * (held_out(path(&even), path(&odd)) + held_out(path(&odd), path(&even)));
+        let cv = step["value"].as_f64().unwrap();
+        assert!((cv - mean).abs() <= 1e-8 * mean, "{cv} vs {mean}");
+    }
+    // Bad fold files and combinations: one-line errors naming the cause.
+    let short = dir.join("short");
+    std::fs::write(&short, "0\n1\n").unwrap();
+    let single = dir.join("single");
+    std::fs::write(&single, "0\n".repeat(rows.len())).unwrap();
+    let wide = dir.join("wide");
+    std::fs::write(&wide, "0,1\n".repeat(rows.len())).unwrap();
+    for (args, needle) in [
+        (vec!["--criterion", "cv"], "needs a file of fold labels"),
+        (
+            vec!["--criterion", "cv:3", "--folds", path(&labels)],
+            "not cv:K",
+        ),
+        (vec!["--folds", path(&labels)], "--criterion cv only"),
+        (
+            vec!["--criterion", "cv", "--folds", path(&short)],
+            "2 label(s) for 40 rows",
+        ),
+        (
+            vec!["--criterion", "cv", "--folds", path(&single)],
+            "1 distinct label(s)",
+        ),
+        (
+            vec!["--criterion", "cv", "--folds", path(&wide)],
+            "line 1 holds `0,1`",
+        ),
+        (
+            vec!["--criterion", "cv", "--folds", "/nonexistent"],
+            "--folds /nonexistent",
+        ),
+    ] {
+        let mut all = vec!["select", "--data", dense, "--max-outer", "2"];
+        all.extend(args);
+        assert_one_line_error(&hypergrad(&all), needle);
+    }
+}
