@@ -25,9 +25,15 @@ solution, the accuracy of the reference. The same fits on a slice of the embedde
 data (120 rows, 10 columns, standardized) are printed as the constants of
 `crates/optim/tests/logistic_intercept.rs`.
 
+The elastic net of one α and a fixed mixing ratio (`--model enet --l1-ratio R`, written to
+`enet_ratio_references.json`, on the same dense and sparse files): scikit-learn's
+`ElasticNet(alpha, l1_ratio=R, tol=1e-14)` with `fit_intercept=True` (default flags) and `False`
+(`--no-intercept`), R = 0.3 and 0.7.
+
 Run from the repository root with the peers' Python (scikit-learn; sparse-ho through
 `sparse_ho_compat`, see benches/peers/README.md): `python benches/peers/cli_references.py`.
-`--only logreg` regenerates the logistic references alone (scikit-learn only).
+`--only logreg` regenerates the logistic references alone, `--only enet-ratio` the elastic-net
+ones (scikit-learn only).
 """
 
 import json
@@ -129,6 +135,30 @@ def sklearn_cases(name, file, x, y):
     cases.append(solve_case(f"sklearn_lasso_{name}_standardized", file,
                             ["--standardize", *alpha_arg(alpha)], m.coef_ / sigma, m.intercept_))
     return cases
+
+
+def enet_ratio_cases(name, file, x, y):
+    """scikit-learn's `ElasticNet(alpha, l1_ratio)` at a tenth of its α_max = α_max(ℓ1)/R."""
+    cases = []
+    for ratio in [0.3, 0.7]:
+        for label, flags, intercept in [("", [], True), ("_no_intercept", ["--no-intercept"], False)]:
+            alpha = 0.1 * alpha_max(x, y, intercept) / ratio
+            m = ElasticNet(alpha=alpha, l1_ratio=ratio, tol=1e-14, max_iter=1_000_000,
+                           fit_intercept=intercept).fit(x, y)
+            b = m.intercept_ if intercept else 0.0
+            cases.append(solve_case(f"sklearn_enet_ratio_{ratio}_{name}{label}", file,
+                                    ["--model", "enet", "--l1-ratio", repr(ratio), *flags,
+                                     *alpha_arg(alpha)], m.coef_, b))
+    return cases
+
+
+def write_enet_ratio_references(x, y, xs, ys):
+    cases = enet_ratio_cases("dense", "dense.csv", x, y)
+    cases += enet_ratio_cases("sparse", "sparse.svm", xs, ys)
+    with open(os.path.join(OUT, "enet_ratio_references.json"), "w") as f:
+        json.dump({"generator": "benches/peers/cli_references.py", "cases": cases}, f, indent=1)
+        f.write("\n")
+    print(f"{len(cases)} cases written to {OUT}/enet_ratio_references.json")
 
 
 def stacked(x, y, xv, yv):
@@ -283,14 +313,18 @@ def write_logreg_references():
 
 
 def main():
-    write_logreg_references()
-    if sys.argv[1:] == ["--only", "logreg"]:
-        return
+    only = sys.argv[2] if sys.argv[1:2] == ["--only"] else None
+    if only in (None, "logreg"):
+        write_logreg_references()
     rng = np.random.default_rng(20261206)
     x, y = dense_data(rng, 40)
     xv, yv = dense_data(rng, 20)
     xs, ys = sparse_data(rng, 50)
     xsv, ysv = sparse_data(rng, 25)
+    if only in (None, "enet-ratio"):
+        write_enet_ratio_references(x, y, xs, ys)
+    if only is not None:
+        return
     write_csv(os.path.join(OUT, "dense.csv"), x, y)
     write_csv(os.path.join(OUT, "dense_val.csv"), xv, yv)
     write_libsvm(os.path.join(OUT, "sparse.svm"), xs, ys)

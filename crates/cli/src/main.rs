@@ -63,6 +63,11 @@ pub struct DataArgs {
     /// The inner model.
     #[arg(long, value_enum, default_value = "lasso")]
     pub model: ModelKind,
+    /// With --model enet: one hyperparameter α and this fixed mixing ratio R in (0, 1],
+    /// scikit-learn's ElasticNet(alpha, l1_ratio): 1/(2n)‖y − Xβ‖² + αR‖β‖₁ + α(1 − R)/2‖β‖².
+    /// Without it enet has two hyperparameters α₁, α₂.
+    #[arg(long, value_name = "R")]
+    pub l1_ratio: Option<f64>,
     /// Inner solver tolerance (relative duality gap for coordinate descent).
     #[arg(long, default_value_t = 1e-8)]
     pub tol: f64,

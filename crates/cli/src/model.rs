@@ -16,9 +16,12 @@ pub fn lasso(d: &Dataset) -> Result<Lasso, Error> {
     Ok(Lasso::new(d.x.clone(), targets(d).view())?)
 }
 
-/// The elastic net on `d`.
-pub fn enet(d: &Dataset) -> Result<ElasticNet, Error> {
-    Ok(ElasticNet::new(d.x.clone(), targets(d).view())?)
+/// The elastic net on `d`: two hyperparameters, or one with the fixed mixing ratio `l1_ratio`.
+pub fn enet(d: &Dataset, l1_ratio: Option<f64>) -> Result<ElasticNet, Error> {
+    Ok(match l1_ratio {
+        None => ElasticNet::new(d.x.clone(), targets(d).view())?,
+        Some(r) => ElasticNet::with_l1_ratio(d.x.clone(), targets(d).view(), r)?,
+    })
 }
 
 /// The weighted Lasso on `d`, one weight per feature.
@@ -91,7 +94,11 @@ macro_rules! with_model {
                 $body
             }
             ModelKind::Enet => {
-                let ($problem, $criterion) = (model::enet, model::mse);
+                let l1_ratio = experiment.l1_ratio;
+                let ($problem, $criterion) = (
+                    |d: &hypergrad::optim::data::Dataset| model::enet(d, l1_ratio),
+                    model::mse,
+                );
                 $body
             }
             ModelKind::Wlasso => {
@@ -126,7 +133,8 @@ macro_rules! with_least_squares_model {
                 Ok($body)
             }
             ModelKind::Enet => {
-                let $problem = model::enet;
+                let l1_ratio = experiment.l1_ratio;
+                let $problem = |d: &hypergrad::optim::data::Dataset| model::enet(d, l1_ratio);
                 Ok($body)
             }
             ModelKind::Wlasso => {

@@ -14,6 +14,8 @@ use std::io::Write;
 /// fitted on: what every command states.
 pub struct Fit {
     conventions: Conventions,
+    /// The fixed mixing ratio of the elastic net (`--l1-ratio`).
+    l1_ratio: Option<f64>,
     /// Training rows and validation rows (`None`: validated on the training rows).
     rows: (usize, Option<usize>),
     /// The coefficients on the original scale of the features.
@@ -34,6 +36,7 @@ impl Fit {
         let columns = experiment.columns();
         Ok(Self {
             conventions: experiment.conventions,
+            l1_ratio: experiment.l1_ratio,
             rows: data.rows(),
             coef,
             intercept,
@@ -59,6 +62,9 @@ impl Fit {
         json["conventions"] = self.conventions_json();
         if let Some(index) = &self.index {
             json["feature_index"] = json!(index);
+        }
+        if let Some(r) = self.l1_ratio {
+            json["l1_ratio"] = json!(r);
         }
     }
 

@@ -16,7 +16,8 @@ pub type Error = Box<dyn std::error::Error>;
 pub enum ModelKind {
     /// 1/(2n)‖y − Xβ‖² + α‖β‖₁.
     Lasso,
-    /// 1/(2n)‖y − Xβ‖² + α₁‖β‖₁ + α₂/2‖β‖².
+    /// 1/(2n)‖y − Xβ‖² + α₁‖β‖₁ + α₂/2‖β‖², or 1/(2n)‖y − Xβ‖² + αR‖β‖₁ + α(1 − R)/2‖β‖²
+    /// with --l1-ratio R.
     Enet,
     /// 1/(2n)‖y − Xβ‖² + Σ α_j|β_j|.
     Wlasso,
@@ -39,6 +40,8 @@ pub enum Folds {
 pub struct Experiment {
     /// The model.
     pub kind: ModelKind,
+    /// The fixed mixing ratio of the elastic net (`--l1-ratio`).
+    pub l1_ratio: Option<f64>,
     data: Dataset,
     val: Option<Dataset>,
     /// The conventions of every fit.
@@ -195,6 +198,14 @@ impl Experiment {
         if !(args.tol > 0.0 && args.tol.is_finite()) {
             return Err(format!("--tol must be positive, got {}", args.tol).into());
         }
+        if let Some(r) = args.l1_ratio {
+            if args.model != ModelKind::Enet {
+                return Err("--l1-ratio applies to --model enet only".into());
+            }
+            if !(r > 0.0 && r <= 1.0) {
+                return Err(format!("--l1-ratio must lie in (0, 1], got {r}").into());
+            }
+        }
         if let Some(f) = args.split {
             if !(f > 0.0 && f < 1.0) {
                 return Err(format!("--split must lie strictly between 0 and 1, got {f}").into());
@@ -216,6 +227,7 @@ impl Experiment {
         }
         Self {
             kind: args.model,
+            l1_ratio: args.l1_ratio,
             data,
             val,
             conventions,
@@ -338,6 +350,10 @@ impl Experiment {
                 SparseLogistic::with_intercept(train.x.clone(), y.view())?.alpha_max()
             }
             ModelKind::Logreg => SparseLogistic::new(train.x.clone(), y.view())?.alpha_max(),
+            // The ℓ1 weight is αR: the solution is 0 from α = α_max/R.
+            ModelKind::Enet if self.l1_ratio.is_some() => {
+                Lasso::new(train.x.clone(), y.view())?.alpha_max() / self.l1_ratio.unwrap_or(1.0)
+            }
             _ => Lasso::new(train.x.clone(), y.view())?.alpha_max(),
         };
         if !alpha_max.is_finite() {
@@ -364,6 +380,7 @@ impl Experiment {
     pub fn dims(&self) -> Vec<usize> {
         let p = self.n_features();
         match self.kind {
+            ModelKind::Enet if self.l1_ratio.is_some() => vec![1],
             ModelKind::Enet => vec![2],
             ModelKind::Wlasso => vec![p],
             ModelKind::Ridge if p > 1 => vec![1, p],

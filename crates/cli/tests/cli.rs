@@ -841,3 +841,76 @@ fn folds_from_a_file_are_the_mean_of_their_held_out_fits() {
         assert_one_line_error(&hypergrad(&all), needle);
     }
 }
+
+#[test]
+fn elastic_net_with_a_mixing_ratio_has_one_hyperparameter() {
+    // R = 1 is the Lasso.
+    let coef = |args: &[&str]| {
+        let mut all = vec!["solve", "--alpha", "0.5", "--tol", "1e-12", "--json"];
+        all.extend(args);
+        let v = json(&hypergrad(&all));
+        (v["coef"].clone(), v["l1_ratio"].clone())
+    };
+    let (lasso, none) = coef(&[]);
+    let (enet, ratio) = coef(&["--model", "enet", "--l1-ratio", "1"]);
+    assert_eq!(ratio, 1.0);
+    assert!(none.is_null());
+    let (a, b) = (lasso.as_array().unwrap(), enet.as_array().unwrap());
+    for (u, v) in a.iter().zip(b) {
+        let (u, v) = (u.as_f64().unwrap(), v.as_f64().unwrap());
+        assert!((u - v).abs() <= 1e-9 * (1.0 + u.abs()), "{lasso} vs {enet}");
+    }
+    let v = json(&hypergrad(&[
+        "select",
+        "--model",
+        "enet",
+        "--l1-ratio",
+        "0.5",
+        "--max-outer",
+        "5",
+        "--json",
+    ]));
+    assert_eq!(v["log_alpha"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["l1_ratio"], 0.5);
+    let g = json(&hypergrad(&[
+        "grad",
+        "--model",
+        "enet",
+        "--l1-ratio",
+        "0.5",
+        "--alpha",
+        "1",
+        "--split",
+        "0.3",
+        "--json",
+    ]));
+    assert_eq!(g["grad"].as_array().unwrap().len(), 1, "{g}");
+    for (args, needle) in [
+        (vec!["--l1-ratio", "0.5"], "--model enet only"),
+        (vec!["--model", "enet", "--l1-ratio", "0"], "(0, 1], got 0"),
+        (
+            vec!["--model", "enet", "--l1-ratio", "1.5"],
+            "(0, 1], got 1.5",
+        ),
+        (
+            vec!["--model", "enet", "--l1-ratio", "NaN"],
+            "(0, 1], got NaN",
+        ),
+    ] {
+        let mut all = vec!["solve", "--alpha", "1"];
+        all.extend(args);
+        assert_one_line_error(&hypergrad(&all), needle);
+    }
+    assert_one_line_error(
+        &hypergrad(&[
+            "solve",
+            "--model",
+            "enet",
+            "--l1-ratio",
+            "0.5",
+            "--alpha",
+            "1,2",
+        ]),
+        "needs 1 value",
+    );
+}

@@ -66,6 +66,16 @@ fn logistic_regression_matches_scikit_learn() {
     check(&cases);
 }
 
+/// `--model enet --l1-ratio R` (one α) against scikit-learn's `ElasticNet(alpha, l1_ratio=R)`,
+/// R = 0.3 and 0.7, with and without an intercept, dense CSV and sparse LIBSVM
+/// (`tests/data/enet_ratio_references.json`).
+#[test]
+fn elastic_net_with_a_mixing_ratio_matches_scikit_learn() {
+    let cases = cases("enet_ratio_references.json");
+    assert_eq!(cases.len(), 8);
+    check(&cases);
+}
+
 /// Runs every case and compares its numbers (see the module's tolerance).
 fn check(cases: &[serde_json::Value]) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
