@@ -7,6 +7,7 @@
 mod criterion;
 mod labels;
 mod model;
+mod notes;
 mod plot;
 mod point;
 mod progress;

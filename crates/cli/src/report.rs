@@ -16,6 +16,8 @@ pub struct Fit {
     conventions: Conventions,
     /// The fixed mixing ratio of the elastic net (`--l1-ratio`).
     l1_ratio: Option<f64>,
+    /// Warnings about the data (printed on stderr when it was read).
+    warnings: Vec<String>,
     /// Training rows and validation rows (`None`: validated on the training rows).
     rows: (usize, Option<usize>),
     /// The coefficients on the original scale of the features.
@@ -37,6 +39,7 @@ impl Fit {
         Ok(Self {
             conventions: experiment.conventions,
             l1_ratio: experiment.l1_ratio,
+            warnings: experiment.warnings.clone(),
             rows: data.rows(),
             coef,
             intercept,
@@ -55,7 +58,8 @@ impl Fit {
         })
     }
 
-    /// Adds the model and the conventions to a command's JSON object.
+    /// Adds the model, the conventions and the warnings about the data to a command's JSON
+    /// object.
     fn extend(&self, json: &mut serde_json::Value) {
         json["coef"] = json!(self.coef);
         json["intercept"] = json!(self.intercept);
@@ -66,6 +70,10 @@ impl Fit {
         if let Some(r) = self.l1_ratio {
             json["l1_ratio"] = json!(r);
         }
+        // After the command's own warnings (`grad`'s diagnostics).
+        let mut warnings = json["warnings"].as_array().cloned().unwrap_or_default();
+        warnings.extend(self.warnings.iter().map(|w| json!(w)));
+        json["warnings"] = json!(warnings);
     }
 
     /// The model and the conventions, for people.

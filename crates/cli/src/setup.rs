@@ -1,6 +1,6 @@
 //! Loading the data and preparing it for a model: splits, standardization and the intercept.
 
-use crate::{labels, DataArgs};
+use crate::{labels, notes, DataArgs};
 use clap::ValueEnum;
 use hypergrad::optim::data::{
     breast_cancer, check_signal, diabetes, kfold, labelled_folds, read_file,
@@ -42,6 +42,8 @@ pub struct Experiment {
     pub kind: ModelKind,
     /// The fixed mixing ratio of the elastic net (`--l1-ratio`).
     pub l1_ratio: Option<f64>,
+    /// Warnings about the data, already printed on stderr, for the JSON output.
+    pub warnings: Vec<String>,
     data: Dataset,
     val: Option<Dataset>,
     /// The conventions of every fit.
@@ -215,7 +217,7 @@ impl Experiment {
             intercept: !args.no_intercept,
             standardized: args.standardize,
         };
-        notes(&data, conventions)?;
+        let warnings = notes::data_notes(&data, conventions)?;
         if !conventions.intercept && args.model != ModelKind::Logreg {
             let (mean, std) = mean_and_std(&data.y);
             if mean.abs() > 0.5 * std {
@@ -228,6 +230,7 @@ impl Experiment {
         Self {
             kind: args.model,
             l1_ratio: args.l1_ratio,
+            warnings,
             data,
             val,
             conventions,
@@ -415,47 +418,3 @@ impl Experiment {
         self.kind == ModelKind::Ridge && self.dim > 1
     }
 }
-
-/// Notes on stderr about the columns of `data`: indices that never occur (not stored),
-/// constant columns (mapped to zero when centering), and column scales that differ widely
-/// when the features are not standardized.
-fn notes(data: &Dataset, conventions: Conventions) -> Result<(), Error> {
-    let dropped = data.columns.n_dropped();
-    if dropped > 0 {
-        eprintln!(
-            "note: {dropped} of the {} feature indices never occur and are not stored; \
-             coefficients are listed with their feature index",
-            data.columns.width()
-        );
-    }
-    let fitted = Preprocessing::fit(&data.x, Standardization::FULL)?;
-    let constant = &fitted.constant;
-    if !constant.is_empty() && conventions.intercept {
-        let shown: Vec<String> = constant
-            .iter()
-            .take(10)
-            .map(|j| (j + 1).to_string())
-            .collect();
-        eprintln!(
-            "note: {} constant feature column(s) ({}{}): carried by the intercept, coefficient 0",
-            constant.len(),
-            shown.join(", "),
-            if constant.len() > 10 { ", …" } else { "" }
-        );
-    }
-    // `scale` is 1/standard deviation (0 for a constant column).
-    let spreads = fitted.scale.iter().filter(|s| **s > 0.0).map(|s| 1.0 / s);
-    let (lo, hi) = spreads.fold((f64::INFINITY, 0.0_f64), |(lo, hi), v| {
-        (lo.min(v), hi.max(v))
-    });
-    if !conventions.standardized && hi > SCALE_RATIO * lo {
-        eprintln!(
-            "note: the feature standard deviations range from {lo:.3e} to {hi:.3e}; one penalty \
-             weighs them very differently: consider --standardize"
-        );
-    }
-    Ok(())
-}
-
-/// Feature spreads further apart than this ratio get a note suggesting `--standardize`.
-const SCALE_RATIO: f64 = 100.0;

@@ -914,3 +914,52 @@ fn elastic_net_with_a_mixing_ratio_has_one_hyperparameter() {
         "needs 1 value",
     );
 }
+
+#[test]
+fn column_scales_far_apart_get_a_warning_unless_standardized() {
+    let warnings = |o: &Output| -> (Vec<serde_json::Value>, String) {
+        let v = json(o);
+        let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+        (v["warnings"].as_array().unwrap().clone(), stderr)
+    };
+    // The embedded diabetes data (unit-norm columns): no warning, in any command.
+    for args in [
+        &["solve", "--alpha", "1", "--json"][..],
+        &["grad", "--alpha", "1", "--split", "0.3", "--json"],
+        &["select", "--max-outer", "3", "--json"],
+    ] {
+        let (json_warnings, stderr) = warnings(&hypergrad(args));
+        assert!(json_warnings.is_empty(), "{json_warnings:?}");
+        assert!(!stderr.contains("warning:"), "{stderr}");
+    }
+    // dense.csv with its first column in units 10⁴ times smaller: spreads about 10⁴ apart.
+    let dir = scratch("scales");
+    let file = dir.join("scaled.csv");
+    let scaled: String = include_str!("data/dense.csv")
+        .lines()
+        .map(|row| {
+            let (first, rest) = row.split_once(',').unwrap();
+            format!("{},{rest}\n", first.parse::<f64>().unwrap() * 1e4)
+        })
+        .collect();
+    std::fs::write(&file, scaled).unwrap();
+    for extra in [&[][..], &["--no-intercept"]] {
+        for command in [
+            &["solve", "--alpha", "1"][..],
+            &["select", "--max-outer", "3"],
+        ] {
+            let mut args = command.to_vec();
+            args.extend(["--data", path(&file), "--json"]);
+            args.extend(extra);
+            let (json_warnings, stderr) = warnings(&hypergrad(&args));
+            assert_eq!(json_warnings.len(), 1, "{json_warnings:?}");
+            let text = json_warnings[0].as_str().unwrap();
+            assert!(text.contains("consider --standardize"), "{text}");
+            assert!(stderr.contains(&format!("warning: {text}")), "{stderr}");
+            args.push("--standardize");
+            let (json_warnings, stderr) = warnings(&hypergrad(&args));
+            assert!(json_warnings.is_empty(), "{json_warnings:?}");
+            assert!(!stderr.contains("warning:"), "{stderr}");
+        }
+    }
+}
