@@ -69,6 +69,11 @@ pub struct DataArgs {
     /// Without it enet has two hyperparameters α₁, α₂.
     #[arg(long, value_name = "R")]
     pub l1_ratio: Option<f64>,
+    /// With --model group-lasso: a file of one group label per feature (the columns of a CSV
+    /// before the target, the indices 1, 2, … of a LIBSVM file), e.g. 0, 0, 1, 2, 2; the
+    /// features that share a label form one group.
+    #[arg(long, value_name = "FILE")]
+    pub groups: Option<String>,
     /// Inner solver tolerance (relative duality gap for coordinate descent).
     #[arg(long, default_value_t = 1e-8)]
     pub tol: f64,

@@ -4,7 +4,7 @@
 use crate::setup::Error;
 use hypergrad::bilevel::{HeldOutLogistic, HeldOutMse};
 use hypergrad::optim::data::Dataset;
-use hypergrad::optim::{ElasticNet, Lasso, Ridge, SparseLogistic, WeightedLasso};
+use hypergrad::optim::{ElasticNet, GroupLasso, Lasso, Ridge, SparseLogistic, WeightedLasso};
 use ndarray::Array1;
 
 fn targets(d: &Dataset) -> Array1<f64> {
@@ -27,6 +27,15 @@ pub fn enet(d: &Dataset, l1_ratio: Option<f64>) -> Result<ElasticNet, Error> {
 /// The weighted Lasso on `d`, one weight per feature.
 pub fn wlasso(d: &Dataset) -> Result<WeightedLasso, Error> {
     Ok(WeightedLasso::new(d.x.clone(), targets(d).view())?)
+}
+
+/// The group Lasso on `d` with the groups `groups` (columns of `d`).
+pub fn group_lasso(d: &Dataset, groups: &[Vec<usize>]) -> Result<GroupLasso, Error> {
+    Ok(GroupLasso::new(
+        d.x.clone(),
+        targets(d).view(),
+        groups.to_vec(),
+    )?)
 }
 
 /// Ridge on `d`, one penalty.
@@ -113,6 +122,14 @@ macro_rules! with_model {
                 let ($problem, $criterion) = (model::ridge, model::mse);
                 $body
             }
+            ModelKind::GroupLasso => {
+                let groups = experiment.groups();
+                let ($problem, $criterion) = (
+                    |d: &hypergrad::optim::data::Dataset| model::group_lasso(d, groups),
+                    model::mse,
+                );
+                $body
+            }
         }
     }};
 }
@@ -127,6 +144,11 @@ macro_rules! with_least_squares_model {
         match experiment.kind {
             ModelKind::Logreg => Err::<_, $crate::setup::Error>(
                 "mc-sure:σ needs a least-squares model: it does not apply to logreg".into(),
+            ),
+            ModelKind::GroupLasso => Err::<_, $crate::setup::Error>(
+                "mc-sure:σ needs a model whose fit is linear in y on its support (lasso, enet, \
+                 wlasso, ridge): use fdmc-sure:σ for group-lasso"
+                    .into(),
             ),
             ModelKind::Lasso => {
                 let $problem = model::lasso;

@@ -6,8 +6,9 @@ use hypergrad::optim::data::{
     breast_cancer, check_signal, diabetes, kfold, labelled_folds, read_file,
     train_validation_split, ColumnMap, Dataset, Format, Preprocessing, Standardization,
 };
-use hypergrad::optim::{Design, Lasso, SparseLogistic};
+use hypergrad::optim::{Design, GroupLasso, Lasso, SparseLogistic};
 use ndarray::Array1;
+use std::collections::BTreeMap;
 
 pub type Error = Box<dyn std::error::Error>;
 
@@ -26,6 +27,8 @@ pub enum ModelKind {
     Logreg,
     /// 1/(2n)‖y − Xβ‖² + α/2‖β‖², or ½ Σ α_j β_j² given p values of α (one per feature).
     Ridge,
+    /// 1/(2n)‖y − Xβ‖² + α Σ_g ‖β_g‖₂, the groups g from --groups.
+    GroupLasso,
 }
 
 /// How cross-validation cuts the rows of `--data` into folds.
@@ -44,6 +47,8 @@ pub struct Experiment {
     pub l1_ratio: Option<f64>,
     /// Warnings about the data, already printed on stderr, for the JSON output.
     pub warnings: Vec<String>,
+    /// The groups of the group Lasso (`--groups`), as columns of the design.
+    groups: Vec<Vec<usize>>,
     data: Dataset,
     val: Option<Dataset>,
     /// The conventions of every fit.
@@ -217,6 +222,18 @@ impl Experiment {
             intercept: !args.no_intercept,
             standardized: args.standardize,
         };
+        let groups = match (&args.groups, args.model) {
+            (Some(path), ModelKind::GroupLasso) => groups(&labels::read(path, "groups")?, &data)?,
+            (None, ModelKind::GroupLasso) => {
+                return Err(
+                    "--model group-lasso needs --groups FILE, one group label per \
+                            feature"
+                        .into(),
+                )
+            }
+            (Some(_), _) => return Err("--groups applies to --model group-lasso only".into()),
+            (None, _) => Vec::new(),
+        };
         let warnings = notes::data_notes(&data, conventions)?;
         if !conventions.intercept && args.model != ModelKind::Logreg {
             let (mean, std) = mean_and_std(&data.y);
@@ -231,6 +248,7 @@ impl Experiment {
             kind: args.model,
             l1_ratio: args.l1_ratio,
             warnings,
+            groups,
             data,
             val,
             conventions,
@@ -353,6 +371,9 @@ impl Experiment {
                 SparseLogistic::with_intercept(train.x.clone(), y.view())?.alpha_max()
             }
             ModelKind::Logreg => SparseLogistic::new(train.x.clone(), y.view())?.alpha_max(),
+            ModelKind::GroupLasso => {
+                GroupLasso::new(train.x.clone(), y.view(), self.groups.clone())?.alpha_max()
+            }
             // The ℓ1 weight is αR: the solution is 0 from α = α_max/R.
             ModelKind::Enet if self.l1_ratio.is_some() => {
                 Lasso::new(train.x.clone(), y.view())?.alpha_max() / self.l1_ratio.unwrap_or(1.0)
@@ -413,8 +434,29 @@ impl Experiment {
         self.dim
     }
 
+    /// The groups of the group Lasso, as columns of the design (empty for other models).
+    pub fn groups(&self) -> &[Vec<usize>] {
+        &self.groups
+    }
+
     /// Whether the model is ridge with one penalty per feature.
     pub fn per_feature(&self) -> bool {
         self.kind == ModelKind::Ridge && self.dim > 1
     }
+}
+
+/// The groups of `--groups`: one label per source feature of `data` (the features of a CSV, the
+/// indices 1, 2, … of a LIBSVM file), the columns of the design that share a label forming one
+/// group (a group whose features never occur in a LIBSVM file is left out).
+fn groups(labels: &[String], data: &Dataset) -> Result<Vec<Vec<usize>>, Error> {
+    labels::check(labels, "groups", (data.columns.width(), "feature"), 1)?;
+    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (column, &source) in data.columns.kept().iter().enumerate() {
+        let label = usize::try_from(source)
+            .ok()
+            .and_then(|i| labels.get(i))
+            .ok_or("--groups: a feature index beyond the labels")?;
+        groups.entry(label).or_default().push(column);
+    }
+    Ok(groups.into_values().collect())
 }

@@ -885,6 +885,21 @@ fn elastic_net_with_a_mixing_ratio_has_one_hyperparameter() {
         "--json",
     ]));
     assert_eq!(g["grad"].as_array().unwrap().len(), 1, "{g}");
+    // Monte-Carlo SURE uses the model's ridge weight (1 − R)α.
+    json(&hypergrad(&[
+        "select",
+        "--model",
+        "enet",
+        "--l1-ratio",
+        "0.5",
+        "--criterion",
+        "mc-sure:55",
+        "--method",
+        "implicit-forward",
+        "--max-outer",
+        "3",
+        "--json",
+    ]));
     for (args, needle) in [
         (vec!["--l1-ratio", "0.5"], "--model enet only"),
         (vec!["--model", "enet", "--l1-ratio", "0"], "(0, 1], got 0"),
@@ -961,5 +976,163 @@ fn column_scales_far_apart_get_a_warning_unless_standardized() {
             assert!(json_warnings.is_empty(), "{json_warnings:?}");
             assert!(!stderr.contains("warning:"), "{stderr}");
         }
+    }
+}
+
+/// The coefficients and intercept of a `solve --json`.
+fn fit(v: &serde_json::Value) -> (Vec<f64>, f64) {
+    let coef = v["coef"].as_array().unwrap();
+    let coef = coef.iter().map(|c| c.as_f64().unwrap()).collect();
+    (coef, v["intercept"].as_f64().unwrap())
+}
+
+#[test]
+fn group_lasso_takes_its_groups_from_a_file() {
+    let dir = scratch("groups");
+    let write = |name: &str, text: &str| {
+        let file = dir.join(name);
+        std::fs::write(&file, text).unwrap();
+        file
+    };
+    // Singleton groups: the Lasso, dense and sparse.
+    for (data, p) in [("tests/data/dense.csv", 6), ("tests/data/sparse.svm", 10)] {
+        let singletons = write(
+            "singletons",
+            &(0..p).map(|j| format!("{j}\n")).collect::<String>(),
+        );
+        let solve = |args: &[&str]| {
+            let mut all = vec![
+                "solve", "--data", data, "--alpha", "0.3", "--tol", "1e-12", "--json",
+            ];
+            all.extend(args);
+            fit(&json(&hypergrad(&all)))
+        };
+        let (lasso, b) = solve(&[]);
+        let (group, c) = solve(&["--model", "group-lasso", "--groups", path(&singletons)]);
+        let scale = lasso.iter().fold(b.abs(), |m, v| m.max(v.abs()));
+        let worst = lasso
+            .iter()
+            .zip(&group)
+            .fold((b - c).abs(), |m, (u, v)| m.max((u - v).abs()));
+        assert!(worst <= 1e-8 * scale, "{data}: {lasso:?} vs {group:?}");
+    }
+    // Pairs of features on dense.csv: the optimality conditions of
+    // 1/(2n)‖y − b − Xβ‖² + α Σ_g ‖β_g‖₂ at the printed solution, with r = y − b − Xβ:
+    // X_gᵀr/n = α β_g/‖β_g‖ on a non-zero group, ‖X_gᵀr/n‖ ≤ α on a zero one, Σ r = 0.
+    let pairs = write("pairs", "x\nx\ny\ny\nz\nz\n");
+    let alpha = 1.8;
+    let v = json(&hypergrad(&[
+        "solve",
+        "--data",
+        "tests/data/dense.csv",
+        "--model",
+        "group-lasso",
+        "--groups",
+        path(&pairs),
+        "--alpha",
+        "1.8",
+        "--tol",
+        "1e-14",
+        "--json",
+    ]));
+    let (beta, b) = fit(&v);
+    let rows: Vec<Vec<f64>> = include_str!("data/dense.csv")
+        .lines()
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    let n = rows.len() as f64;
+    let r: Vec<f64> = rows
+        .iter()
+        .map(|row| row[6] - b - (0..6).map(|j| row[j] * beta[j]).sum::<f64>())
+        .collect();
+    assert!(r.iter().sum::<f64>().abs() <= 1e-8 * n, "Σ r");
+    let mut zero_groups = 0;
+    for g in 0..3 {
+        let corr: Vec<f64> = (2 * g..2 * g + 2)
+            .map(|j| rows.iter().zip(&r).map(|(row, r)| row[j] * r).sum::<f64>() / n)
+            .collect();
+        let norm = beta[2 * g].hypot(beta[2 * g + 1]);
+        if norm == 0.0 {
+            zero_groups += 1;
+            assert!(
+                corr[0].hypot(corr[1]) <= alpha * (1.0 + 1e-6),
+                "group {g}: {corr:?}"
+            );
+        } else {
+            for k in 0..2 {
+                let want = alpha * beta[2 * g + k] / norm;
+                assert!(
+                    (corr[k] - want).abs() <= 1e-6 * alpha,
+                    "group {g}: {corr:?} vs {want}"
+                );
+            }
+        }
+    }
+    assert!(
+        (1..3).contains(&zero_groups),
+        "a zero and a non-zero group: {beta:?}"
+    );
+    // select, every criterion that applies; errors on bad groups.
+    let v = json(&hypergrad(&[
+        "select",
+        "--data",
+        "tests/data/dense.csv",
+        "--model",
+        "group-lasso",
+        "--groups",
+        path(&pairs),
+        "--compare",
+        "--json",
+    ]));
+    let (best, grid) = (
+        v["value"].as_f64().unwrap(),
+        v["grid"]["value"].as_f64().unwrap(),
+    );
+    assert!(best <= 1.01 * grid, "{best} vs grid {grid}");
+    for criterion in ["cv:3", "fdmc-sure:1"] {
+        json(&hypergrad(&[
+            "select",
+            "--data",
+            "tests/data/dense.csv",
+            "--model",
+            "group-lasso",
+            "--groups",
+            path(&pairs),
+            "--criterion",
+            criterion,
+            "--max-outer",
+            "3",
+            "--json",
+        ]));
+    }
+    let five = write("five", "0\n0\n1\n1\n2\n");
+    for (args, needle) in [
+        (vec!["--model", "group-lasso"], "needs --groups FILE"),
+        (vec!["--groups", path(&pairs)], "--model group-lasso only"),
+        (
+            vec!["--model", "group-lasso", "--groups", path(&five)],
+            "5 label(s) for 6 features",
+        ),
+        (
+            vec![
+                "--model",
+                "group-lasso",
+                "--groups",
+                path(&pairs),
+                "--criterion",
+                "mc-sure:1",
+            ],
+            "use fdmc-sure:σ for group-lasso",
+        ),
+    ] {
+        let mut all = vec![
+            "select",
+            "--data",
+            "tests/data/dense.csv",
+            "--max-outer",
+            "2",
+        ];
+        all.extend(args);
+        assert_one_line_error(&hypergrad(&all), needle);
     }
 }
