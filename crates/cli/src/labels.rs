@@ -2,7 +2,8 @@
 //! groups of `--groups` (one per feature).
 
 use crate::setup::Error;
-use std::collections::BTreeSet;
+use hypergrad::optim::data::Dataset;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The labels of the file `path` given as `--{option}`: one per line, surrounding blanks
 /// trimmed, blank lines skipped, a UTF-8 byte order mark ignored. Any text without blanks or
@@ -52,4 +53,20 @@ pub fn check(
         .into());
     }
     Ok(())
+}
+
+/// The groups of `--groups`: one label per source feature of `data` (the features of a CSV, the
+/// indices 1, 2, … of a LIBSVM file), the columns of the design that share a label forming one
+/// group (a group whose features never occur in a LIBSVM file is left out).
+pub fn groups(labels: &[String], data: &Dataset) -> Result<Vec<Vec<usize>>, Error> {
+    check(labels, "groups", (data.columns.width(), "feature"), 1)?;
+    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (column, &source) in data.columns.kept().iter().enumerate() {
+        let label = usize::try_from(source)
+            .ok()
+            .and_then(|i| labels.get(i))
+            .ok_or("--groups: a feature index beyond the labels")?;
+        groups.entry(label).or_default().push(column);
+    }
+    Ok(groups.into_values().collect())
 }

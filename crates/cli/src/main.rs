@@ -7,6 +7,7 @@
 mod criterion;
 mod labels;
 mod model;
+mod multitask;
 mod notes;
 mod plot;
 mod point;
@@ -74,6 +75,11 @@ pub struct DataArgs {
     /// features that share a label form one group.
     #[arg(long, value_name = "FILE")]
     pub groups: Option<String>,
+    /// With --model multitask-lasso: the last K columns of the CSV file are K targets (tasks)
+    /// sharing the features before them; the held-out criterion is the mean squared error over
+    /// all tasks and rows.
+    #[arg(long, value_name = "K")]
+    pub targets: Option<usize>,
     /// Inner solver tolerance (relative duality gap for coordinate descent).
     #[arg(long, default_value_t = 1e-8)]
     pub tol: f64,

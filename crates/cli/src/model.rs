@@ -122,6 +122,14 @@ macro_rules! with_model {
                 let ($problem, $criterion) = (model::ridge, model::mse);
                 $body
             }
+            ModelKind::MultitaskLasso => {
+                let tasks = experiment.tasks();
+                let ($problem, $criterion) = (
+                    |d: &hypergrad::optim::data::Dataset| $crate::multitask::lasso(d, tasks),
+                    |d: &hypergrad::optim::data::Dataset| $crate::multitask::mse(d, tasks),
+                );
+                $body
+            }
             ModelKind::GroupLasso => {
                 let groups = experiment.groups();
                 let ($problem, $criterion) = (
@@ -145,9 +153,9 @@ macro_rules! with_least_squares_model {
             ModelKind::Logreg => Err::<_, $crate::setup::Error>(
                 "mc-sure:σ needs a least-squares model: it does not apply to logreg".into(),
             ),
-            ModelKind::GroupLasso => Err::<_, $crate::setup::Error>(
+            ModelKind::GroupLasso | ModelKind::MultitaskLasso => Err::<_, $crate::setup::Error>(
                 "mc-sure:σ needs a model whose fit is linear in y on its support (lasso, enet, \
-                 wlasso, ridge): use fdmc-sure:σ for group-lasso"
+                 wlasso, ridge)"
                     .into(),
             ),
             ModelKind::Lasso => {

@@ -313,6 +313,11 @@ where
         // Built by `mc_sure`, which needs the narrower `LinearOnSupport` bound.
         CriterionKind::McSure { .. } => Err("mc-sure:σ needs a least-squares model".into()),
         CriterionKind::FdmcSure { sigma } => {
+            if experiment.tasks() > 1 {
+                return Err("fdmc-sure:σ perturbs one target: it does not apply to \
+                            multitask-lasso"
+                    .into());
+            }
             if experiment.kind == ModelKind::Logreg {
                 return Err(
                     "fdmc-sure:σ assumes Gaussian noise on a regression target: it does \

@@ -1,6 +1,6 @@
 //! Loading the data and preparing it for a model: splits, standardization and the intercept.
 
-use crate::{labels, notes, DataArgs};
+use crate::{labels, multitask, notes, DataArgs};
 use clap::ValueEnum;
 use hypergrad::optim::data::{
     breast_cancer, check_signal, diabetes, kfold, labelled_folds, read_file,
@@ -8,7 +8,6 @@ use hypergrad::optim::data::{
 };
 use hypergrad::optim::{Design, GroupLasso, Lasso, SparseLogistic};
 use ndarray::Array1;
-use std::collections::BTreeMap;
 
 pub type Error = Box<dyn std::error::Error>;
 
@@ -29,6 +28,9 @@ pub enum ModelKind {
     Ridge,
     /// 1/(2n)‖y − Xβ‖² + α Σ_g ‖β_g‖₂, the groups g from --groups.
     GroupLasso,
+    /// 1/(2n)‖Y − XB‖_F² + α Σ_j ‖B_j‖₂ (B_j the coefficients of feature j in every task), the K
+    /// targets the last K columns of a CSV file (--targets K).
+    MultitaskLasso,
 }
 
 /// How cross-validation cuts the rows of `--data` into folds.
@@ -49,6 +51,8 @@ pub struct Experiment {
     pub warnings: Vec<String>,
     /// The groups of the group Lasso (`--groups`), as columns of the design.
     groups: Vec<Vec<usize>>,
+    /// The number of targets K (1 but for the multitask Lasso; see [`multitask`]).
+    tasks: usize,
     data: Dataset,
     val: Option<Dataset>,
     /// The conventions of every fit.
@@ -97,17 +101,38 @@ pub struct Prepared {
     pub y_mean: f64,
     /// Whether the model's state ends with its intercept (logreg with an intercept).
     pub fitted_intercept: bool,
+    /// The number of features p (the design's first p columns; see [`multitask`]).
+    features: usize,
+    /// The number of targets K.
+    tasks: usize,
 }
 
 impl Prepared {
     /// Coefficients and intercept on the original columns of a model of state `x` (the
-    /// coefficients, then the intercept if the model fits one) fitted on `train`.
-    pub fn original(&self, x: &[f64]) -> Result<(Vec<f64>, f64), Error> {
-        let (coef, intercept) = match (self.fitted_intercept, x.split_last()) {
-            (true, Some((b, coef))) => (coef, self.y_mean + b),
-            _ => (x, self.y_mean),
+    /// coefficients, then the intercept if the model fits one) fitted on `train`, one pair per
+    /// task (`x` row-major p × K for several tasks: `x[j·K + t]`).
+    pub fn original(&self, x: &[f64]) -> Result<Vec<(Vec<f64>, f64)>, Error> {
+        if self.tasks == 1 {
+            let (coef, intercept) = match (self.fitted_intercept, x.split_last()) {
+                (true, Some((b, coef))) => (coef, self.y_mean + b),
+                _ => (x, self.y_mean),
+            };
+            return Ok(vec![self.map.to_original(coef, intercept)?]);
+        }
+        let p = self.features;
+        let features = Preprocessing {
+            mean: self.map.mean[..p].to_vec(),
+            scale: self.map.scale[..p].to_vec(),
+            ..self.map.clone()
         };
-        Ok(self.map.to_original(coef, intercept)?)
+        (0..self.tasks)
+            .map(|t| {
+                let coef: Vec<f64> = x.iter().skip(t).step_by(self.tasks).copied().collect();
+                // The training mean of target t: its riding column's, or the target's.
+                let mean = self.map.mean.get(p + t).copied().unwrap_or(self.y_mean);
+                Ok(features.to_original(&coef, mean)?)
+            })
+            .collect()
     }
 
     /// `(training rows, validation rows)`; the validation count is `None` in sample.
@@ -223,7 +248,9 @@ impl Experiment {
             standardized: args.standardize,
         };
         let groups = match (&args.groups, args.model) {
-            (Some(path), ModelKind::GroupLasso) => groups(&labels::read(path, "groups")?, &data)?,
+            (Some(path), ModelKind::GroupLasso) => {
+                labels::groups(&labels::read(path, "groups")?, &data)?
+            }
             (None, ModelKind::GroupLasso) => {
                 return Err(
                     "--model group-lasso needs --groups FILE, one group label per \
@@ -234,7 +261,24 @@ impl Experiment {
             (Some(_), _) => return Err("--groups applies to --model group-lasso only".into()),
             (None, _) => Vec::new(),
         };
-        let warnings = notes::data_notes(&data, conventions)?;
+        let tasks = match (args.targets, args.model) {
+            (Some(k), ModelKind::MultitaskLasso) => multitask::targets(k, &data)?,
+            (None, ModelKind::MultitaskLasso) => {
+                return Err(
+                    "--model multitask-lasso needs --targets K, the last K columns of \
+                            the CSV file"
+                        .into(),
+                )
+            }
+            (Some(_), _) => return Err("--targets applies to --model multitask-lasso only".into()),
+            (None, _) => 1,
+        };
+        let warnings = if tasks > 1 {
+            let (features, _) = multitask::split(&data, tasks)?;
+            notes::data_notes(&Dataset::new(features, data.y.clone())?, conventions)?
+        } else {
+            notes::data_notes(&data, conventions)?
+        };
         if !conventions.intercept && args.model != ModelKind::Logreg {
             let (mean, std) = mean_and_std(&data.y);
             if mean.abs() > 0.5 * std {
@@ -249,6 +293,7 @@ impl Experiment {
             l1_ratio: args.l1_ratio,
             warnings,
             groups,
+            tasks,
             data,
             val,
             conventions,
@@ -275,7 +320,10 @@ impl Experiment {
             )
             .into());
         }
-        let map = Preprocessing::fit(&train.x, self.conventions.rule())?;
+        let mut map = Preprocessing::fit(&train.x, self.conventions.rule())?;
+        // The targets riding in the design are centered like the target, never scaled.
+        let features = self.n_features();
+        map.scale[features..].iter_mut().for_each(|s| *s = 1.0);
         map.apply(&mut train)?;
         map.apply(&mut val)?;
         let fitted_intercept = self.conventions.intercept && self.kind == ModelKind::Logreg;
@@ -297,6 +345,8 @@ impl Experiment {
             map,
             y_mean,
             fitted_intercept,
+            features,
+            tasks: self.tasks,
         })
     }
 
@@ -364,7 +414,9 @@ impl Experiment {
     /// of the search.
     /// Fails, naming the cause, when `Xᵀy = 0` (`α_max = 0`: nothing to select).
     pub fn alpha_max(&self, train: &Dataset) -> Result<f64, Error> {
-        check_signal(&train.x, &train.y)?;
+        if self.tasks == 1 {
+            check_signal(&train.x, &train.y)?;
+        }
         let y = Array1::from(train.y.clone());
         let alpha_max = match self.kind {
             ModelKind::Logreg if self.conventions.intercept => {
@@ -374,12 +426,20 @@ impl Experiment {
             ModelKind::GroupLasso => {
                 GroupLasso::new(train.x.clone(), y.view(), self.groups.clone())?.alpha_max()
             }
+            ModelKind::MultitaskLasso => multitask::lasso(train, self.tasks)?.alpha_max(),
             // The ℓ1 weight is αR: the solution is 0 from α = α_max/R.
             ModelKind::Enet if self.l1_ratio.is_some() => {
                 Lasso::new(train.x.clone(), y.view())?.alpha_max() / self.l1_ratio.unwrap_or(1.0)
             }
             _ => Lasso::new(train.x.clone(), y.view())?.alpha_max(),
         };
+        if alpha_max == 0.0 {
+            return Err(
+                "the targets are zero or orthogonal to every feature: there is nothing \
+                        to select"
+                    .into(),
+            );
+        }
         if !alpha_max.is_finite() {
             return Err(format!(
                 "α_max = ‖Xᵀy‖∞/n is not finite ({alpha_max}): a computation overflowed double \
@@ -397,7 +457,12 @@ impl Experiment {
 
     /// The number of features p.
     pub fn n_features(&self) -> usize {
-        self.data.x.n_features()
+        self.data.x.n_features() + 1 - self.tasks
+    }
+
+    /// The number of targets K (1 but for the multitask Lasso).
+    pub fn tasks(&self) -> usize {
+        self.tasks
     }
 
     /// The numbers of hyperparameters the model accepts (ridge: one, or one per feature).
@@ -443,20 +508,4 @@ impl Experiment {
     pub fn per_feature(&self) -> bool {
         self.kind == ModelKind::Ridge && self.dim > 1
     }
-}
-
-/// The groups of `--groups`: one label per source feature of `data` (the features of a CSV, the
-/// indices 1, 2, … of a LIBSVM file), the columns of the design that share a label forming one
-/// group (a group whose features never occur in a LIBSVM file is left out).
-fn groups(labels: &[String], data: &Dataset) -> Result<Vec<Vec<usize>>, Error> {
-    labels::check(labels, "groups", (data.columns.width(), "feature"), 1)?;
-    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (column, &source) in data.columns.kept().iter().enumerate() {
-        let label = usize::try_from(source)
-            .ok()
-            .and_then(|i| labels.get(i))
-            .ok_or("--groups: a feature index beyond the labels")?;
-        groups.entry(label).or_default().push(column);
-    }
-    Ok(groups.into_values().collect())
 }

@@ -1125,7 +1125,7 @@ fn group_lasso_takes_its_groups_from_a_file() {
                 "--criterion",
                 "mc-sure:1",
             ],
-            "use fdmc-sure:σ for group-lasso",
+            "linear in y on its support",
         ),
     ] {
         let mut all = vec![
@@ -1138,4 +1138,134 @@ fn group_lasso_takes_its_groups_from_a_file() {
         all.extend(args);
         assert_one_line_error(&hypergrad(&all), needle);
     }
+}
+
+#[test]
+fn multitask_lasso_takes_its_targets_from_the_last_columns() {
+    // dense.csv with its target twice (K = 2): Σ_j ‖B_j‖₂ = √2 ‖β‖₁ for B = [β, β], so the
+    // multitask Lasso at α is the Lasso at α/√2 in each task, with the same intercept, the same
+    // held-out MSE (the mean over the tasks) and the same derivative in log α.
+    let dir = scratch("targets");
+    let twice = |name: &str, text: &str| {
+        let file = dir.join(name);
+        let rows: String = text
+            .lines()
+            .map(|row| format!("{row},{}\n", row.rsplit(',').next().unwrap()))
+            .collect();
+        std::fs::write(&file, rows).unwrap();
+        file
+    };
+    let train = twice("train.csv", include_str!("data/dense.csv"));
+    let val = twice("val.csv", include_str!("data/dense_val.csv"));
+    let alpha = 0.4_f64;
+    let lasso_alpha = (alpha / 2f64.sqrt()).to_string();
+    let lasso = json(&hypergrad(&[
+        "grad",
+        "--data",
+        "tests/data/dense.csv",
+        "--val",
+        "tests/data/dense_val.csv",
+        "--alpha",
+        &lasso_alpha,
+        "--tol",
+        "1e-13",
+        "--json",
+    ]));
+    let multi = json(&hypergrad(&[
+        "grad",
+        "--data",
+        path(&train),
+        "--val",
+        path(&val),
+        "--model",
+        "multitask-lasso",
+        "--targets",
+        "2",
+        "--alpha",
+        "0.4",
+        "--tol",
+        "1e-13",
+        "--json",
+    ]));
+    let number = |v: &serde_json::Value| v.as_f64().unwrap();
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-7 * b.abs().max(1e-3);
+    assert!(
+        close(number(&multi["value"]), number(&lasso["value"])),
+        "{multi} vs {lasso}"
+    );
+    assert!(
+        close(number(&multi["grad"][0]), number(&lasso["grad"][0])),
+        "{multi} vs {lasso}"
+    );
+    let coef = multi["coef"].as_array().unwrap();
+    assert_eq!(coef.len(), 2, "one row per task: {multi}");
+    for (t, task) in coef.iter().enumerate() {
+        let want = lasso["coef"].as_array().unwrap();
+        assert_eq!(task.as_array().unwrap().len(), 6);
+        for (a, b) in task.as_array().unwrap().iter().zip(want) {
+            assert!(close(number(a), number(b)), "task {t}: {task} vs {want:?}");
+        }
+        assert!(close(
+            number(&multi["intercept"][t]),
+            number(&lasso["intercept"])
+        ));
+    }
+    // select, with cross-validation too; errors on bad input.
+    for criterion in ["heldout", "cv:3"] {
+        let v = json(&hypergrad(&[
+            "select",
+            "--data",
+            path(&train),
+            "--model",
+            "multitask-lasso",
+            "--targets",
+            "2",
+            "--criterion",
+            criterion,
+            "--max-outer",
+            "5",
+            "--standardize",
+            "--json",
+        ]));
+        assert_eq!(v["intercept"].as_array().unwrap().len(), 2, "{v}");
+    }
+    let select = |args: &[&str]| {
+        let mut all = vec!["select", "--max-outer", "2", "--data", path(&train)];
+        all.extend(args);
+        hypergrad(&all)
+    };
+    for (args, needle) in [
+        (&["--model", "multitask-lasso"][..], "needs --targets K"),
+        (&["--targets", "2"], "--model multitask-lasso only"),
+        (&["--model", "multitask-lasso", "--targets", "1"], "K ≥ 2"),
+        (
+            &["--model", "multitask-lasso", "--targets", "8"],
+            "no feature is left",
+        ),
+        (
+            &[
+                "--model",
+                "multitask-lasso",
+                "--targets",
+                "2",
+                "--criterion",
+                "fdmc-sure:1",
+            ],
+            "does not apply to multitask-lasso",
+        ),
+    ] {
+        assert_one_line_error(&select(args), needle);
+    }
+    assert_one_line_error(
+        &hypergrad(&[
+            "select",
+            "--data",
+            "tests/data/sparse.svm",
+            "--model",
+            "multitask-lasso",
+            "--targets",
+            "2",
+        ]),
+        "a CSV file",
+    );
 }
