@@ -293,6 +293,9 @@ where
             })
         }
         CriterionKind::Sure { sigma } => {
+            if experiment.kind == ModelKind::MultitaskLasso {
+                return Err("sure:σ uses df = |S|, exact for lasso and wlasso only".into());
+            }
             if !matches!(experiment.kind, ModelKind::Lasso | ModelKind::Wlasso) {
                 return Err(
                     "sure:σ uses df = |S|, exact for lasso and wlasso only: use \

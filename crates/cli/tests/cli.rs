@@ -1253,6 +1253,17 @@ fn multitask_lasso_takes_its_targets_from_the_last_columns() {
             ],
             "does not apply to multitask-lasso",
         ),
+        (
+            &[
+                "--model",
+                "multitask-lasso",
+                "--targets",
+                "2",
+                "--criterion",
+                "sure:1",
+            ],
+            "exact for lasso and wlasso only",
+        ),
     ] {
         assert_one_line_error(&select(args), needle);
     }
