@@ -32,8 +32,12 @@ The elastic net of one α and a fixed mixing ratio (`--model enet --l1-ratio R`,
 
 Run from the repository root with the peers' Python (scikit-learn; sparse-ho through
 `sparse_ho_compat`, see benches/peers/README.md): `python benches/peers/cli_references.py`.
+The multitask Lasso (`--model multitask-lasso --targets 2`, written to
+`multitask_references.json` beside `multitask.csv`, 5 features and 2 targets): scikit-learn's
+`MultiTaskLasso(alpha, tol=1e-14)`, with and without intercept.
+
 `--only logreg` regenerates the logistic references alone, `--only enet-ratio` the elastic-net
-ones (scikit-learn only).
+ones, `--only multitask` the multitask ones (scikit-learn only).
 """
 
 import json
@@ -44,7 +48,7 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import ElasticNet, Lasso, LogisticRegression, Ridge
+from sklearn.linear_model import ElasticNet, Lasso, LogisticRegression, MultiTaskLasso, Ridge
 
 OUT = os.path.join("crates", "cli", "tests", "data")
 TOL = 1e-12
@@ -159,6 +163,37 @@ def write_enet_ratio_references(x, y, xs, ys):
         json.dump({"generator": "benches/peers/cli_references.py", "cases": cases}, f, indent=1)
         f.write("\n")
     print(f"{len(cases)} cases written to {OUT}/enet_ratio_references.json")
+
+
+def write_multitask_references():
+    """Two targets sharing five features (two of them irrelevant to both), with different means."""
+    rng = np.random.default_rng(20261214)
+    n = 40
+    x = rng.normal(size=(n, 5)) * np.array([1.0, 2.0, 0.5, 1.5, 1.0]) + np.array(
+        [1.0, -2.0, 0.0, 3.0, 0.5])
+    w = np.array([[1.0, 0.8], [0.0, 0.0], [-1.5, -1.0], [0.5, 0.7], [0.0, 0.0]])
+    y = x @ w + np.array([4.0, -2.0]) + 0.5 * rng.normal(size=(n, 2))
+    with open(os.path.join(OUT, "multitask.csv"), "w") as f:
+        for row, targets in zip(x, y):
+            f.write(",".join(repr(float(v)) for v in [*row, *targets]) + "\n")
+    cases = []
+    # Fractions of α_max = max_j ‖X_jᵀY‖₂/n: a row of B at zero with an intercept, none without.
+    for label, flags, intercept, fraction in [("", [], True, 0.2),
+                                              ("_no_intercept", ["--no-intercept"], False, 0.02)]:
+        xc, yc = (x - x.mean(axis=0), y - y.mean(axis=0)) if intercept else (x, y)
+        alpha = fraction * np.linalg.norm(xc.T @ yc, axis=1).max() / n
+        m = MultiTaskLasso(alpha=alpha, tol=1e-14, max_iter=1_000_000,
+                           fit_intercept=intercept).fit(x, y)
+        b = m.intercept_ if intercept else np.zeros(2)
+        case = solve_case(f"sklearn_multitask{label}", "multitask.csv",
+                          ["--model", "multitask-lasso", "--targets", "2", *flags,
+                           *alpha_arg(alpha)], m.coef_.ravel(), 0.0)
+        cases.append({**case, "coef": [[float(c) for c in row] for row in m.coef_],
+                      "intercept": [float(v) for v in b]})
+    with open(os.path.join(OUT, "multitask_references.json"), "w") as f:
+        json.dump({"generator": "benches/peers/cli_references.py", "cases": cases}, f, indent=1)
+        f.write("\n")
+    print(f"{len(cases)} cases written to {OUT}/multitask_references.json")
 
 
 def stacked(x, y, xv, yv):
@@ -323,6 +358,8 @@ def main():
     xsv, ysv = sparse_data(rng, 25)
     if only in (None, "enet-ratio"):
         write_enet_ratio_references(x, y, xs, ys)
+    if only in (None, "multitask"):
+        write_multitask_references()
     if only is not None:
         return
     write_csv(os.path.join(OUT, "dense.csv"), x, y)
