@@ -160,6 +160,33 @@ fn elastic_net_two_hyperparameters() {
     }
 }
 
+/// scikit-learn's parametrization, one α and a fixed ratio r: every method against finite
+/// differences, and the chain rule `∂h/∂log α = ∂h/∂log α₁ + ∂h/∂log α₂` at `α₁ = rα`,
+/// `α₂ = (1 − r)α` against the two-hyperparameter model.
+#[test]
+fn elastic_net_with_a_fixed_l1_ratio() {
+    let (x, y) = data(60, 30, 3, false);
+    let (xv, yv) = data(40, 30, 4, false);
+    let r = 0.4;
+    for sparse in [false, true] {
+        let mixed = ElasticNet::with_l1_ratio(design(&x, sparse), y.view(), r).unwrap();
+        let alpha = mixed.alpha_max() / r / 8.0;
+        let val = HeldOutMse::new(design(&xv, sparse), yv.view()).unwrap();
+        check_all(&mixed, &val, &[alpha.ln()]);
+        let two = ElasticNet::new(design(&x, sparse), y.view()).unwrap();
+        let split = [(r * alpha).ln(), ((1.0 - r) * alpha).ln()];
+        let method = Method::ImplicitForward;
+        let a = hypergradient(&mixed, &val, &[alpha.ln()], &method, &options()).unwrap();
+        let b = hypergradient(&two, &val, &split, &method, &options()).unwrap();
+        assert!((a.value - b.value).abs() <= 1e-12 * b.value);
+        let chain = b.grad[0] + b.grad[1];
+        assert!(
+            (a.grad[0] - chain).abs() <= 1e-8 * chain.abs(),
+            "{a:?} vs {chain}"
+        );
+    }
+}
+
 #[test]
 fn weighted_lasso_one_hyperparameter_per_feature() {
     let (x, y) = data(60, 12, 5, false);

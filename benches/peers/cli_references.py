@@ -25,9 +25,19 @@ solution, the accuracy of the reference. The same fits on a slice of the embedde
 data (120 rows, 10 columns, standardized) are printed as the constants of
 `crates/optim/tests/logistic_intercept.rs`.
 
+The elastic net of one α and a fixed mixing ratio (`--model enet --l1-ratio R`, written to
+`enet_ratio_references.json`, on the same dense and sparse files): scikit-learn's
+`ElasticNet(alpha, l1_ratio=R, tol=1e-14)` with `fit_intercept=True` (default flags) and `False`
+(`--no-intercept`), R = 0.3 and 0.7.
+
 Run from the repository root with the peers' Python (scikit-learn; sparse-ho through
 `sparse_ho_compat`, see benches/peers/README.md): `python benches/peers/cli_references.py`.
-`--only logreg` regenerates the logistic references alone (scikit-learn only).
+The multitask Lasso (`--model multitask-lasso --targets 2`, written to
+`multitask_references.json` beside `multitask.csv`, 5 features and 2 targets): scikit-learn's
+`MultiTaskLasso(alpha, tol=1e-14)`, with and without intercept.
+
+`--only logreg` regenerates the logistic references alone, `--only enet-ratio` the elastic-net
+ones, `--only multitask` the multitask ones (scikit-learn only).
 """
 
 import json
@@ -38,7 +48,7 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import ElasticNet, Lasso, LogisticRegression, Ridge
+from sklearn.linear_model import ElasticNet, Lasso, LogisticRegression, MultiTaskLasso, Ridge
 
 OUT = os.path.join("crates", "cli", "tests", "data")
 TOL = 1e-12
@@ -129,6 +139,61 @@ def sklearn_cases(name, file, x, y):
     cases.append(solve_case(f"sklearn_lasso_{name}_standardized", file,
                             ["--standardize", *alpha_arg(alpha)], m.coef_ / sigma, m.intercept_))
     return cases
+
+
+def enet_ratio_cases(name, file, x, y):
+    """scikit-learn's `ElasticNet(alpha, l1_ratio)` at a tenth of its α_max = α_max(ℓ1)/R."""
+    cases = []
+    for ratio in [0.3, 0.7]:
+        for label, flags, intercept in [("", [], True), ("_no_intercept", ["--no-intercept"], False)]:
+            alpha = 0.1 * alpha_max(x, y, intercept) / ratio
+            m = ElasticNet(alpha=alpha, l1_ratio=ratio, tol=1e-14, max_iter=1_000_000,
+                           fit_intercept=intercept).fit(x, y)
+            b = m.intercept_ if intercept else 0.0
+            cases.append(solve_case(f"sklearn_enet_ratio_{ratio}_{name}{label}", file,
+                                    ["--model", "enet", "--l1-ratio", repr(ratio), *flags,
+                                     *alpha_arg(alpha)], m.coef_, b))
+    return cases
+
+
+def write_enet_ratio_references(x, y, xs, ys):
+    cases = enet_ratio_cases("dense", "dense.csv", x, y)
+    cases += enet_ratio_cases("sparse", "sparse.svm", xs, ys)
+    with open(os.path.join(OUT, "enet_ratio_references.json"), "w") as f:
+        json.dump({"generator": "benches/peers/cli_references.py", "cases": cases}, f, indent=1)
+        f.write("\n")
+    print(f"{len(cases)} cases written to {OUT}/enet_ratio_references.json")
+
+
+def write_multitask_references():
+    """Two targets sharing five features (two of them irrelevant to both), with different means."""
+    rng = np.random.default_rng(20261214)
+    n = 40
+    x = rng.normal(size=(n, 5)) * np.array([1.0, 2.0, 0.5, 1.5, 1.0]) + np.array(
+        [1.0, -2.0, 0.0, 3.0, 0.5])
+    w = np.array([[1.0, 0.8], [0.0, 0.0], [-1.5, -1.0], [0.5, 0.7], [0.0, 0.0]])
+    y = x @ w + np.array([4.0, -2.0]) + 0.5 * rng.normal(size=(n, 2))
+    with open(os.path.join(OUT, "multitask.csv"), "w") as f:
+        for row, targets in zip(x, y):
+            f.write(",".join(repr(float(v)) for v in [*row, *targets]) + "\n")
+    cases = []
+    # Fractions of α_max = max_j ‖X_jᵀY‖₂/n: a row of B at zero with an intercept, none without.
+    for label, flags, intercept, fraction in [("", [], True, 0.2),
+                                              ("_no_intercept", ["--no-intercept"], False, 0.02)]:
+        xc, yc = (x - x.mean(axis=0), y - y.mean(axis=0)) if intercept else (x, y)
+        alpha = fraction * np.linalg.norm(xc.T @ yc, axis=1).max() / n
+        m = MultiTaskLasso(alpha=alpha, tol=1e-14, max_iter=1_000_000,
+                           fit_intercept=intercept).fit(x, y)
+        b = m.intercept_ if intercept else np.zeros(2)
+        case = solve_case(f"sklearn_multitask{label}", "multitask.csv",
+                          ["--model", "multitask-lasso", "--targets", "2", *flags,
+                           *alpha_arg(alpha)], m.coef_.ravel(), 0.0)
+        cases.append({**case, "coef": [[float(c) for c in row] for row in m.coef_],
+                      "intercept": [float(v) for v in b]})
+    with open(os.path.join(OUT, "multitask_references.json"), "w") as f:
+        json.dump({"generator": "benches/peers/cli_references.py", "cases": cases}, f, indent=1)
+        f.write("\n")
+    print(f"{len(cases)} cases written to {OUT}/multitask_references.json")
 
 
 def stacked(x, y, xv, yv):
@@ -283,14 +348,20 @@ def write_logreg_references():
 
 
 def main():
-    write_logreg_references()
-    if sys.argv[1:] == ["--only", "logreg"]:
-        return
+    only = sys.argv[2] if sys.argv[1:2] == ["--only"] else None
+    if only in (None, "logreg"):
+        write_logreg_references()
     rng = np.random.default_rng(20261206)
     x, y = dense_data(rng, 40)
     xv, yv = dense_data(rng, 20)
     xs, ys = sparse_data(rng, 50)
     xsv, ysv = sparse_data(rng, 25)
+    if only in (None, "enet-ratio"):
+        write_enet_ratio_references(x, y, xs, ys)
+    if only in (None, "multitask"):
+        write_multitask_references()
+    if only is not None:
+        return
     write_csv(os.path.join(OUT, "dense.csv"), x, y)
     write_csv(os.path.join(OUT, "dense_val.csv"), xv, yv)
     write_libsvm(os.path.join(OUT, "sparse.svm"), xs, ys)

@@ -1,21 +1,26 @@
 //! K-fold cross-validation of a Lasso on the embedded diabetes data as one outer objective:
 //! the mean of the per-fold objectives, its hypergradient against finite differences, warm
-//! starts across outer steps, construction errors, and L-BFGS on it against a grid.
+//! starts across outer steps, construction errors, L-BFGS on it against a grid, and folds
+//! given by labels against the same folds drawn by `kfold`.
 
 use hypergrad_bilevel::outer::{
     grid_search, Bilevel, CrossValidation, HyperEval, HyperObjective, Lbfgs, LineSearch,
     ToleranceSchedule,
 };
 use hypergrad_bilevel::{BilevelError, HeldOutMse, LinearSolver, Method, Options};
-use hypergrad_optim::data::{diabetes, kfold, standardize};
+use hypergrad_optim::data::{diabetes, kfold, labelled_folds, standardize, Dataset};
 use hypergrad_optim::{Design, Lasso, WeightedLasso};
 use ndarray::{array, Array1};
 
 /// Per fold: a Lasso on the standardized training folds (targets centered by the training
 /// mean) and the held-out MSE on the remaining fold, mapped the same way.
 fn diabetes_folds(k: usize) -> (Vec<Lasso>, Vec<HeldOutMse>) {
-    kfold(&diabetes(), k, 0)
-        .unwrap()
+    fold_problems(kfold(&diabetes(), k, 0).unwrap())
+}
+
+/// [`diabetes_folds`] of given (train, validation) pairs.
+fn fold_problems(pairs: Vec<(Dataset, Dataset)>) -> (Vec<Lasso>, Vec<HeldOutMse>) {
+    pairs
         .into_iter()
         .map(|(mut train, mut val)| {
             standardize(&mut train, &mut val).unwrap();
@@ -220,4 +225,46 @@ fn lbfgs_on_five_fold_cv_matches_a_fine_grid_with_a_third_of_the_solves() {
     );
     assert!(run.steps.len() * 3 <= grid.steps.len());
     assert!(best.value <= 1.01 * grid_best.value);
+}
+
+/// The row of `data` equal to row `r` of `part` (diabetes has no repeated rows).
+fn source_row(data: &Dataset, part: &Dataset, r: usize) -> usize {
+    let (Design::Dense(x), Design::Dense(p)) = (&data.x, &part.x) else {
+        panic!("diabetes is dense")
+    };
+    (0..x.nrows())
+        .find(|&i| x.row(i) == p.row(r) && data.y[i] == part.y[r])
+        .expect("every row of a fold is a row of the data")
+}
+
+#[test]
+fn folds_from_labels_equal_to_kfolds_give_the_same_cv_value() {
+    let data = diabetes();
+    let drawn = kfold(&data, 5, 3).unwrap();
+    let mut labels = vec![usize::MAX; data.y.len()];
+    for (fold, (_, val)) in drawn.iter().enumerate() {
+        (0..val.y.len()).for_each(|r| labels[source_row(&data, val, r)] = fold);
+    }
+    assert!(labels.iter().all(|&l| l < 5));
+    let given = labelled_folds(&data, &labels).unwrap();
+    let (mut drawn_lassos, drawn_criteria) = fold_problems(drawn);
+    let (mut given_lassos, given_criteria) = fold_problems(given);
+    let l = [lambda(&drawn_lassos)];
+    let tol = 1e-12;
+    let mut cv = cross_validation(&mut drawn_lassos, &drawn_criteria, Method::ImplicitForward);
+    let a = cv.evaluate(&l, tol).unwrap();
+    let mut cv = cross_validation(&mut given_lassos, &given_criteria, Method::ImplicitForward);
+    let b = cv.evaluate(&l, tol).unwrap();
+    assert!(
+        (a.value - b.value).abs() <= 1e-9 * a.value,
+        "{} vs {}",
+        a.value,
+        b.value
+    );
+    assert!(
+        (a.grad[0] - b.grad[0]).abs() <= 1e-6 * a.grad[0].abs(),
+        "{:?} vs {:?}",
+        a.grad,
+        b.grad
+    );
 }

@@ -407,3 +407,35 @@ fn monte_carlo_sure_hypergradient_matches_finite_differences_and_fdmc() {
         eval.value
     );
 }
+
+/// The elastic net of one α and a fixed ratio r is the two-hyperparameter one at
+/// `(rα, (1 − r)α)`: the same Monte-Carlo SURE value, and its hypergradient by the chain rule
+/// `∂/∂log α = ∂/∂log α₁ + ∂/∂log α₂`.
+#[test]
+fn monte_carlo_sure_of_an_elastic_net_with_a_fixed_ratio() {
+    let (x, beta) = design();
+    let y = noisy(&x, &beta, 6);
+    let (alpha, r) = (0.15_f64, 0.4);
+    let perturbation = Perturbation::gaussian(N, SIGMA, 31).unwrap();
+    let mixed = ElasticNet::with_l1_ratio(dense(&x), y.view(), r).unwrap();
+    let two = ElasticNet::new(dense(&x), y.view()).unwrap();
+    let method = Method::ImplicitForward;
+    let mut mc = MonteCarloSure::new(mixed, SIGMA, &perturbation, method, options()).unwrap();
+    let a = mc.evaluate(&[alpha.ln()], 1e-14).unwrap();
+    let mut mc = MonteCarloSure::new(two, SIGMA, &perturbation, method, options()).unwrap();
+    let b = mc
+        .evaluate(&[(r * alpha).ln(), ((1.0 - r) * alpha).ln()], 1e-14)
+        .unwrap();
+    assert!(
+        (a.value - b.value).abs() <= 1e-10 * b.value.abs(),
+        "{} vs {}",
+        a.value,
+        b.value
+    );
+    let chain = b.grad[0] + b.grad[1];
+    assert!(
+        (a.grad[0] - chain).abs() <= 1e-7 * chain.abs().max(1.0),
+        "{:?} vs {chain}",
+        a.grad
+    );
+}

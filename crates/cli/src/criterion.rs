@@ -3,15 +3,17 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// The `--criterion` values: `heldout`, `cv:K`, `sure:σ`, `mc-sure:σ` or `fdmc-sure:σ`.
+/// The `--criterion` values: `heldout`, `cv:K`, `cv` (folds from `--folds`), `sure:σ`,
+/// `mc-sure:σ` or `fdmc-sure:σ`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum CriterionKind {
     /// Loss of the model on validation data (a seeded third, or `--val`).
     HeldOut,
-    /// Mean validation loss over `folds` folds of the data.
+    /// Mean validation loss over `folds` seeded folds of the data, or over the folds of
+    /// `--folds` (`None`).
     CrossValidation {
         /// K ≥ 2.
-        folds: usize,
+        folds: Option<usize>,
     },
     /// Stein's unbiased risk estimate with df = |S| (noise level σ).
     Sure {
@@ -46,15 +48,16 @@ impl FromStr for CriterionKind {
         let (name, arg) = text.split_once(':').unwrap_or((text, ""));
         match (name, arg) {
             ("heldout", "") => Ok(Self::HeldOut),
+            ("cv", "") if !text.contains(':') => Ok(Self::CrossValidation { folds: None }),
             ("cv", k) => match k.parse::<usize>() {
-                Ok(folds) if folds >= 2 => Ok(Self::CrossValidation { folds }),
+                Ok(folds) if folds >= 2 => Ok(Self::CrossValidation { folds: Some(folds) }),
                 _ => Err(format!("cv:K needs an integer K ≥ 2, got `{k}`")),
             },
             ("sure", s) => Ok(Self::Sure { sigma: sigma(s)? }),
             ("mc-sure", s) => Ok(Self::McSure { sigma: sigma(s)? }),
             ("fdmc-sure", s) => Ok(Self::FdmcSure { sigma: sigma(s)? }),
             _ => Err(format!(
-                "unknown criterion `{text}`: expected heldout, cv:K, sure:σ, mc-sure:σ or fdmc-sure:σ"
+                "unknown criterion `{text}`: expected heldout, cv:K, cv, sure:σ, mc-sure:σ or fdmc-sure:σ"
             )),
         }
     }
@@ -78,7 +81,8 @@ impl fmt::Display for CriterionKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Self::HeldOut => write!(f, "heldout"),
-            Self::CrossValidation { folds } => write!(f, "cv:{folds}"),
+            Self::CrossValidation { folds: Some(k) } => write!(f, "cv:{k}"),
+            Self::CrossValidation { folds: None } => write!(f, "cv"),
             Self::Sure { sigma } => write!(f, "sure:{}", Sigma(sigma)),
             Self::McSure { sigma } => write!(f, "mc-sure:{}", Sigma(sigma)),
             Self::FdmcSure { sigma } => write!(f, "fdmc-sure:{}", Sigma(sigma)),
@@ -95,7 +99,11 @@ mod tests {
         assert_eq!("heldout".parse(), Ok(CriterionKind::HeldOut));
         assert_eq!(
             "cv:5".parse(),
-            Ok(CriterionKind::CrossValidation { folds: 5 })
+            Ok(CriterionKind::CrossValidation { folds: Some(5) })
+        );
+        assert_eq!(
+            "cv".parse(),
+            Ok(CriterionKind::CrossValidation { folds: None })
         );
         assert_eq!("sure:0.5".parse(), Ok(CriterionKind::Sure { sigma: 0.5 }));
         assert_eq!(
@@ -108,6 +116,7 @@ mod tests {
         );
         for bad in [
             "cv:1",
+            "cv:",
             "cv:x",
             "sure:0",
             "sure:-1",

@@ -5,7 +5,10 @@
 //! reported on the original scale); hyperparameters in log scale.
 
 mod criterion;
+mod labels;
 mod model;
+mod multitask;
+mod notes;
 mod plot;
 mod point;
 mod progress;
@@ -62,6 +65,21 @@ pub struct DataArgs {
     /// The inner model.
     #[arg(long, value_enum, default_value = "lasso")]
     pub model: ModelKind,
+    /// With --model enet: one hyperparameter α and this fixed mixing ratio R in (0, 1],
+    /// scikit-learn's ElasticNet(alpha, l1_ratio): 1/(2n)‖y − Xβ‖² + αR‖β‖₁ + α(1 − R)/2‖β‖².
+    /// Without it enet has two hyperparameters α₁, α₂.
+    #[arg(long, value_name = "R")]
+    pub l1_ratio: Option<f64>,
+    /// With --model group-lasso: a file of one group label per feature (the columns of a CSV
+    /// before the target, the indices 1, 2, … of a LIBSVM file), e.g. 0, 0, 1, 2, 2; the
+    /// features that share a label form one group.
+    #[arg(long, value_name = "FILE")]
+    pub groups: Option<String>,
+    /// With --model multitask-lasso: the last K columns of the CSV file are K targets (tasks)
+    /// sharing the features before them; the held-out criterion is the mean squared error over
+    /// all tasks and rows.
+    #[arg(long, value_name = "K")]
+    pub targets: Option<usize>,
     /// Inner solver tolerance (relative duality gap for coordinate descent).
     #[arg(long, default_value_t = 1e-8)]
     pub tol: f64,
@@ -89,12 +107,18 @@ pub struct DataArgs {
 pub struct SelectArgs {
     #[command(flatten)]
     pub data: DataArgs,
-    /// What to minimize: `heldout` (validation loss), `cv:K` (K-fold cross-validation),
+    /// What to minimize: `heldout` (validation loss), `cv:K` (K-fold cross-validation, folds
+    /// drawn with --seed), `cv` (cross-validation on the folds of --folds),
     /// `sure:σ` (Stein's unbiased risk estimate, df = |S|: lasso and wlasso), `mc-sure:σ`
     /// (Monte-Carlo SURE, exact Jacobian in y: least-squares models) or `fdmc-sure:σ`
     /// (finite-difference Monte-Carlo SURE, differentiated by SUGAR), σ the noise level.
     #[arg(long, default_value = "heldout")]
     pub criterion: CriterionKind,
+    /// The folds of `--criterion cv`: a file of one label per row of --data (e.g. 0, 1, 2, or
+    /// any text without blanks or commas); the rows that share a label form one fold. At least
+    /// 2 distinct labels.
+    #[arg(long, value_name = "FILE")]
+    pub folds: Option<String>,
     /// The outer optimizer (for gradient methods).
     #[arg(long, value_enum, default_value = "gd")]
     pub optimizer: OptimizerKind,

@@ -4,7 +4,7 @@
 use crate::setup::Error;
 use hypergrad::bilevel::{HeldOutLogistic, HeldOutMse};
 use hypergrad::optim::data::Dataset;
-use hypergrad::optim::{ElasticNet, Lasso, Ridge, SparseLogistic, WeightedLasso};
+use hypergrad::optim::{ElasticNet, GroupLasso, Lasso, Ridge, SparseLogistic, WeightedLasso};
 use ndarray::Array1;
 
 fn targets(d: &Dataset) -> Array1<f64> {
@@ -16,14 +16,26 @@ pub fn lasso(d: &Dataset) -> Result<Lasso, Error> {
     Ok(Lasso::new(d.x.clone(), targets(d).view())?)
 }
 
-/// The elastic net on `d`.
-pub fn enet(d: &Dataset) -> Result<ElasticNet, Error> {
-    Ok(ElasticNet::new(d.x.clone(), targets(d).view())?)
+/// The elastic net on `d`: two hyperparameters, or one with the fixed mixing ratio `l1_ratio`.
+pub fn enet(d: &Dataset, l1_ratio: Option<f64>) -> Result<ElasticNet, Error> {
+    Ok(match l1_ratio {
+        None => ElasticNet::new(d.x.clone(), targets(d).view())?,
+        Some(r) => ElasticNet::with_l1_ratio(d.x.clone(), targets(d).view(), r)?,
+    })
 }
 
 /// The weighted Lasso on `d`, one weight per feature.
 pub fn wlasso(d: &Dataset) -> Result<WeightedLasso, Error> {
     Ok(WeightedLasso::new(d.x.clone(), targets(d).view())?)
+}
+
+/// The group Lasso on `d` with the groups `groups` (columns of `d`).
+pub fn group_lasso(d: &Dataset, groups: &[Vec<usize>]) -> Result<GroupLasso, Error> {
+    Ok(GroupLasso::new(
+        d.x.clone(),
+        targets(d).view(),
+        groups.to_vec(),
+    )?)
 }
 
 /// Ridge on `d`, one penalty.
@@ -91,7 +103,11 @@ macro_rules! with_model {
                 $body
             }
             ModelKind::Enet => {
-                let ($problem, $criterion) = (model::enet, model::mse);
+                let l1_ratio = experiment.l1_ratio;
+                let ($problem, $criterion) = (
+                    |d: &hypergrad::optim::data::Dataset| model::enet(d, l1_ratio),
+                    model::mse,
+                );
                 $body
             }
             ModelKind::Wlasso => {
@@ -104,6 +120,22 @@ macro_rules! with_model {
             }
             ModelKind::Ridge => {
                 let ($problem, $criterion) = (model::ridge, model::mse);
+                $body
+            }
+            ModelKind::MultitaskLasso => {
+                let tasks = experiment.tasks();
+                let ($problem, $criterion) = (
+                    |d: &hypergrad::optim::data::Dataset| $crate::multitask::lasso(d, tasks),
+                    |d: &hypergrad::optim::data::Dataset| $crate::multitask::mse(d, tasks),
+                );
+                $body
+            }
+            ModelKind::GroupLasso => {
+                let groups = experiment.groups();
+                let ($problem, $criterion) = (
+                    |d: &hypergrad::optim::data::Dataset| model::group_lasso(d, groups),
+                    model::mse,
+                );
                 $body
             }
         }
@@ -121,12 +153,18 @@ macro_rules! with_least_squares_model {
             ModelKind::Logreg => Err::<_, $crate::setup::Error>(
                 "mc-sure:σ needs a least-squares model: it does not apply to logreg".into(),
             ),
+            ModelKind::GroupLasso | ModelKind::MultitaskLasso => Err::<_, $crate::setup::Error>(
+                "mc-sure:σ needs a model whose fit is linear in y on its support (lasso, enet, \
+                 wlasso, ridge)"
+                    .into(),
+            ),
             ModelKind::Lasso => {
                 let $problem = model::lasso;
                 Ok($body)
             }
             ModelKind::Enet => {
-                let $problem = model::enet;
+                let l1_ratio = experiment.l1_ratio;
+                let $problem = |d: &hypergrad::optim::data::Dataset| model::enet(d, l1_ratio);
                 Ok($body)
             }
             ModelKind::Wlasso => {

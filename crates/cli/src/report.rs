@@ -14,12 +14,15 @@ use std::io::Write;
 /// fitted on: what every command states.
 pub struct Fit {
     conventions: Conventions,
+    /// The fixed mixing ratio of the elastic net (`--l1-ratio`).
+    l1_ratio: Option<f64>,
+    /// Warnings about the data (printed on stderr when it was read).
+    warnings: Vec<String>,
     /// Training rows and validation rows (`None`: validated on the training rows).
     rows: (usize, Option<usize>),
-    /// The coefficients on the original scale of the features.
-    pub coef: Vec<f64>,
-    /// The intercept (0 without one).
-    pub intercept: f64,
+    /// Per task (one but for the multitask Lasso): the coefficients on the original scale of
+    /// the features and the intercept (0 without one).
+    tasks: Vec<(Vec<f64>, f64)>,
     /// 1-based feature indices, only when the design does not hold every source column.
     index: Option<Vec<u64>>,
 }
@@ -28,18 +31,27 @@ impl Fit {
     /// The model of coefficients `x` fitted on `data.train`, mapped back to the original
     /// columns. Fails when a number is not finite.
     pub fn new(experiment: &Experiment, data: &Prepared, x: &[f64]) -> Result<Self, Error> {
-        let (coef, intercept) = data.original(x)?;
-        finite("coefficient", coef.iter())?;
-        finite("intercept", [&intercept])?;
+        let tasks = data.original(x)?;
+        for (coef, intercept) in &tasks {
+            finite("coefficient", coef)?;
+            finite("intercept", [intercept])?;
+        }
         let columns = experiment.columns();
         Ok(Self {
             conventions: experiment.conventions,
+            l1_ratio: experiment.l1_ratio,
+            warnings: experiment.warnings.clone(),
             rows: data.rows(),
-            coef,
-            intercept,
+            tasks,
             index: (columns.n_dropped() > 0)
                 .then(|| columns.kept().iter().map(|k| k + 1).collect()),
         })
+    }
+
+    /// The number of non-zero coefficients, over all tasks.
+    fn nonzeros(&self) -> usize {
+        let coef = self.tasks.iter().flat_map(|t| &t.0);
+        coef.filter(|v| **v != 0.0).count()
     }
 
     /// `{"intercept", "standardized", "rows": {"train", "validation"}}`.
@@ -52,23 +64,47 @@ impl Fit {
         })
     }
 
-    /// Adds the model and the conventions to a command's JSON object.
+    /// Adds the model, the conventions and the warnings about the data to a command's JSON
+    /// object.
     fn extend(&self, json: &mut serde_json::Value) {
-        json["coef"] = json!(self.coef);
-        json["intercept"] = json!(self.intercept);
+        match &self.tasks[..] {
+            [(coef, intercept)] => {
+                json["coef"] = json!(coef);
+                json["intercept"] = json!(intercept);
+            }
+            // scikit-learn's layout: one row of coefficients per task.
+            tasks => {
+                json["coef"] = json!(tasks.iter().map(|t| &t.0).collect::<Vec<_>>());
+                json["intercept"] = json!(tasks.iter().map(|t| t.1).collect::<Vec<_>>());
+            }
+        }
         json["conventions"] = self.conventions_json();
         if let Some(index) = &self.index {
             json["feature_index"] = json!(index);
         }
+        if let Some(r) = self.l1_ratio {
+            json["l1_ratio"] = json!(r);
+        }
+        // After the command's own warnings (`grad`'s diagnostics).
+        let mut warnings = json["warnings"].as_array().cloned().unwrap_or_default();
+        warnings.extend(self.warnings.iter().map(|w| json!(w)));
+        json["warnings"] = json!(warnings);
     }
 
     /// The model and the conventions, for people.
     fn print(&self, out: &mut dyn Write) -> Result<(), Error> {
-        writeln!(out, "coefficients: {:?}", self.coef)?;
-        if let Some(index) = &self.index {
-            writeln!(out, "feature indices: {index:?}")?;
+        for (t, (coef, intercept)) in self.tasks.iter().enumerate() {
+            let task = if self.tasks.len() > 1 {
+                format!("task {}: ", t + 1)
+            } else {
+                String::new()
+            };
+            writeln!(out, "{task}coefficients: {coef:?}")?;
+            if let Some(index) = &self.index {
+                writeln!(out, "feature indices: {index:?}")?;
+            }
+            writeln!(out, "{task}intercept: {intercept}")?;
         }
-        writeln!(out, "intercept: {}", self.intercept)?;
         let validation = self
             .rows
             .1
@@ -299,7 +335,7 @@ pub fn grad(
 ) -> Result<(), Error> {
     finite("criterion", [&h.value])?;
     finite("hypergradient", &h.grad)?;
-    let nnz = fit.coef.iter().filter(|v| **v != 0.0).count();
+    let nnz = fit.nonzeros();
     let d = &h.diagnostics;
     let warnings: Vec<String> = d.warnings.iter().map(|w| format!("{w:?}")).collect();
     if args.json {

@@ -7,8 +7,8 @@ use crate::plot::Figure;
 use crate::point::options;
 use crate::progress::Progress;
 use crate::report::Fit;
-use crate::setup::{Error, Experiment, ModelKind, Prepared};
-use crate::{report, MethodKind, OptimizerKind, SelectArgs};
+use crate::setup::{Error, Experiment, Folds, ModelKind, Prepared};
+use crate::{labels, report, MethodKind, OptimizerKind, SelectArgs};
 use hypergrad::bilevel::outer::{
     grid_search, random_search, Adam, Bilevel, CrossValidation, GradientDescent, Hoag,
     HyperObjective, Lbfgs, LineSearch, ToleranceSchedule, Trajectory,
@@ -229,10 +229,32 @@ impl<'a> Search<'a> {
     }
 }
 
+/// The folds of `--criterion cv:K` or `cv` with `--folds` (`None` for other criteria), checked
+/// against each other.
+fn folds(args: &SelectArgs) -> Result<Option<Folds>, Error> {
+    match (args.criterion, &args.folds) {
+        (CriterionKind::CrossValidation { folds: Some(_) }, Some(_)) => {
+            Err("--folds gives the folds: use --criterion cv, not cv:K".into())
+        }
+        (CriterionKind::CrossValidation { folds: Some(k) }, None) => Ok(Some(Folds::Seeded(k))),
+        (CriterionKind::CrossValidation { folds: None }, Some(path)) => {
+            Ok(Some(Folds::Labels(labels::read(path, "folds")?)))
+        }
+        (CriterionKind::CrossValidation { folds: None }, None) => Err(
+            "--criterion cv needs a file of fold labels (--folds FILE), or use cv:K for K seeded \
+             folds"
+                .into(),
+        ),
+        (_, Some(_)) => Err("--folds applies to --criterion cv only".into()),
+        (_, None) => Ok(None),
+    }
+}
+
 /// Builds the objective of `--criterion` for one model and runs the searches.
 fn outcome<P, C>(
     experiment: &Experiment,
     args: &SelectArgs,
+    folds: Option<&Folds>,
     problem: impl Fn(&Dataset) -> Result<P, Error>,
     criterion: impl Fn(&Dataset) -> Result<C, Error>,
 ) -> Result<Runs, Error>
@@ -250,8 +272,9 @@ where
                 search.run(&mut objective, pass)
             })
         }
-        CriterionKind::CrossValidation { folds } => {
-            let folds = experiment.folds(folds)?;
+        CriterionKind::CrossValidation { .. } => {
+            let rule = folds.ok_or("cross-validation without folds")?;
+            let folds = experiment.folds(rule)?;
             let search = Search::new(experiment, args, &folds[0].train)?;
             let n = folds[0].train.y.len() + folds[0].val.y.len();
             search.outcome((n, None), |pass| {
@@ -270,6 +293,9 @@ where
             })
         }
         CriterionKind::Sure { sigma } => {
+            if experiment.kind == ModelKind::MultitaskLasso {
+                return Err("sure:σ uses df = |S|, exact for lasso and wlasso only".into());
+            }
             if !matches!(experiment.kind, ModelKind::Lasso | ModelKind::Wlasso) {
                 return Err(
                     "sure:σ uses df = |S|, exact for lasso and wlasso only: use \
@@ -290,6 +316,11 @@ where
         // Built by `mc_sure`, which needs the narrower `LinearOnSupport` bound.
         CriterionKind::McSure { .. } => Err("mc-sure:σ needs a least-squares model".into()),
         CriterionKind::FdmcSure { sigma } => {
+            if experiment.tasks() > 1 {
+                return Err("fdmc-sure:σ perturbs one target: it does not apply to \
+                            multitask-lasso"
+                    .into());
+            }
             if experiment.kind == ModelKind::Logreg {
                 return Err(
                     "fdmc-sure:σ assumes Gaussian noise on a regression target: it does \
@@ -363,6 +394,7 @@ pub fn select(
     args: &SelectArgs,
     out: &mut dyn std::io::Write,
 ) -> Result<(), Error> {
+    let folds = folds(args)?;
     let Runs {
         rows,
         run,
@@ -374,7 +406,11 @@ pub fn select(
             )?)?
         }
         _ => with_model!(experiment, |problem, criterion| outcome(
-            experiment, args, problem, criterion
+            experiment,
+            args,
+            folds.as_ref(),
+            problem,
+            criterion
         )?),
     };
     let all = experiment.all_rows()?;

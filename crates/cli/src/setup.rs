@@ -1,12 +1,12 @@
 //! Loading the data and preparing it for a model: splits, standardization and the intercept.
 
-use crate::DataArgs;
+use crate::{labels, multitask, notes, DataArgs};
 use clap::ValueEnum;
 use hypergrad::optim::data::{
-    breast_cancer, check_signal, diabetes, read_file, train_validation_split, ColumnMap, Dataset,
-    Format, Preprocessing, Standardization,
+    breast_cancer, check_signal, diabetes, kfold, labelled_folds, read_file,
+    train_validation_split, ColumnMap, Dataset, Format, Preprocessing, Standardization,
 };
-use hypergrad::optim::{Design, Lasso, SparseLogistic};
+use hypergrad::optim::{Design, GroupLasso, Lasso, SparseLogistic};
 use ndarray::Array1;
 
 pub type Error = Box<dyn std::error::Error>;
@@ -16,7 +16,8 @@ pub type Error = Box<dyn std::error::Error>;
 pub enum ModelKind {
     /// 1/(2n)‖y − Xβ‖² + α‖β‖₁.
     Lasso,
-    /// 1/(2n)‖y − Xβ‖² + α₁‖β‖₁ + α₂/2‖β‖².
+    /// 1/(2n)‖y − Xβ‖² + α₁‖β‖₁ + α₂/2‖β‖², or 1/(2n)‖y − Xβ‖² + αR‖β‖₁ + α(1 − R)/2‖β‖²
+    /// with --l1-ratio R.
     Enet,
     /// 1/(2n)‖y − Xβ‖² + Σ α_j|β_j|.
     Wlasso,
@@ -25,12 +26,33 @@ pub enum ModelKind {
     Logreg,
     /// 1/(2n)‖y − Xβ‖² + α/2‖β‖², or ½ Σ α_j β_j² given p values of α (one per feature).
     Ridge,
+    /// 1/(2n)‖y − Xβ‖² + α Σ_g ‖β_g‖₂, the groups g from --groups.
+    GroupLasso,
+    /// 1/(2n)‖Y − XB‖_F² + α Σ_j ‖B_j‖₂ (B_j the coefficients of feature j in every task), the K
+    /// targets the last K columns of a CSV file (--targets K).
+    MultitaskLasso,
+}
+
+/// How cross-validation cuts the rows of `--data` into folds.
+pub enum Folds {
+    /// `cv:K`: K folds drawn with `--seed`.
+    Seeded(usize),
+    /// `cv` with `--folds`: one label per row, one fold per distinct label.
+    Labels(Vec<String>),
 }
 
 /// The data of a run, before any split, and the conventions it is fitted with.
 pub struct Experiment {
     /// The model.
     pub kind: ModelKind,
+    /// The fixed mixing ratio of the elastic net (`--l1-ratio`).
+    pub l1_ratio: Option<f64>,
+    /// Warnings about the data, already printed on stderr, for the JSON output.
+    pub warnings: Vec<String>,
+    /// The groups of the group Lasso (`--groups`), as columns of the design.
+    groups: Vec<Vec<usize>>,
+    /// The number of targets K (1 but for the multitask Lasso; see [`multitask`]).
+    tasks: usize,
     data: Dataset,
     val: Option<Dataset>,
     /// The conventions of every fit.
@@ -79,17 +101,38 @@ pub struct Prepared {
     pub y_mean: f64,
     /// Whether the model's state ends with its intercept (logreg with an intercept).
     pub fitted_intercept: bool,
+    /// The number of features p (the design's first p columns; see [`multitask`]).
+    features: usize,
+    /// The number of targets K.
+    tasks: usize,
 }
 
 impl Prepared {
     /// Coefficients and intercept on the original columns of a model of state `x` (the
-    /// coefficients, then the intercept if the model fits one) fitted on `train`.
-    pub fn original(&self, x: &[f64]) -> Result<(Vec<f64>, f64), Error> {
-        let (coef, intercept) = match (self.fitted_intercept, x.split_last()) {
-            (true, Some((b, coef))) => (coef, self.y_mean + b),
-            _ => (x, self.y_mean),
+    /// coefficients, then the intercept if the model fits one) fitted on `train`, one pair per
+    /// task (`x` row-major p × K for several tasks: `x[j·K + t]`).
+    pub fn original(&self, x: &[f64]) -> Result<Vec<(Vec<f64>, f64)>, Error> {
+        if self.tasks == 1 {
+            let (coef, intercept) = match (self.fitted_intercept, x.split_last()) {
+                (true, Some((b, coef))) => (coef, self.y_mean + b),
+                _ => (x, self.y_mean),
+            };
+            return Ok(vec![self.map.to_original(coef, intercept)?]);
+        }
+        let p = self.features;
+        let features = Preprocessing {
+            mean: self.map.mean[..p].to_vec(),
+            scale: self.map.scale[..p].to_vec(),
+            ..self.map.clone()
         };
-        Ok(self.map.to_original(coef, intercept)?)
+        (0..self.tasks)
+            .map(|t| {
+                let coef: Vec<f64> = x.iter().skip(t).step_by(self.tasks).copied().collect();
+                // The training mean of target t: its riding column's, or the target's.
+                let mean = self.map.mean.get(p + t).copied().unwrap_or(self.y_mean);
+                Ok(features.to_original(&coef, mean)?)
+            })
+            .collect()
     }
 
     /// `(training rows, validation rows)`; the validation count is `None` in sample.
@@ -187,6 +230,14 @@ impl Experiment {
         if !(args.tol > 0.0 && args.tol.is_finite()) {
             return Err(format!("--tol must be positive, got {}", args.tol).into());
         }
+        if let Some(r) = args.l1_ratio {
+            if args.model != ModelKind::Enet {
+                return Err("--l1-ratio applies to --model enet only".into());
+            }
+            if !(r > 0.0 && r <= 1.0) {
+                return Err(format!("--l1-ratio must lie in (0, 1], got {r}").into());
+            }
+        }
         if let Some(f) = args.split {
             if !(f > 0.0 && f < 1.0) {
                 return Err(format!("--split must lie strictly between 0 and 1, got {f}").into());
@@ -196,7 +247,38 @@ impl Experiment {
             intercept: !args.no_intercept,
             standardized: args.standardize,
         };
-        notes(&data, conventions)?;
+        let groups = match (&args.groups, args.model) {
+            (Some(path), ModelKind::GroupLasso) => {
+                labels::groups(&labels::read(path, "groups")?, &data)?
+            }
+            (None, ModelKind::GroupLasso) => {
+                return Err(
+                    "--model group-lasso needs --groups FILE, one group label per \
+                            feature"
+                        .into(),
+                )
+            }
+            (Some(_), _) => return Err("--groups applies to --model group-lasso only".into()),
+            (None, _) => Vec::new(),
+        };
+        let tasks = match (args.targets, args.model) {
+            (Some(k), ModelKind::MultitaskLasso) => multitask::targets(k, &data)?,
+            (None, ModelKind::MultitaskLasso) => {
+                return Err(
+                    "--model multitask-lasso needs --targets K, the last K columns of \
+                            the CSV file"
+                        .into(),
+                )
+            }
+            (Some(_), _) => return Err("--targets applies to --model multitask-lasso only".into()),
+            (None, _) => 1,
+        };
+        let warnings = if tasks > 1 {
+            let (features, _) = multitask::split(&data, tasks)?;
+            notes::data_notes(&Dataset::new(features, data.y.clone())?, conventions)?
+        } else {
+            notes::data_notes(&data, conventions)?
+        };
         if !conventions.intercept && args.model != ModelKind::Logreg {
             let (mean, std) = mean_and_std(&data.y);
             if mean.abs() > 0.5 * std {
@@ -208,6 +290,10 @@ impl Experiment {
         }
         Self {
             kind: args.model,
+            l1_ratio: args.l1_ratio,
+            warnings,
+            groups,
+            tasks,
             data,
             val,
             conventions,
@@ -234,7 +320,10 @@ impl Experiment {
             )
             .into());
         }
-        let map = Preprocessing::fit(&train.x, self.conventions.rule())?;
+        let mut map = Preprocessing::fit(&train.x, self.conventions.rule())?;
+        // The targets riding in the design are centered like the target, never scaled.
+        let features = self.n_features();
+        map.scale[features..].iter_mut().for_each(|s| *s = 1.0);
         map.apply(&mut train)?;
         map.apply(&mut val)?;
         let fitted_intercept = self.conventions.intercept && self.kind == ModelKind::Logreg;
@@ -256,6 +345,8 @@ impl Experiment {
             map,
             y_mean,
             fitted_intercept,
+            features,
+            tasks: self.tasks,
         })
     }
 
@@ -299,14 +390,21 @@ impl Experiment {
         self.all_rows()
     }
 
-    /// The K folds of `--data` (seeded), each prepared with its own training statistics.
-    pub fn folds(&self, k: usize) -> Result<Vec<Prepared>, Error> {
+    /// The folds of `--data` by `rule`, each prepared with its own training statistics.
+    pub fn folds(&self, rule: &Folds) -> Result<Vec<Prepared>, Error> {
         if self.val.is_some() || self.split.is_some() {
             return Err(
                 "--val and --split do not apply to cross-validation, which splits --data".into(),
             );
         }
-        hypergrad::optim::data::kfold(&self.data, k, self.seed)?
+        let pairs = match rule {
+            Folds::Seeded(k) => kfold(&self.data, *k, self.seed)?,
+            Folds::Labels(labels) => {
+                labels::check(labels, "folds", (self.data.y.len() as u64, "row"), 2)?;
+                labelled_folds(&self.data, labels)?
+            }
+        };
+        pairs
             .into_iter()
             .map(|(train, val)| self.prepare(train, val, false))
             .collect()
@@ -316,15 +414,32 @@ impl Experiment {
     /// of the search.
     /// Fails, naming the cause, when `Xᵀy = 0` (`α_max = 0`: nothing to select).
     pub fn alpha_max(&self, train: &Dataset) -> Result<f64, Error> {
-        check_signal(&train.x, &train.y)?;
+        if self.tasks == 1 {
+            check_signal(&train.x, &train.y)?;
+        }
         let y = Array1::from(train.y.clone());
         let alpha_max = match self.kind {
             ModelKind::Logreg if self.conventions.intercept => {
                 SparseLogistic::with_intercept(train.x.clone(), y.view())?.alpha_max()
             }
             ModelKind::Logreg => SparseLogistic::new(train.x.clone(), y.view())?.alpha_max(),
+            ModelKind::GroupLasso => {
+                GroupLasso::new(train.x.clone(), y.view(), self.groups.clone())?.alpha_max()
+            }
+            ModelKind::MultitaskLasso => multitask::lasso(train, self.tasks)?.alpha_max(),
+            // The ℓ1 weight is αR: the solution is 0 from α = α_max/R.
+            ModelKind::Enet if self.l1_ratio.is_some() => {
+                Lasso::new(train.x.clone(), y.view())?.alpha_max() / self.l1_ratio.unwrap_or(1.0)
+            }
             _ => Lasso::new(train.x.clone(), y.view())?.alpha_max(),
         };
+        if alpha_max == 0.0 {
+            return Err(
+                "the targets are zero or orthogonal to every feature: there is nothing \
+                        to select"
+                    .into(),
+            );
+        }
         if !alpha_max.is_finite() {
             return Err(format!(
                 "α_max = ‖Xᵀy‖∞/n is not finite ({alpha_max}): a computation overflowed double \
@@ -342,13 +457,19 @@ impl Experiment {
 
     /// The number of features p.
     pub fn n_features(&self) -> usize {
-        self.data.x.n_features()
+        self.data.x.n_features() + 1 - self.tasks
+    }
+
+    /// The number of targets K (1 but for the multitask Lasso).
+    pub fn tasks(&self) -> usize {
+        self.tasks
     }
 
     /// The numbers of hyperparameters the model accepts (ridge: one, or one per feature).
     pub fn dims(&self) -> Vec<usize> {
         let p = self.n_features();
         match self.kind {
+            ModelKind::Enet if self.l1_ratio.is_some() => vec![1],
             ModelKind::Enet => vec![2],
             ModelKind::Wlasso => vec![p],
             ModelKind::Ridge if p > 1 => vec![1, p],
@@ -378,52 +499,13 @@ impl Experiment {
         self.dim
     }
 
+    /// The groups of the group Lasso, as columns of the design (empty for other models).
+    pub fn groups(&self) -> &[Vec<usize>] {
+        &self.groups
+    }
+
     /// Whether the model is ridge with one penalty per feature.
     pub fn per_feature(&self) -> bool {
         self.kind == ModelKind::Ridge && self.dim > 1
     }
 }
-
-/// Notes on stderr about the columns of `data`: indices that never occur (not stored),
-/// constant columns (mapped to zero when centering), and column scales that differ widely
-/// when the features are not standardized.
-fn notes(data: &Dataset, conventions: Conventions) -> Result<(), Error> {
-    let dropped = data.columns.n_dropped();
-    if dropped > 0 {
-        eprintln!(
-            "note: {dropped} of the {} feature indices never occur and are not stored; \
-             coefficients are listed with their feature index",
-            data.columns.width()
-        );
-    }
-    let fitted = Preprocessing::fit(&data.x, Standardization::FULL)?;
-    let constant = &fitted.constant;
-    if !constant.is_empty() && conventions.intercept {
-        let shown: Vec<String> = constant
-            .iter()
-            .take(10)
-            .map(|j| (j + 1).to_string())
-            .collect();
-        eprintln!(
-            "note: {} constant feature column(s) ({}{}): carried by the intercept, coefficient 0",
-            constant.len(),
-            shown.join(", "),
-            if constant.len() > 10 { ", …" } else { "" }
-        );
-    }
-    // `scale` is 1/standard deviation (0 for a constant column).
-    let spreads = fitted.scale.iter().filter(|s| **s > 0.0).map(|s| 1.0 / s);
-    let (lo, hi) = spreads.fold((f64::INFINITY, 0.0_f64), |(lo, hi), v| {
-        (lo.min(v), hi.max(v))
-    });
-    if !conventions.standardized && hi > SCALE_RATIO * lo {
-        eprintln!(
-            "note: the feature standard deviations range from {lo:.3e} to {hi:.3e}; one penalty \
-             weighs them very differently: consider --standardize"
-        );
-    }
-    Ok(())
-}
-
-/// Feature spreads further apart than this ratio get a note suggesting `--standardize`.
-const SCALE_RATIO: f64 = 100.0;

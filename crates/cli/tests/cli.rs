@@ -624,7 +624,10 @@ fn every_corpus_file_ends_in_a_result_or_a_one_line_error() {
                     "{args:?}: {text}"
                 );
             } else {
-                let lines: Vec<&str> = err.lines().filter(|l| !l.starts_with("note:")).collect();
+                let lines: Vec<&str> = err
+                    .lines()
+                    .filter(|l| !l.starts_with("note:") && !l.starts_with("warning:"))
+                    .collect();
                 assert!(
                     lines.len() == 1 && lines[0].starts_with("error: "),
                     "{args:?}: {err}"
@@ -728,5 +731,552 @@ fn logreg_fits_an_intercept_unless_told_not_to() {
             "solve", "--model", "logreg", "--data", &zero_one, "--alpha", "0.1",
         ]),
         "−1 or +1",
+    );
+}
+
+/// A fresh scratch directory for the files of test `name`.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("hypergrad-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn path(p: &std::path::Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn folds_from_a_file_are_the_mean_of_their_held_out_fits() {
+    // Two folds of dense.csv, the even and the odd rows: the CV criterion at any α is the mean
+    // of the held-out criteria of `grad` trained on one half and validated on the other.
+    let dir = scratch("folds");
+    let data = include_str!("data/dense.csv");
+    let rows: Vec<&str> = data.lines().collect();
+    let half = |parity: usize| -> String {
+        rows.iter()
+            .skip(parity)
+            .step_by(2)
+            .map(|r| format!("{r}\n"))
+            .collect()
+    };
+    let (even, odd, labels) = (dir.join("even.csv"), dir.join("odd.csv"), dir.join("folds"));
+    std::fs::write(&even, half(0)).unwrap();
+    std::fs::write(&odd, half(1)).unwrap();
+    let text: String = (0..rows.len())
+        .map(|i| if i % 2 == 0 { "even\n" } else { "odd\n" })
+        .collect();
+    std::fs::write(&labels, text).unwrap();
+    let dense = "tests/data/dense.csv";
+    let v = json(&hypergrad(&[
+        "select",
+        "--data",
+        dense,
+        "--criterion",
+        "cv",
+        "--folds",
+        path(&labels),
+        "--method",
+        "grid",
+        "--max-outer",
+        "3",
+        "--tol",
+        "1e-12",
+        "--json",
+    ]));
+    assert_eq!(v["criterion"], "cv");
+    let steps = v["trajectory"].as_array().unwrap();
+    assert_eq!(steps.len(), 3, "{v}");
+    for step in steps {
+        let log_alpha = step["log_alpha"][0].as_f64().unwrap().to_string();
+        let held_out = |train: &str, val: &str| {
+            json(&hypergrad(&[
+                "grad",
+                "--data",
+                train,
+                "--val",
+                val,
+                "--log-alpha",
+                &log_alpha,
+                "--tol",
+                "1e-12",
+                "--json",
+            ]))["value"]
+                .as_f64()
+                .unwrap()
+        };
+        let mean = 0.5 * (held_out(path(&even), path(&odd)) + held_out(path(&odd), path(&even)));
+        let cv = step["value"].as_f64().unwrap();
+        assert!((cv - mean).abs() <= 1e-8 * mean, "{cv} vs {mean}");
+    }
+    // Bad fold files and combinations: one-line errors naming the cause.
+    let short = dir.join("short");
+    std::fs::write(&short, "0\n1\n").unwrap();
+    let single = dir.join("single");
+    std::fs::write(&single, "0\n".repeat(rows.len())).unwrap();
+    let wide = dir.join("wide");
+    std::fs::write(&wide, "0,1\n".repeat(rows.len())).unwrap();
+    for (args, needle) in [
+        (vec!["--criterion", "cv"], "needs a file of fold labels"),
+        (
+            vec!["--criterion", "cv:3", "--folds", path(&labels)],
+            "not cv:K",
+        ),
+        (vec!["--folds", path(&labels)], "--criterion cv only"),
+        (
+            vec!["--criterion", "cv", "--folds", path(&short)],
+            "2 label(s) for 40 rows",
+        ),
+        (
+            vec!["--criterion", "cv", "--folds", path(&single)],
+            "1 distinct label(s)",
+        ),
+        (
+            vec!["--criterion", "cv", "--folds", path(&wide)],
+            "line 1 holds `0,1`",
+        ),
+        (
+            vec!["--criterion", "cv", "--folds", "/nonexistent"],
+            "--folds /nonexistent",
+        ),
+    ] {
+        let mut all = vec!["select", "--data", dense, "--max-outer", "2"];
+        all.extend(args);
+        assert_one_line_error(&hypergrad(&all), needle);
+    }
+}
+
+#[test]
+fn elastic_net_with_a_mixing_ratio_has_one_hyperparameter() {
+    // R = 1 is the Lasso.
+    let coef = |args: &[&str]| {
+        let mut all = vec!["solve", "--alpha", "0.5", "--tol", "1e-12", "--json"];
+        all.extend(args);
+        let v = json(&hypergrad(&all));
+        (v["coef"].clone(), v["l1_ratio"].clone())
+    };
+    let (lasso, none) = coef(&[]);
+    let (enet, ratio) = coef(&["--model", "enet", "--l1-ratio", "1"]);
+    assert_eq!(ratio, 1.0);
+    assert!(none.is_null());
+    let (a, b) = (lasso.as_array().unwrap(), enet.as_array().unwrap());
+    for (u, v) in a.iter().zip(b) {
+        let (u, v) = (u.as_f64().unwrap(), v.as_f64().unwrap());
+        assert!((u - v).abs() <= 1e-9 * (1.0 + u.abs()), "{lasso} vs {enet}");
+    }
+    let v = json(&hypergrad(&[
+        "select",
+        "--model",
+        "enet",
+        "--l1-ratio",
+        "0.5",
+        "--max-outer",
+        "5",
+        "--json",
+    ]));
+    assert_eq!(v["log_alpha"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["l1_ratio"], 0.5);
+    let g = json(&hypergrad(&[
+        "grad",
+        "--model",
+        "enet",
+        "--l1-ratio",
+        "0.5",
+        "--alpha",
+        "1",
+        "--split",
+        "0.3",
+        "--json",
+    ]));
+    assert_eq!(g["grad"].as_array().unwrap().len(), 1, "{g}");
+    // Monte-Carlo SURE uses the model's ridge weight (1 − R)α.
+    json(&hypergrad(&[
+        "select",
+        "--model",
+        "enet",
+        "--l1-ratio",
+        "0.5",
+        "--criterion",
+        "mc-sure:55",
+        "--method",
+        "implicit-forward",
+        "--max-outer",
+        "3",
+        "--json",
+    ]));
+    for (args, needle) in [
+        (vec!["--l1-ratio", "0.5"], "--model enet only"),
+        (vec!["--model", "enet", "--l1-ratio", "0"], "(0, 1], got 0"),
+        (
+            vec!["--model", "enet", "--l1-ratio", "1.5"],
+            "(0, 1], got 1.5",
+        ),
+        (
+            vec!["--model", "enet", "--l1-ratio", "NaN"],
+            "(0, 1], got NaN",
+        ),
+    ] {
+        let mut all = vec!["solve", "--alpha", "1"];
+        all.extend(args);
+        assert_one_line_error(&hypergrad(&all), needle);
+    }
+    assert_one_line_error(
+        &hypergrad(&[
+            "solve",
+            "--model",
+            "enet",
+            "--l1-ratio",
+            "0.5",
+            "--alpha",
+            "1,2",
+        ]),
+        "needs 1 value",
+    );
+}
+
+#[test]
+fn column_scales_far_apart_get_a_warning_unless_standardized() {
+    let warnings = |o: &Output| -> (Vec<serde_json::Value>, String) {
+        let v = json(o);
+        let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+        (v["warnings"].as_array().unwrap().clone(), stderr)
+    };
+    // The embedded diabetes data (unit-norm columns): no warning, in any command.
+    for args in [
+        &["solve", "--alpha", "1", "--json"][..],
+        &["grad", "--alpha", "1", "--split", "0.3", "--json"],
+        &["select", "--max-outer", "3", "--json"],
+    ] {
+        let (json_warnings, stderr) = warnings(&hypergrad(args));
+        assert!(json_warnings.is_empty(), "{json_warnings:?}");
+        assert!(!stderr.contains("warning:"), "{stderr}");
+    }
+    // dense.csv with its first column in units 10⁴ times smaller: spreads about 10⁴ apart.
+    let dir = scratch("scales");
+    let file = dir.join("scaled.csv");
+    let scaled: String = include_str!("data/dense.csv")
+        .lines()
+        .map(|row| {
+            let (first, rest) = row.split_once(',').unwrap();
+            format!("{},{rest}\n", first.parse::<f64>().unwrap() * 1e4)
+        })
+        .collect();
+    std::fs::write(&file, scaled).unwrap();
+    for extra in [&[][..], &["--no-intercept"]] {
+        for command in [
+            &["solve", "--alpha", "1"][..],
+            &["select", "--max-outer", "3"],
+        ] {
+            let mut args = command.to_vec();
+            args.extend(["--data", path(&file), "--json"]);
+            args.extend(extra);
+            let (json_warnings, stderr) = warnings(&hypergrad(&args));
+            assert_eq!(json_warnings.len(), 1, "{json_warnings:?}");
+            let text = json_warnings[0].as_str().unwrap();
+            assert!(text.contains("consider --standardize"), "{text}");
+            assert!(stderr.contains(&format!("warning: {text}")), "{stderr}");
+            args.push("--standardize");
+            let (json_warnings, stderr) = warnings(&hypergrad(&args));
+            assert!(json_warnings.is_empty(), "{json_warnings:?}");
+            assert!(!stderr.contains("warning:"), "{stderr}");
+        }
+    }
+}
+
+/// The coefficients and intercept of a `solve --json`.
+fn fit(v: &serde_json::Value) -> (Vec<f64>, f64) {
+    let coef = v["coef"].as_array().unwrap();
+    let coef = coef.iter().map(|c| c.as_f64().unwrap()).collect();
+    (coef, v["intercept"].as_f64().unwrap())
+}
+
+#[test]
+fn group_lasso_takes_its_groups_from_a_file() {
+    let dir = scratch("groups");
+    let write = |name: &str, text: &str| {
+        let file = dir.join(name);
+        std::fs::write(&file, text).unwrap();
+        file
+    };
+    // Singleton groups: the Lasso, dense and sparse.
+    for (data, p) in [("tests/data/dense.csv", 6), ("tests/data/sparse.svm", 10)] {
+        let singletons = write(
+            "singletons",
+            &(0..p).map(|j| format!("{j}\n")).collect::<String>(),
+        );
+        let solve = |args: &[&str]| {
+            let mut all = vec![
+                "solve", "--data", data, "--alpha", "0.3", "--tol", "1e-12", "--json",
+            ];
+            all.extend(args);
+            fit(&json(&hypergrad(&all)))
+        };
+        let (lasso, b) = solve(&[]);
+        let (group, c) = solve(&["--model", "group-lasso", "--groups", path(&singletons)]);
+        let scale = lasso.iter().fold(b.abs(), |m, v| m.max(v.abs()));
+        let worst = lasso
+            .iter()
+            .zip(&group)
+            .fold((b - c).abs(), |m, (u, v)| m.max((u - v).abs()));
+        assert!(worst <= 1e-8 * scale, "{data}: {lasso:?} vs {group:?}");
+    }
+    // Pairs of features on dense.csv: the optimality conditions of
+    // 1/(2n)‖y − b − Xβ‖² + α Σ_g ‖β_g‖₂ at the printed solution, with r = y − b − Xβ:
+    // X_gᵀr/n = α β_g/‖β_g‖ on a non-zero group, ‖X_gᵀr/n‖ ≤ α on a zero one, Σ r = 0.
+    let pairs = write("pairs", "x\nx\ny\ny\nz\nz\n");
+    let alpha = 1.8;
+    let v = json(&hypergrad(&[
+        "solve",
+        "--data",
+        "tests/data/dense.csv",
+        "--model",
+        "group-lasso",
+        "--groups",
+        path(&pairs),
+        "--alpha",
+        "1.8",
+        "--tol",
+        "1e-14",
+        "--json",
+    ]));
+    let (beta, b) = fit(&v);
+    let rows: Vec<Vec<f64>> = include_str!("data/dense.csv")
+        .lines()
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    let n = rows.len() as f64;
+    let r: Vec<f64> = rows
+        .iter()
+        .map(|row| row[6] - b - (0..6).map(|j| row[j] * beta[j]).sum::<f64>())
+        .collect();
+    assert!(r.iter().sum::<f64>().abs() <= 1e-8 * n, "Σ r");
+    let mut zero_groups = 0;
+    for g in 0..3 {
+        let corr: Vec<f64> = (2 * g..2 * g + 2)
+            .map(|j| rows.iter().zip(&r).map(|(row, r)| row[j] * r).sum::<f64>() / n)
+            .collect();
+        let norm = beta[2 * g].hypot(beta[2 * g + 1]);
+        if norm == 0.0 {
+            zero_groups += 1;
+            assert!(
+                corr[0].hypot(corr[1]) <= alpha * (1.0 + 1e-6),
+                "group {g}: {corr:?}"
+            );
+        } else {
+            for k in 0..2 {
+                let want = alpha * beta[2 * g + k] / norm;
+                assert!(
+                    (corr[k] - want).abs() <= 1e-6 * alpha,
+                    "group {g}: {corr:?} vs {want}"
+                );
+            }
+        }
+    }
+    assert!(
+        (1..3).contains(&zero_groups),
+        "a zero and a non-zero group: {beta:?}"
+    );
+    // select, every criterion that applies; errors on bad groups.
+    let v = json(&hypergrad(&[
+        "select",
+        "--data",
+        "tests/data/dense.csv",
+        "--model",
+        "group-lasso",
+        "--groups",
+        path(&pairs),
+        "--compare",
+        "--json",
+    ]));
+    let (best, grid) = (
+        v["value"].as_f64().unwrap(),
+        v["grid"]["value"].as_f64().unwrap(),
+    );
+    assert!(best <= 1.01 * grid, "{best} vs grid {grid}");
+    for criterion in ["cv:3", "fdmc-sure:1"] {
+        json(&hypergrad(&[
+            "select",
+            "--data",
+            "tests/data/dense.csv",
+            "--model",
+            "group-lasso",
+            "--groups",
+            path(&pairs),
+            "--criterion",
+            criterion,
+            "--max-outer",
+            "3",
+            "--json",
+        ]));
+    }
+    let five = write("five", "0\n0\n1\n1\n2\n");
+    for (args, needle) in [
+        (vec!["--model", "group-lasso"], "needs --groups FILE"),
+        (vec!["--groups", path(&pairs)], "--model group-lasso only"),
+        (
+            vec!["--model", "group-lasso", "--groups", path(&five)],
+            "5 label(s) for 6 features",
+        ),
+        (
+            vec![
+                "--model",
+                "group-lasso",
+                "--groups",
+                path(&pairs),
+                "--criterion",
+                "mc-sure:1",
+            ],
+            "linear in y on its support",
+        ),
+    ] {
+        let mut all = vec![
+            "select",
+            "--data",
+            "tests/data/dense.csv",
+            "--max-outer",
+            "2",
+        ];
+        all.extend(args);
+        assert_one_line_error(&hypergrad(&all), needle);
+    }
+}
+
+#[test]
+fn multitask_lasso_takes_its_targets_from_the_last_columns() {
+    // dense.csv with its target twice (K = 2): Σ_j ‖B_j‖₂ = √2 ‖β‖₁ for B = [β, β], so the
+    // multitask Lasso at α is the Lasso at α/√2 in each task, with the same intercept, the same
+    // held-out MSE (the mean over the tasks) and the same derivative in log α.
+    let dir = scratch("targets");
+    let twice = |name: &str, text: &str| {
+        let file = dir.join(name);
+        let rows: String = text
+            .lines()
+            .map(|row| format!("{row},{}\n", row.rsplit(',').next().unwrap()))
+            .collect();
+        std::fs::write(&file, rows).unwrap();
+        file
+    };
+    let train = twice("train.csv", include_str!("data/dense.csv"));
+    let val = twice("val.csv", include_str!("data/dense_val.csv"));
+    let alpha = 0.4_f64;
+    let lasso_alpha = (alpha / 2f64.sqrt()).to_string();
+    let lasso = json(&hypergrad(&[
+        "grad",
+        "--data",
+        "tests/data/dense.csv",
+        "--val",
+        "tests/data/dense_val.csv",
+        "--alpha",
+        &lasso_alpha,
+        "--tol",
+        "1e-13",
+        "--json",
+    ]));
+    let multi = json(&hypergrad(&[
+        "grad",
+        "--data",
+        path(&train),
+        "--val",
+        path(&val),
+        "--model",
+        "multitask-lasso",
+        "--targets",
+        "2",
+        "--alpha",
+        "0.4",
+        "--tol",
+        "1e-13",
+        "--json",
+    ]));
+    let number = |v: &serde_json::Value| v.as_f64().unwrap();
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-7 * b.abs().max(1e-3);
+    assert!(
+        close(number(&multi["value"]), number(&lasso["value"])),
+        "{multi} vs {lasso}"
+    );
+    assert!(
+        close(number(&multi["grad"][0]), number(&lasso["grad"][0])),
+        "{multi} vs {lasso}"
+    );
+    let coef = multi["coef"].as_array().unwrap();
+    assert_eq!(coef.len(), 2, "one row per task: {multi}");
+    for (t, task) in coef.iter().enumerate() {
+        let want = lasso["coef"].as_array().unwrap();
+        assert_eq!(task.as_array().unwrap().len(), 6);
+        for (a, b) in task.as_array().unwrap().iter().zip(want) {
+            assert!(close(number(a), number(b)), "task {t}: {task} vs {want:?}");
+        }
+        assert!(close(
+            number(&multi["intercept"][t]),
+            number(&lasso["intercept"])
+        ));
+    }
+    // select, with cross-validation too; errors on bad input.
+    for criterion in ["heldout", "cv:3"] {
+        let v = json(&hypergrad(&[
+            "select",
+            "--data",
+            path(&train),
+            "--model",
+            "multitask-lasso",
+            "--targets",
+            "2",
+            "--criterion",
+            criterion,
+            "--max-outer",
+            "5",
+            "--standardize",
+            "--json",
+        ]));
+        assert_eq!(v["intercept"].as_array().unwrap().len(), 2, "{v}");
+    }
+    let select = |args: &[&str]| {
+        let mut all = vec!["select", "--max-outer", "2", "--data", path(&train)];
+        all.extend(args);
+        hypergrad(&all)
+    };
+    for (args, needle) in [
+        (&["--model", "multitask-lasso"][..], "needs --targets K"),
+        (&["--targets", "2"], "--model multitask-lasso only"),
+        (&["--model", "multitask-lasso", "--targets", "1"], "K ≥ 2"),
+        (
+            &["--model", "multitask-lasso", "--targets", "8"],
+            "no feature is left",
+        ),
+        (
+            &[
+                "--model",
+                "multitask-lasso",
+                "--targets",
+                "2",
+                "--criterion",
+                "fdmc-sure:1",
+            ],
+            "does not apply to multitask-lasso",
+        ),
+        (
+            &[
+                "--model",
+                "multitask-lasso",
+                "--targets",
+                "2",
+                "--criterion",
+                "sure:1",
+            ],
+            "exact for lasso and wlasso only",
+        ),
+    ] {
+        assert_one_line_error(&select(args), needle);
+    }
+    assert_one_line_error(
+        &hypergrad(&[
+            "select",
+            "--data",
+            "tests/data/sparse.svm",
+            "--model",
+            "multitask-lasso",
+            "--targets",
+            "2",
+        ]),
+        "a CSV file",
     );
 }

@@ -38,11 +38,20 @@ impl LinearOnSupport for ElasticNet {
     fn least_squares(&self) -> &LeastSquares {
         self.loss()
     }
-    /// `d_j = α₂ = e^{θ₁}`: `∂d/∂θ₀ = 0`, `∂d/∂θ₁ = α₂`.
+    /// `d_j = α₂ = e^{θ₁}`: `∂d/∂θ₀ = 0`, `∂d/∂θ₁ = α₂`; with a fixed ratio r,
+    /// `d_j = (1 − r)e^{θ₀}`: `∂d/∂θ₀ = d_j`.
     fn ridge_weights(&self, theta: &[f64]) -> (Vec<f64>, Vec<Vec<f64>>) {
         let p = self.loss().n_features();
-        let a2 = theta[1].exp();
-        (vec![a2; p], vec![vec![0.0; p], vec![a2; p]])
+        match self.l1_ratio() {
+            None => {
+                let a2 = theta[1].exp();
+                (vec![a2; p], vec![vec![0.0; p], vec![a2; p]])
+            }
+            Some(r) => {
+                let d = (1.0 - r) * theta[0].exp();
+                (vec![d; p], vec![vec![d; p]])
+            }
+        }
     }
 }
 

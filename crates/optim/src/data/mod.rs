@@ -17,7 +17,7 @@ pub use format::{read_data, read_file, Format};
 pub use libsvm::read_libsvm;
 pub use preprocessing::{standardize, Preprocessing, Standardization};
 pub use signal::{check_signal, NullModel};
-pub use split::{kfold, train_validation_split};
+pub use split::{kfold, labelled_folds, train_validation_split};
 
 use crate::Design;
 use std::io::BufReader;

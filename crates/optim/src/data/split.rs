@@ -1,10 +1,11 @@
-//! Seeded train / validation splits and K-fold splits.
+//! Seeded train / validation splits, K-fold splits and folds from given labels.
 
 use super::Dataset;
 use crate::{Design, OptimError};
 use ndarray::Axis;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
+use std::collections::BTreeMap;
 
 /// Splits the rows at random (seeded) into a training set and a validation set holding
 /// `round(validation_fraction · n)` rows (at least one in each).
@@ -66,6 +67,57 @@ pub fn kfold(data: &Dataset, k: usize, seed: u64) -> Result<Vec<(Dataset, Datase
             let pair = (rows(data, &train)?, rows(data, &order[start..end])?);
             start = end;
             Ok(pair)
+        })
+        .collect()
+}
+
+/// Cross-validation splits from given fold labels, one per row (scikit-learn's
+/// `PredefinedSplit` / `GroupKFold` with one group per fold): fold `i` holds the rows of the
+/// `i`-th smallest distinct label, in their original order; pair `i` is (train = every other
+/// row, validation = fold `i`). Every fold is non-empty by construction. Errors: `labels` not of
+/// length n; fewer than 2 distinct labels.
+///
+/// ```
+/// use hypergrad_optim::data::{diabetes, labelled_folds};
+///
+/// let data = diabetes(); // 442 rows: fold 0 the even rows, fold 1 the odd rows
+/// let labels: Vec<usize> = (0..442).map(|i| i % 2).collect();
+/// let folds = labelled_folds(&data, &labels).unwrap();
+/// assert_eq!(folds.len(), 2);
+/// assert_eq!(folds[1].1.y[0], data.y[1]);
+/// assert!(labelled_folds(&data, &vec![0; 442]).is_err());
+/// ```
+pub fn labelled_folds<L: Ord>(
+    data: &Dataset,
+    labels: &[L],
+) -> Result<Vec<(Dataset, Dataset)>, OptimError> {
+    let n = data.y.len();
+    if labels.len() != n {
+        return Err(OptimError::ShapeMismatch {
+            what: "fold labels",
+            expected: n,
+            got: labels.len(),
+        });
+    }
+    let mut folds: BTreeMap<&L, Vec<usize>> = BTreeMap::new();
+    labels
+        .iter()
+        .enumerate()
+        .for_each(|(i, label)| folds.entry(label).or_default().push(i));
+    if folds.len() < 2 {
+        return Err(OptimError::InvalidParameter {
+            name: "fold labels",
+            value: folds.len() as f64,
+            reason: "cross-validation needs at least 2 distinct fold labels",
+        });
+    }
+    folds
+        .values()
+        .map(|val| {
+            let mut in_val = vec![false; n];
+            val.iter().for_each(|&i| in_val[i] = true);
+            let train: Vec<usize> = (0..n).filter(|&i| !in_val[i]).collect();
+            Ok((rows(data, &train)?, rows(data, val)?))
         })
         .collect()
 }
@@ -180,5 +232,26 @@ mod tests {
             ));
         }
         assert_eq!(kfold(&data, 6, 0).unwrap().len(), 6);
+    }
+    #[test]
+    fn labelled_folds_follow_the_labels() {
+        let labels = ["b", "a", "b", "c", "a", "a"];
+        let folds = labelled_folds(&indexed(6), &labels).unwrap();
+        let val: Vec<Vec<usize>> = folds.iter().map(|(_, v)| ids(v)).collect();
+        assert_eq!(val, vec![vec![1, 4, 5], vec![0, 2], vec![3]]);
+        let train: Vec<Vec<usize>> = folds.iter().map(|(t, _)| ids(t)).collect();
+        assert_eq!(train[2], vec![0, 1, 2, 4, 5]);
+        assert!(matches!(
+            labelled_folds(&indexed(6), &labels[..5]),
+            Err(OptimError::ShapeMismatch {
+                expected: 6,
+                got: 5,
+                ..
+            })
+        ));
+        assert!(matches!(
+            labelled_folds(&indexed(3), &[7, 7, 7]),
+            Err(OptimError::InvalidParameter { .. })
+        ));
     }
 }

@@ -203,10 +203,11 @@ impl PenalizedLeastSquares {
 
 /// Implements [`CoordinateDescentModel`](crate::CoordinateDescentModel) and
 /// [`FixedPointMap`](crate::FixedPointMap) for a model wrapping a [`PenalizedLeastSquares`] in
-/// its field `core`, given its number of hyperparameters and the generic maps
-/// `θ ↦ a_j` and `θ ↦ b` (as `fn(&[S], usize) -> S` and `fn(&[S]) -> S`).
+/// its field `core`, given its number of hyperparameters (as `fn(&Model) -> usize`) and the
+/// generic maps `θ ↦ a_j` and `θ ↦ b` (as `fn(&Model, &[S], usize) -> S` and
+/// `fn(&Model, &[S]) -> S`).
 macro_rules! penalized_least_squares_model {
-    ($model:ty, dim_theta = |$m:ident| $dim:expr, l1 = $l1:expr, l2 = $l2:expr) => {
+    ($model:ty, dim_theta = $dim:expr, l1 = $l1:expr, l2 = $l2:expr) => {
         impl $model {
             /// The penalty weights at log-hyperparameters θ (checked: length, finite, `a_j > 0`).
             pub fn penalty(
@@ -216,12 +217,12 @@ macro_rules! penalized_least_squares_model {
                 use $crate::FixedPointMap;
                 $crate::solvers::progress::check_vector("theta", theta, self.dim_theta())?;
                 let l1: Vec<f64> = (0..self.core.loss.n_features())
-                    .map(|j| $l1(theta, j))
+                    .map(|j| $l1(self, theta, j))
                     .collect();
                 for &a in &l1 {
                     $crate::models::check_penalty("alpha", a, false)?;
                 }
-                let l2: f64 = $l2(theta);
+                let l2: f64 = $l2(self, theta);
                 $crate::models::check_penalty("alpha_l2", l2, true)?;
                 Ok($crate::models::L1L2Penalty { l1, l2 })
             }
@@ -344,12 +345,11 @@ macro_rules! penalized_least_squares_model {
                 self.core.loss.n_features()
             }
             fn dim_theta(&self) -> usize {
-                let $m = self.core.loss.n_features();
-                $dim
+                $dim(self)
             }
             fn apply<S: hypergrad_ad::Scalar>(&self, x: &[S], theta: &[S], out: &mut [S]) {
                 self.core
-                    .apply_with(x, out, |j| $l1(theta, j), $l2(theta), None);
+                    .apply_with(x, out, |j| $l1(self, theta, j), $l2(self, theta), None);
             }
             fn apply_on_support<S: hypergrad_ad::Scalar>(
                 &self,
@@ -358,8 +358,13 @@ macro_rules! penalized_least_squares_model {
                 support: &[usize],
                 out: &mut [S],
             ) {
-                self.core
-                    .apply_with(x, out, |j| $l1(theta, j), $l2(theta), Some(support));
+                self.core.apply_with(
+                    x,
+                    out,
+                    |j| $l1(self, theta, j),
+                    $l2(self, theta),
+                    Some(support),
+                );
             }
             fn solve(
                 &self,

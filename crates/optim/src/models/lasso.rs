@@ -49,13 +49,13 @@ impl Lasso {
 }
 
 /// `a_j = exp(θ₀)`.
-fn l1<S: Scalar>(theta: &[S], _j: usize) -> S {
+fn l1<S: Scalar>(_model: &Lasso, theta: &[S], _j: usize) -> S {
     theta[0].exp()
 }
 
 /// `b = 0`.
-fn l2<S: Scalar>(_theta: &[S]) -> S {
+fn l2<S: Scalar>(_model: &Lasso, _theta: &[S]) -> S {
     S::zero()
 }
 
-penalized_least_squares_model!(Lasso, dim_theta = |_p| 1, l1 = l1, l2 = l2);
+penalized_least_squares_model!(Lasso, dim_theta = |_: &Lasso| 1, l1 = l1, l2 = l2);

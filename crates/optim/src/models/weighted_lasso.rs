@@ -30,13 +30,18 @@ impl WeightedLasso {
 }
 
 /// `a_j = exp(θ_j)`.
-fn l1<S: Scalar>(theta: &[S], j: usize) -> S {
+fn l1<S: Scalar>(_model: &WeightedLasso, theta: &[S], j: usize) -> S {
     theta[j].exp()
 }
 
 /// `b = 0`.
-fn l2<S: Scalar>(_theta: &[S]) -> S {
+fn l2<S: Scalar>(_model: &WeightedLasso, _theta: &[S]) -> S {
     S::zero()
 }
 
-penalized_least_squares_model!(WeightedLasso, dim_theta = |p| p, l1 = l1, l2 = l2);
+penalized_least_squares_model!(
+    WeightedLasso,
+    dim_theta = |model: &WeightedLasso| model.core.loss.n_features(),
+    l1 = l1,
+    l2 = l2
+);
