@@ -1,7 +1,7 @@
 //! The shared core of the Lasso, the weighted Lasso and the elastic net:
 //! `P(β) = 1/(2n)‖y − Xβ‖² + Σ_j a_j|β_j| + b/2 ‖β‖²`, the weights set by θ.
 
-use super::l1l2_sweep::L1L2Sweep;
+use super::l1l2_sweep::{L1L2Sweep, L1L2SweepOn};
 use super::rescaled_residual_gap;
 use crate::loss::LeastSquares;
 use crate::solvers::sweep_l1l2;
@@ -161,8 +161,8 @@ impl PenalizedLeastSquares {
 
     /// One sweep from `x` into `out` for penalties given as scalars of type `S` (the generic
     /// update behind the models' `FixedPointMap`; recomputes the residual of `x`). The full
-    /// sweep goes through [`L1L2Sweep`] (one node on a tape); a sweep over `columns` runs as
-    /// written.
+    /// sweep goes through [`L1L2Sweep`], a sweep over `columns` through [`L1L2SweepOn`]: one
+    /// node on a tape each.
     pub(crate) fn apply_with<S: Scalar>(
         &self,
         x: &[S],
@@ -171,26 +171,24 @@ impl PenalizedLeastSquares {
         l2: S,
         columns: Option<&[usize]>,
     ) {
-        if columns.is_none() {
-            let mut input = Vec::with_capacity(2 * x.len() + 1);
-            input.extend_from_slice(x);
-            input.extend((0..x.len()).map(l1));
-            input.push(l2);
-            S::custom_vjp(&self.sweep, &input, out);
-            return;
+        let p = x.len();
+        let mut input = Vec::with_capacity(2 * p + 1);
+        input.extend_from_slice(x);
+        match columns {
+            None => {
+                input.extend((0..p).map(l1));
+                input.push(l2);
+                S::custom_vjp(&self.sweep, &input, out);
+            }
+            Some(columns) => {
+                // The weights of the coordinates not updated are not read.
+                input.resize(2 * p, S::zero());
+                columns.iter().for_each(|&j| input[p + j] = l1(j));
+                input.push(l2);
+                let rule = Arc::new(L1L2SweepOn::new(self.sweep.clone(), columns, x));
+                S::custom_vjp(&rule, &input, out);
+            }
         }
-        out.copy_from_slice(x);
-        let mut r = vec![S::zero(); self.loss.n_samples()];
-        self.loss.residual(out, &mut r);
-        sweep_l1l2(
-            self.loss.design(),
-            &self.lipschitz,
-            (l1, |_| l2),
-            columns,
-            false,
-            out,
-            &mut r,
-        );
     }
 
     /// The non-degeneracy margin `min_{j: β_j = 0} (a_j − |X_jᵀr/n|)`.
