@@ -77,12 +77,15 @@ impl PenalizedLeastSquares {
         beta: &[f64],
         r: &[f64],
     ) -> (f64, f64) {
-        self.gap_and_scores(penalty, None, beta, r, None)
+        let (objective, gap, _) = self.gap_and_scores(penalty, None, beta, r, None);
+        (objective, gap)
     }
 
     /// [`objective_and_gap`](Self::objective_and_gap) over the features `columns` only (β is 0
     /// elsewhere; `None`: all), with the working-set priorities `−∞` (`β_j ≠ 0`) or
-    /// `(a_j − |X_jᵀr/n − bβ_j|)/√L_j` written into `scores`.
+    /// `(a_j − |X_jᵀr/n − bβ_j|)/√L_j` written into `scores`; the third value is the
+    /// non-degeneracy margin over the listed features, `min_{β_j = 0} (a_j − |X_jᵀr/n|)`
+    /// (`+∞` if none is zero), from the same products.
     pub(crate) fn gap_and_scores(
         &self,
         penalty: &L1L2Penalty,
@@ -90,13 +93,14 @@ impl PenalizedLeastSquares {
         beta: &[f64],
         r: &[f64],
         mut scores: Option<&mut [f64]>,
-    ) -> (f64, f64) {
+    ) -> (f64, f64, Option<f64>) {
         let n = self.loss.n_samples() as f64;
         let design = self.loss.design();
         let l2 = penalty.l2;
         let r_sq: f64 = r.iter().map(|v| v * v).sum();
         let r_dot_y: f64 = r.iter().zip(self.loss.y()).map(|(a, b)| a * b).sum();
         let (mut c, mut l1_term, mut beta_sq) = (1.0_f64, 0.0, 0.0);
+        let mut margin = f64::INFINITY;
         let mut visit = |j: usize| {
             let (a, b) = (penalty.l1[j], beta[j]);
             l1_term += a * b.abs();
@@ -104,6 +108,9 @@ impl PenalizedLeastSquares {
             let g = (design.col_dot(j, r) / n - l2 * b).abs();
             if g * c > a {
                 c = a / g;
+            }
+            if b == 0.0 {
+                margin = margin.min(a - g);
             }
             if let Some(scores) = scores.as_deref_mut() {
                 scores[j] = super::sparse::priority(b != 0.0, a - g, self.lipschitz[j]);
@@ -115,7 +122,7 @@ impl PenalizedLeastSquares {
         }
         let primal = 0.5 * r_sq / n + l1_term + 0.5 * l2 * beta_sq;
         let gap = rescaled_residual_gap(r_sq / n + l2 * beta_sq, r_dot_y / n, l1_term, c);
-        (primal, gap)
+        (primal, gap, Some(margin))
     }
 
     /// `P(β)` for β zero outside `columns`, given the residual (no pass over X).
@@ -331,7 +338,7 @@ macro_rules! penalized_least_squares_model {
                 beta: &[f64],
                 state: &[f64],
                 scores: Option<&mut [f64]>,
-            ) -> (f64, f64) {
+            ) -> (f64, f64, Option<f64>) {
                 self.core
                     .gap_and_scores(penalty, blocks, beta, state, scores)
             }
