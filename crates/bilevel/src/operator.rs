@@ -4,7 +4,7 @@
 //! [`DualVec`] numbers, vector–Jacobian products `Aᵀw`, `Bᵀw` from one recording of `T` on a
 //! tape, the criterion's gradient, and the contraction factor `ρ(A)` by power iteration.
 
-use hypergrad_ad::{reverse, DualVec, Tape, Var};
+use hypergrad_ad::{DualVec, Tape, Var};
 use hypergrad_optim::FixedPointMap;
 use std::cell::OnceCell;
 
@@ -168,18 +168,16 @@ impl<'a, P: FixedPointMap, C: Criterion> FixedPoint<'a, P, C> {
             .collect()
     }
 
-    /// `(P∇ₓC, ∂_θC)` at `(x, θ)`, by one reverse sweep of the criterion (which reads the
-    /// leading `criterion.dim_x()` entries; the others have zero gradient), computed once.
+    /// `(P∇ₓC, ∂_θC)` at `(x, θ)` by [`Criterion::gradient`] (the criterion reads the leading
+    /// `criterion.dim_x()` entries; the others have zero gradient), computed once.
     pub fn criterion_gradient(&self) -> (Vec<f64>, Vec<f64>) {
         self.gradient
             .get_or_init(|| {
                 let c = self.criterion.dim_x();
-                let point: Vec<f64> = self.x[..c].iter().chain(self.theta).copied().collect();
-                let (_, g) = reverse::gradient(|z| self.criterion.value(&z[..c], &z[c..]), &point);
-                let mut gx = g[..c].to_vec();
+                let (mut gx, gt) = self.criterion.gradient(&self.x[..c], self.theta);
                 gx.resize(self.dim(), 0.0);
                 self.restrict(&mut gx);
-                (gx, g[c..].to_vec())
+                (gx, gt)
             })
             .clone()
     }
