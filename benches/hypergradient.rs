@@ -14,6 +14,23 @@
 //! | sparse α_max/10  | 3.81 ms | 5.11 ms (1.34×)  | 5.17 ms (1.36×)     | 10.4 ms (2.8×) | 9.71 ms (2.6×) | 204 ms       | 5.02 ms  |
 //! | sparse α_max/100 | 8.45 ms | 9.92 ms (1.17×)  | 10.3 ms (1.22×)     | 15.5 ms (1.9×) | 23.1 ms (2.8×) | 520 ms       | 9.86 ms  |
 //!
+//! Re-measured on 2026-12-06 (branch speed14b; `-- --warm-up-time 1 --measurement-time 3
+//! '(inner_solve|implicit-forward|/implicit$)'`, one run, the machine shared with other builds),
+//! ratio to the inner solve of the same run; the inner solve is now the working-set solver, so
+//! the table above (cyclic CD then) is not comparable:
+//!
+//! | case             | inner    | implicit-forward | implicit (BiCGSTAB) | same, before this change |
+//! | ---------------- | -------- | ---------------- | ------------------- | ------------------------ |
+//! | dense α_max/10   | 0.258 ms | 0.572 ms (2.22×) | 0.787 ms (3.05×)    | 2.68× (implicit-forward) |
+//! | dense α_max/100  | 0.333 ms | 0.695 ms (2.09×) | 0.909 ms (2.73×)    | 2.42×                    |
+//! | sparse α_max/10  | 2.38 ms  | 4.82 ms (2.02×)  | 6.07 ms (2.55×)     | 3.21×                    |
+//! | sparse α_max/100 | 2.44 ms  | 5.73 ms (2.35×)  | 6.84 ms (2.80×)     | 2.50×                    |
+//!
+//! ("before": the same command at the merge base, earlier the same day.) What remains beyond
+//! the solve: about 17 evaluations of the restricted map on dual numbers (Neumann steps, the
+//! Newton correction of the error estimate and its Neumann-series terms), each with O(p) setup
+//! around O(n·|S|) work, and the criterion's gradient at two points.
+//!
 //! Implicit and implicit-forward iterate the coordinate-descent Jacobian on the support only
 //! ([`FixedPointMap::apply_on_support`](hypergrad::optim::FixedPointMap::apply_on_support):
 //! O(n|S|) per sweep instead of O(np)), which meets the 1.5× target; FPAD and the unrolled
@@ -118,6 +135,10 @@ fn bench_hypergradient(c: &mut Criterion) {
 /// `α_j = α_max/10 · (1 + j mod 3)/2`: the implicit method's adjoint form (one linear system
 /// for all 1000 derivatives) beside the inner solve. With `HYPERGRAD_LASSO_DUMP` writes θ and
 /// the gradient as `weighted_theta.f64`, `weighted_grad.f64`.
+///
+/// Measured 2026-12-06 (same run as the table at the top): inner solve 0.759 ms, implicit
+/// 2.55 ms (3.4×); before the support-restricted sweep became one tape node, 1.32 ms and
+/// 14.0 ms (10.6×) in a run earlier the same day.
 fn bench_weighted(c: &mut Criterion) {
     let options = Options {
         inner_tol: 1e-8,

@@ -12,6 +12,16 @@ pub trait Criterion {
     fn dim_x(&self) -> usize;
     /// `C(x, θ)`.
     fn value<S: Scalar>(&self, x: &[S], theta: &[S]) -> S;
+
+    /// `(∇ₓC, ∂_θC)` at `(x, θ)` (`x` has [`dim_x`](Self::dim_x) entries). The default is one
+    /// reverse sweep of [`value`](Self::value) on a tape; a criterion with a closed form
+    /// overrides it.
+    fn gradient(&self, x: &[f64], theta: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let c = x.len();
+        let point: Vec<f64> = x.iter().chain(theta).copied().collect();
+        let (_, g) = hypergrad_ad::reverse::gradient(|z| self.value(&z[..c], &z[c..]), &point);
+        (g[..c].to_vec(), g[c..].to_vec())
+    }
 }
 
 /// Held-out mean squared error `C(x) = ‖y_val − X_val x‖² / n_val`.
@@ -36,6 +46,13 @@ impl Criterion for HeldOutMse {
     /// `2 · 1/(2n)‖y − Xx‖²`.
     fn value<S: Scalar>(&self, x: &[S], _theta: &[S]) -> S {
         self.fit.value(x).scale(S::Real::from_f64(2.0))
+    }
+    /// `∇ₓC = −2Xᵀ(y − Xx)/n` (one product with X and one with Xᵀ), `∂_θC = 0`.
+    fn gradient(&self, x: &[f64], theta: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let mut gx = vec![0.0; x.len()];
+        self.fit.gradient(x, &mut gx);
+        gx.iter_mut().for_each(|g| *g *= 2.0);
+        (gx, vec![0.0; theta.len()])
     }
 }
 

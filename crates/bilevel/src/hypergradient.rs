@@ -73,7 +73,11 @@ pub fn hypergradient_warm<P: FixedPointMap, C: Criterion>(
     let warm_started = warm.x.as_ref().is_some_and(|x| x.len() == p);
     let solution = solve(problem, theta, options, warm)?;
     let support = problem.support(&solution.x).map(|s| Support::new(p, s));
-    let margin = problem.non_degeneracy_margin(&solution.x, theta);
+    // The solver's last optimality check may have computed it (one product with Xᵀ fewer).
+    let margin = solution
+        .report
+        .margin
+        .or_else(|| problem.non_degeneracy_margin(&solution.x, theta));
     let inputs = Inputs {
         problem,
         criterion,

@@ -4,7 +4,7 @@
 //! [`DualVec`] numbers, vector–Jacobian products `Aᵀw`, `Bᵀw` from one recording of `T` on a
 //! tape, the criterion's gradient, and the contraction factor `ρ(A)` by power iteration.
 
-use hypergrad_ad::{reverse, DualVec, Tape, Var};
+use hypergrad_ad::{DualVec, Tape, Var};
 use hypergrad_optim::FixedPointMap;
 use std::cell::OnceCell;
 
@@ -168,18 +168,16 @@ impl<'a, P: FixedPointMap, C: Criterion> FixedPoint<'a, P, C> {
             .collect()
     }
 
-    /// `(P∇ₓC, ∂_θC)` at `(x, θ)`, by one reverse sweep of the criterion (which reads the
-    /// leading `criterion.dim_x()` entries; the others have zero gradient), computed once.
+    /// `(P∇ₓC, ∂_θC)` at `(x, θ)` by [`Criterion::gradient`] (the criterion reads the leading
+    /// `criterion.dim_x()` entries; the others have zero gradient), computed once.
     pub fn criterion_gradient(&self) -> (Vec<f64>, Vec<f64>) {
         self.gradient
             .get_or_init(|| {
                 let c = self.criterion.dim_x();
-                let point: Vec<f64> = self.x[..c].iter().chain(self.theta).copied().collect();
-                let (_, g) = reverse::gradient(|z| self.criterion.value(&z[..c], &z[c..]), &point);
-                let mut gx = g[..c].to_vec();
+                let (mut gx, gt) = self.criterion.gradient(&self.x[..c], self.theta);
                 gx.resize(self.dim(), 0.0);
                 self.restrict(&mut gx);
-                (gx, g[c..].to_vec())
+                (gx, gt)
             })
             .clone()
     }
@@ -205,14 +203,20 @@ impl<'a, P: FixedPointMap, C: Criterion> FixedPoint<'a, P, C> {
         out: &mut [Vec<f64>],
     ) {
         debug_assert!(dx.len() <= N && lanes.len() == dx.len() && out.len() == dx.len());
-        let mask = self.support.map(|s| &s.mask);
-        for (j, d) in buffers.x.iter_mut().enumerate() {
+        // With a support, only its entries ever carry a tangent (the others stay constants).
+        let set = |d: &mut DualVec<f64, N>, j: usize| {
             d.eps = [0.0; N];
-            if mask.is_none_or(|m| m[j]) {
-                for (l, v) in dx.iter().enumerate() {
-                    d.eps[l] = v[j];
-                }
+            for (l, v) in dx.iter().enumerate() {
+                d.eps[l] = v[j];
             }
+        };
+        match self.support {
+            Some(s) => s.indices.iter().for_each(|&j| set(&mut buffers.x[j], j)),
+            None => buffers
+                .x
+                .iter_mut()
+                .enumerate()
+                .for_each(|(j, d)| set(d, j)),
         }
         for d in buffers.theta.iter_mut() {
             d.eps = [0.0; N];
@@ -232,10 +236,16 @@ impl<'a, P: FixedPointMap, C: Criterion> FixedPoint<'a, P, C> {
                 .apply(&buffers.x, &buffers.theta, &mut buffers.out),
         }
         for (l, o) in out.iter_mut().enumerate() {
-            for (oj, d) in o.iter_mut().zip(&buffers.out) {
-                *oj = d.eps[l];
+            match self.support {
+                Some(s) => {
+                    o.iter_mut().for_each(|v| *v = 0.0);
+                    s.indices.iter().for_each(|&j| o[j] = buffers.out[j].eps[l]);
+                }
+                None => o
+                    .iter_mut()
+                    .zip(&buffers.out)
+                    .for_each(|(oj, d)| *oj = d.eps[l]),
             }
-            self.restrict(o);
         }
     }
 

@@ -176,6 +176,7 @@ pub fn iterate_to_fixed_point<M: FixedPointMap + ?Sized>(
         objective: f64::NAN,
         stop,
         history: None,
+        margin: None,
     };
     Ok(Solution { x, report })
 }

@@ -56,6 +56,11 @@ pub struct SolveReport {
     pub stop: StopReason,
     /// Per-iteration values, if requested.
     pub history: Option<History>,
+    /// The non-degeneracy margin at the final iterate
+    /// ([`FixedPointMap::non_degeneracy_margin`](crate::FixedPointMap::non_degeneracy_margin)),
+    /// when the solver computed it with its last optimality check (the working-set solver of
+    /// the ℓ1 least-squares models, from the residual it maintains); `None` otherwise.
+    pub margin: Option<f64>,
 }
 
 impl SolveReport {

@@ -50,7 +50,7 @@ pub(crate) fn solve<P: FixedPointMap, C: Criterion>(
         .filter(|v| from_previous && v.len() == p)
         .unwrap_or_else(|| vec![0.0; p]);
     fp.restrict(&mut v);
-    let (report, at) = fp.with_vjp(|vjp| {
+    let (report, at, (rho, kappa), linear_error) = fp.with_vjp(|vjp| {
         let mut ax = vec![0.0; p];
         let apply = |w: &[f64], out: &mut [f64]| {
             vjp(w, &mut ax, None);
@@ -63,11 +63,12 @@ pub(crate) fn solve<P: FixedPointMap, C: Criterion>(
         let (tol, max_iter) = (options.jacobian_tol, options.jacobian_max_iter);
         let report = linear::solve(strategy, apply, &gx, &mut v, active, tol, max_iter)?;
         let at = evaluate(vjp, (&gx, &gt), &v);
-        Ok::<_, BilevelError>((report, at))
+        // The error estimate's products at this point, on the same recording.
+        let rho = contraction_of(fp, report.contraction, warm);
+        let kappa = kappa(rho);
+        let linear_error = resolved(vjp, &at.residual, m, (rho, kappa));
+        Ok::<_, BilevelError>((report, at, (rho, kappa), linear_error))
     })?;
-    let rho = contraction_of(fp, report.contraction, warm);
-    let kappa = kappa(rho);
-    let linear_error = fp.with_vjp(|vjp| resolved(vjp, &at.residual, m, (rho, kappa)));
     // The same formula at the corrected point x' ≈ x*, at the same v.
     let shifted = fp.corrected(rho, kappa);
     let fp_shifted = fp.at(&shifted);

@@ -102,6 +102,7 @@ pub(super) fn solve<F: FiniteSum + ?Sized>(
         objective: f,
         stop,
         history: None,
+        margin: None,
     };
     Ok(Solution { x: z, report })
 }

@@ -195,7 +195,8 @@ impl CoordinateDescentModel for GroupLasso {
         self.loss.value(&vec![0.0; self.loss.n_features()])
     }
     fn objective_and_gap(&self, alpha: &f64, beta: &[f64], r: &[f64]) -> (f64, f64) {
-        self.gap_and_scores(alpha, None, beta, r, None)
+        let (objective, gap, _) = self.gap_and_scores(alpha, None, beta, r, None);
+        (objective, gap)
     }
 }
 
@@ -241,7 +242,7 @@ impl WorkingSetModel for GroupLasso {
         beta: &[f64],
         r: &[f64],
         scores: Option<&mut [f64]>,
-    ) -> (f64, f64) {
+    ) -> (f64, f64, Option<f64>) {
         let (q, r_dot_y) = self.residual_terms(r);
         let terms = |g| {
             (
@@ -251,10 +252,11 @@ impl WorkingSetModel for GroupLasso {
         };
         let all = 0..self.groups.len();
         let (constants, lipschitz) = ((*alpha, q, r_dot_y), &self.lipschitz);
-        match blocks {
+        let (objective, gap) = match blocks {
             None => block_gap_and_scores(constants, all, terms, lipschitz, scores),
             Some(b) => block_gap_and_scores(constants, b.iter().copied(), terms, lipschitz, scores),
-        }
+        };
+        (objective, gap, None)
     }
 }
 

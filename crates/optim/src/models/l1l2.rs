@@ -1,7 +1,7 @@
 //! The shared core of the Lasso, the weighted Lasso and the elastic net:
 //! `P(β) = 1/(2n)‖y − Xβ‖² + Σ_j a_j|β_j| + b/2 ‖β‖²`, the weights set by θ.
 
-use super::l1l2_sweep::L1L2Sweep;
+use super::l1l2_sweep::{L1L2Sweep, L1L2SweepOn};
 use super::rescaled_residual_gap;
 use crate::loss::LeastSquares;
 use crate::solvers::sweep_l1l2;
@@ -77,12 +77,15 @@ impl PenalizedLeastSquares {
         beta: &[f64],
         r: &[f64],
     ) -> (f64, f64) {
-        self.gap_and_scores(penalty, None, beta, r, None)
+        let (objective, gap, _) = self.gap_and_scores(penalty, None, beta, r, None);
+        (objective, gap)
     }
 
     /// [`objective_and_gap`](Self::objective_and_gap) over the features `columns` only (β is 0
     /// elsewhere; `None`: all), with the working-set priorities `−∞` (`β_j ≠ 0`) or
-    /// `(a_j − |X_jᵀr/n − bβ_j|)/√L_j` written into `scores`.
+    /// `(a_j − |X_jᵀr/n − bβ_j|)/√L_j` written into `scores`; the third value is the
+    /// non-degeneracy margin over the listed features, `min_{β_j = 0} (a_j − |X_jᵀr/n|)`
+    /// (`+∞` if none is zero), from the same products.
     pub(crate) fn gap_and_scores(
         &self,
         penalty: &L1L2Penalty,
@@ -90,13 +93,14 @@ impl PenalizedLeastSquares {
         beta: &[f64],
         r: &[f64],
         mut scores: Option<&mut [f64]>,
-    ) -> (f64, f64) {
+    ) -> (f64, f64, Option<f64>) {
         let n = self.loss.n_samples() as f64;
         let design = self.loss.design();
         let l2 = penalty.l2;
         let r_sq: f64 = r.iter().map(|v| v * v).sum();
         let r_dot_y: f64 = r.iter().zip(self.loss.y()).map(|(a, b)| a * b).sum();
         let (mut c, mut l1_term, mut beta_sq) = (1.0_f64, 0.0, 0.0);
+        let mut margin = f64::INFINITY;
         let mut visit = |j: usize| {
             let (a, b) = (penalty.l1[j], beta[j]);
             l1_term += a * b.abs();
@@ -104,6 +108,9 @@ impl PenalizedLeastSquares {
             let g = (design.col_dot(j, r) / n - l2 * b).abs();
             if g * c > a {
                 c = a / g;
+            }
+            if b == 0.0 {
+                margin = margin.min(a - g);
             }
             if let Some(scores) = scores.as_deref_mut() {
                 scores[j] = super::sparse::priority(b != 0.0, a - g, self.lipschitz[j]);
@@ -115,7 +122,7 @@ impl PenalizedLeastSquares {
         }
         let primal = 0.5 * r_sq / n + l1_term + 0.5 * l2 * beta_sq;
         let gap = rescaled_residual_gap(r_sq / n + l2 * beta_sq, r_dot_y / n, l1_term, c);
-        (primal, gap)
+        (primal, gap, Some(margin))
     }
 
     /// `P(β)` for β zero outside `columns`, given the residual (no pass over X).
@@ -161,8 +168,8 @@ impl PenalizedLeastSquares {
 
     /// One sweep from `x` into `out` for penalties given as scalars of type `S` (the generic
     /// update behind the models' `FixedPointMap`; recomputes the residual of `x`). The full
-    /// sweep goes through [`L1L2Sweep`] (one node on a tape); a sweep over `columns` runs as
-    /// written.
+    /// sweep goes through [`L1L2Sweep`], a sweep over `columns` through [`L1L2SweepOn`]: one
+    /// node on a tape each.
     pub(crate) fn apply_with<S: Scalar>(
         &self,
         x: &[S],
@@ -171,26 +178,24 @@ impl PenalizedLeastSquares {
         l2: S,
         columns: Option<&[usize]>,
     ) {
-        if columns.is_none() {
-            let mut input = Vec::with_capacity(2 * x.len() + 1);
-            input.extend_from_slice(x);
-            input.extend((0..x.len()).map(l1));
-            input.push(l2);
-            S::custom_vjp(&self.sweep, &input, out);
-            return;
+        let p = x.len();
+        let mut input = Vec::with_capacity(2 * p + 1);
+        input.extend_from_slice(x);
+        match columns {
+            None => {
+                input.extend((0..p).map(l1));
+                input.push(l2);
+                S::custom_vjp(&self.sweep, &input, out);
+            }
+            Some(columns) => {
+                // The weights of the coordinates not updated are not read.
+                input.resize(2 * p, S::zero());
+                columns.iter().for_each(|&j| input[p + j] = l1(j));
+                input.push(l2);
+                let rule = Arc::new(L1L2SweepOn::new(self.sweep.clone(), columns, x));
+                S::custom_vjp(&rule, &input, out);
+            }
         }
-        out.copy_from_slice(x);
-        let mut r = vec![S::zero(); self.loss.n_samples()];
-        self.loss.residual(out, &mut r);
-        sweep_l1l2(
-            self.loss.design(),
-            &self.lipschitz,
-            (l1, |_| l2),
-            columns,
-            false,
-            out,
-            &mut r,
-        );
     }
 
     /// The non-degeneracy margin `min_{j: β_j = 0} (a_j − |X_jᵀr/n|)`.
@@ -334,7 +339,7 @@ macro_rules! penalized_least_squares_model {
                 beta: &[f64],
                 state: &[f64],
                 scores: Option<&mut [f64]>,
-            ) -> (f64, f64) {
+            ) -> (f64, f64, Option<f64>) {
                 self.core
                     .gap_and_scores(penalty, blocks, beta, state, scores)
             }

@@ -182,7 +182,8 @@ impl CoordinateDescentModel for MultiTaskLasso {
         self.y.iter().map(|v| v * v).sum::<f64>() / (2.0 * self.design.n_samples() as f64)
     }
     fn objective_and_gap(&self, alpha: &f64, beta: &[f64], r: &[f64]) -> (f64, f64) {
-        self.gap_and_scores(alpha, None, beta, r, None)
+        let (objective, gap, _) = self.gap_and_scores(alpha, None, beta, r, None);
+        (objective, gap)
     }
 }
 
@@ -232,15 +233,16 @@ impl WorkingSetModel for MultiTaskLasso {
         beta: &[f64],
         r: &[f64],
         scores: Option<&mut [f64]>,
-    ) -> (f64, f64) {
+    ) -> (f64, f64, Option<f64>) {
         let (q, r_dot_y) = self.residual_terms(r);
         let terms = |j| (self.row_norm(j, beta), self.row_correlation(j, r));
         let all = 0..self.design.n_features();
         let (constants, lipschitz) = ((*alpha, q, r_dot_y), &self.lipschitz);
-        match blocks {
+        let (objective, gap) = match blocks {
             None => block_gap_and_scores(constants, all, terms, lipschitz, scores),
             Some(b) => block_gap_and_scores(constants, b.iter().copied(), terms, lipschitz, scores),
-        }
+        };
+        (objective, gap, None)
     }
 }
 

@@ -206,6 +206,7 @@ impl FixedPointMap for Ridge {
             objective,
             stop: StopReason::Converged,
             history: None,
+            margin: None,
         };
         Ok(Solution { x, report })
     }

@@ -174,6 +174,7 @@ pub(crate) fn solve_to_gap<M: CoordinateDescentModel>(
             objective,
             stop,
             history,
+            margin: None,
         },
     })
 }

@@ -145,6 +145,7 @@ impl Progress {
                 objective,
                 stop: stop.unwrap_or(StopReason::MaxIterations),
                 history: self.history,
+                margin: None,
             },
         }
     }

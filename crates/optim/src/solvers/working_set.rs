@@ -41,7 +41,10 @@ pub trait WorkingSetModel: CoordinateDescentModel {
     /// blocks for `None`): the dual point is the rescaled residual, feasible for the listed
     /// blocks. With `scores`, writes each listed block's priority: `−∞` if it holds a non-zero
     /// coefficient, else the distance `(α_b − ‖∇_b f(β)‖)/‖X_b‖` from the dual point to the
-    /// block's constraint (negative: the block violates its optimality condition at 0).
+    /// block's constraint (negative: the block violates its optimality condition at 0). The
+    /// third value is the non-degeneracy margin over the listed blocks
+    /// ([`FixedPointMap::non_degeneracy_margin`](crate::FixedPointMap::non_degeneracy_margin)
+    /// when all are listed) if the model computes it in the same pass, else `None`.
     fn gap_and_scores(
         &self,
         penalty: &Self::Penalty,
@@ -49,7 +52,7 @@ pub trait WorkingSetModel: CoordinateDescentModel {
         beta: &[f64],
         state: &[f64],
         scores: Option<&mut [f64]>,
-    ) -> (f64, f64);
+    ) -> (f64, f64, Option<f64>);
 }
 
 /// Coordinate descent on a working set (celer / skglm).
@@ -167,20 +170,20 @@ impl WorkingSetCd {
             anderson: Anderson::new(self.anderson_memory),
         };
         let stop = loop {
-            let (objective, gap) =
+            let (objective, gap, margin) =
                 model.gap_and_scores(&penalty, None, &beta, &state, Some(&mut scores));
             if let Some(h) = history.as_mut() {
                 h.objective.push(objective);
                 h.residual.push(gap);
             }
             if !objective.is_finite() || !gap.is_finite() {
-                break (StopReason::Diverged, objective, gap);
+                break (StopReason::Diverged, objective, gap, margin);
             }
             if gap <= threshold {
-                break (StopReason::Converged, objective, gap);
+                break (StopReason::Converged, objective, gap, margin);
             }
             if inner.iterations >= self.params.max_iter {
-                break (StopReason::MaxIterations, objective, gap);
+                break (StopReason::MaxIterations, objective, gap, margin);
             }
             let working_set = self.working_set(&scores);
             inner.solve(
@@ -191,7 +194,7 @@ impl WorkingSetCd {
                 &mut state,
             );
         };
-        let (stop, objective, gap) = stop;
+        let (stop, objective, gap, margin) = stop;
         Ok(Solution {
             x: beta,
             report: SolveReport {
@@ -201,6 +204,7 @@ impl WorkingSetCd {
                 objective,
                 stop,
                 history,
+                margin,
             },
         })
     }
@@ -256,7 +260,7 @@ impl<M: WorkingSetModel> Inner<'_, M> {
             let norm_sq: f64 = coefficients.iter().map(|&c| beta[c] * beta[c]).sum();
             let stalled = self.step_sq <= tol * tol * norm_sq;
             if stalled || epochs % settings.gap_frequency == 0 {
-                let (objective, gap) =
+                let (objective, gap, _) =
                     model.gap_and_scores(penalty, Some(blocks), beta, state, None);
                 if gap <= target || !objective.is_finite() || !gap.is_finite() {
                     return;
