@@ -7,9 +7,9 @@ Every gradient is checked against the closed form on the support of a celer solu
 1e-14: dβ_S/dlog α = −α (X_SᵀX_S/n)⁻¹ sign(β_S) (per feature for the weighted Lasso); a
 configuration more than 1e-6 relatively off is reported but not ranked.
 
-sparse-ho and sparho are not on the package index: the script uses them if importable (see
-/work/peers/README.md: `import sparse_ho_compat` first for sparse-ho on NumPy 2) and skips them
-otherwise. Run from the repository root: `python benches/peers/hypergradients.py` (runs the Rust
+sparse-ho and sparho are not on the package index: the script uses them if importable (for
+sparse-ho on NumPy 2 it first imports `sparse_ho_compat`, the shim beside this script) and skips
+them otherwise. Run from the repository root: `python benches/peers/hypergradients.py` (runs the Rust
 bench first, which dumps the problems to $HYPERGRAD_LASSO_DUMP, default /tmp/hypergrad-dump).
 """
 
