@@ -1,7 +1,8 @@
 //! The weighted Lasso by hypergradient vs the Lasso (seed 001; Bertrand et al. 2022): one
 //! penalty per feature (60 hyperparameters) fitted by L-BFGS on the hypergradient of the
 //! held-out error, against the Lasso's single α chosen on the same held-out set; both judged on
-//! a test set neither has seen.
+//! a test set neither has seen. Then both again under scikit-learn's `LassoCV` protocol (5-fold
+//! cross-validation on the training and validation rows together, refit on all of them).
 //!
 //! Run: `cargo run --release --example weighted_lasso [folder]` (default `target/figures`);
 //! writes `weighted_lasso.svg` and prints the numbers it plots.
@@ -40,6 +41,21 @@ fn main() -> Result<(), Box<dyn Error>> {
         "test MSE, weighted / Lasso: {:.4} (noise floor σ² = {:.2})",
         wlasso.test / lasso.test,
         setup.noise * setup.noise
+    );
+    // The same comparison under scikit-learn's LassoCV protocol (5-fold CV on train +
+    // validation, refit on both), for both models.
+    let lasso_cv = problem::lasso_cv(&split)?;
+    let wlasso_cv = problem::weighted_lasso_cv(&split, lasso_cv.log_alpha[0], setup.evaluations)?;
+    for (name, s) in [("Lasso CV", &lasso_cv), ("weighted CV", &wlasso_cv)] {
+        println!(
+            "{name:>15}: test MSE {:.4}, {} non-zeros (5-fold CV, refit on train + validation)",
+            s.test,
+            nonzeros(&s.beta)
+        );
+    }
+    println!(
+        "test MSE, weighted CV / Lasso CV: {:.4}",
+        wlasso_cv.test / lasso_cv.test
     );
     // The test error of every L-BFGS iterate.
     let model = WeightedLasso::new(Design::dense(split.train.0.clone())?, split.train.1.view())?;

@@ -6,11 +6,15 @@
 
 use crate::data;
 
-use hypergrad::bilevel::outer::{grid_search, Bilevel, Lbfgs, LineSearch, Trajectory};
+use hypergrad::bilevel::outer::{
+    grid_search, Bilevel, CrossValidation, Lbfgs, LineSearch, Trajectory,
+};
 use hypergrad::bilevel::{BilevelError, HeldOutMse, Method, Options};
+use hypergrad::optim::data::{kfold, Dataset};
 use hypergrad::optim::{Design, FixedPointMap, Lasso, SolverParams, WeightedLasso};
-use ndarray::{Array1, Array2};
+use ndarray::{concatenate, Array1, Array2, Axis};
 use rand::SeedableRng;
+use std::error::Error;
 
 /// Train, validation and test sets drawn from one sparse model.
 pub struct Split {
@@ -118,6 +122,96 @@ pub fn lasso(split: &Split) -> Result<Selected, BilevelError> {
     selected(&model, split, best)
 }
 
+/// The training and validation rows together, as one data set for cross-validation.
+fn pooled(split: &Split) -> Result<(Array2<f64>, Array1<f64>), Box<dyn Error>> {
+    let x = concatenate(Axis(0), &[split.train.0.view(), split.val.0.view()])?;
+    let y = concatenate(Axis(0), &[split.train.1.view(), split.val.1.view()])?;
+    Ok((x, y))
+}
+
+/// A model selected by cross-validation and refitted: its `log α`, coefficients and test MSE.
+pub struct Refit {
+    pub log_alpha: Vec<f64>,
+    pub beta: Vec<f64>,
+    pub test: f64,
+}
+
+/// Selection by 5-fold cross-validation on the pooled training and validation rows (the
+/// protocol of scikit-learn's `LassoCV`), then a refit on all of them: `build` makes the model
+/// of one training set, `search` runs the outer optimizer on the CV objective.
+fn cross_validated<P, B, R>(split: &Split, build: B, search: R) -> Result<Refit, Box<dyn Error>>
+where
+    P: FixedPointMap + Sync,
+    B: Fn(Design, Array1<f64>) -> Result<P, BilevelError>,
+    R: FnOnce(&mut CrossValidation<'_, P, HeldOutMse>, &P) -> Result<Trajectory, BilevelError>,
+{
+    let (x, y) = pooled(split)?;
+    let all = Dataset::new(Design::dense(x.clone())?, y.to_vec())?;
+    let problems = kfold(&all, 5, 0)?
+        .into_iter()
+        .map(|(train, val)| {
+            let model = build(train.x, Array1::from(train.y))?;
+            let criterion = HeldOutMse::new(val.x, Array1::from(val.y).view())?;
+            Ok((model, criterion))
+        })
+        .collect::<Result<Vec<_>, BilevelError>>()?;
+    let bilevels = problems
+        .iter()
+        .map(|(m, c)| Bilevel::new(m, c, Method::Auto, options()))
+        .collect();
+    let mut cv = CrossValidation::new(bilevels)?;
+    let model = build(Design::dense(x)?, y)?;
+    let log_alpha = search(&mut cv, &model)?.best().log_alpha.clone();
+    let beta = solve(&model, &log_alpha)?;
+    let test = data::mse(&split.test.0, &split.test.1, &beta);
+    Ok(Refit {
+        log_alpha,
+        beta,
+        test,
+    })
+}
+
+/// scikit-learn's `LassoCV`: 30 log-spaced α from α_max to α_max·1e-3 on the 5-fold CV error,
+/// the best refined by L-BFGS on the CV hypergradient, refit on training + validation rows.
+pub fn lasso_cv(split: &Split) -> Result<Refit, Box<dyn Error>> {
+    let build = |x: Design, y: Array1<f64>| Lasso::new(x, y.view()).map_err(Into::into);
+    cross_validated(split, build, |cv, model| {
+        let top = model.alpha_max().ln();
+        let grid = grid_search(cv, &[(top - 3.0 * 10f64.ln(), top)], 30, 1e-10)?;
+        let refined = Lbfgs::default().run(cv, &grid.best().log_alpha)?;
+        Ok(if refined.best().value < grid.best().value {
+            refined
+        } else {
+            grid
+        })
+    })
+}
+
+/// The weighted Lasso under the same protocol: L-BFGS on its p penalties on the 5-fold CV
+/// error, from the Lasso CV's α, refit on training + validation rows.
+pub fn weighted_lasso_cv(
+    split: &Split,
+    start: f64,
+    evaluations: usize,
+) -> Result<Refit, Box<dyn Error>> {
+    let build = |x: Design, y: Array1<f64>| WeightedLasso::new(x, y.view()).map_err(Into::into);
+    cross_validated(split, build, |cv, model| {
+        lbfgs(start, evaluations).run(cv, &vec![start; model.dim_theta()])
+    })
+}
+
+/// L-BFGS for the weighted Lasso's penalties, in a box around the start.
+fn lbfgs(start: f64, evaluations: usize) -> Lbfgs {
+    Lbfgs {
+        line_search: LineSearch {
+            max_steps: evaluations,
+            bounds: (start - 12.0, start + 5.0),
+            ..LineSearch::default()
+        },
+        ..Lbfgs::default()
+    }
+}
+
 /// The weighted Lasso: L-BFGS on the p penalties from the Lasso's α (sparse-ho's start), the
 /// hypergradient by `Method::Auto` (the adjoint form, one system for all p).
 pub fn weighted_lasso(
@@ -128,14 +222,7 @@ pub fn weighted_lasso(
     let model = WeightedLasso::new(Design::dense(split.train.0.clone())?, split.train.1.view())?;
     let criterion = HeldOutMse::new(Design::dense(split.val.0.clone())?, split.val.1.view())?;
     let mut objective = Bilevel::new(&model, &criterion, Method::Auto, options());
-    let optimizer = Lbfgs {
-        line_search: LineSearch {
-            max_steps: evaluations,
-            bounds: (start - 12.0, start + 5.0),
-            ..LineSearch::default()
-        },
-        ..Lbfgs::default()
-    };
-    let trajectory = optimizer.run(&mut objective, &vec![start; model.dim_theta()])?;
+    let trajectory =
+        lbfgs(start, evaluations).run(&mut objective, &vec![start; model.dim_theta()])?;
     selected(&model, split, trajectory)
 }
