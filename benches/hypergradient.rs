@@ -31,6 +31,28 @@
 //! Newton correction of the error estimate and its Neumann-series terms), each with O(p) setup
 //! around O(n·|S|) work, and the criterion's gradient at two points.
 //!
+//! Re-measured on 2026-12-06 (branch speed14c, the same command restricted to
+//! `'(inner_solve|implicit-forward)'`, two runs on the shared machine: the parent commit, then
+//! this change), after the forward form's norms and dot products, its Neumann step sizes and
+//! the Newton correction's GMRES work over the support's coordinates only (O(|S|) instead of
+//! O(p) per vector operation; the same sums without their zero terms, so every printed
+//! derivative is unchanged to the last digit):
+//!
+//! | case             | inner (before) | implicit-forward (before) | inner (after) | implicit-forward (after) |
+//! | ---------------- | -------------- | ------------------------- | ------------- | ------------------------ |
+//! | dense α_max/10   | 0.299 ms       | 0.644 ms (2.15×)          | 0.257 ms      | 0.524 ms (2.04×)         |
+//! | dense α_max/100  | 0.423 ms       | 0.737 ms (1.74×)          | 0.346 ms      | 0.652 ms (1.88×)         |
+//! | sparse α_max/10  | 2.45 ms        | 5.42 ms (2.21×)           | 2.39 ms       | 3.85 ms (1.61×)          |
+//! | sparse α_max/100 | 3.06 ms        | 6.52 ms (2.13×)           | 2.56 ms       | 4.55 ms (1.78×)          |
+//!
+//! (The dense α_max/100 ratio rose because that run's inner solve, code unchanged, was 18 %
+//! faster than in the first run on the shared machine; the hypergradient itself went from 0.737
+//! to 0.652 ms.) What remains, by a profile of the sparse
+//! α_max/10 case: the O(p) set-up of each evaluation of the restricted map on dual numbers
+//! (the 2p+1 inputs and the p-long mask and scan of `L1L2SweepOn`, copying x, the dual
+//! buffers), about a fifth of the whole hypergradient (its inner solve included), and the
+//! criterion's gradient at two points.
+//!
 //! Implicit and implicit-forward iterate the coordinate-descent Jacobian on the support only
 //! ([`FixedPointMap::apply_on_support`](hypergrad::optim::FixedPointMap::apply_on_support):
 //! O(n|S|) per sweep instead of O(np)), which meets the 1.5× target; FPAD and the unrolled

@@ -15,6 +15,9 @@ use crate::Criterion;
 pub(crate) struct Support {
     pub indices: Vec<usize>,
     mask: Vec<bool>,
+    /// `indices` in increasing order: the order of the reductions over the support, which
+    /// then add the same terms in the same order as over all coordinates (without the zeros).
+    sorted: Vec<usize>,
 }
 
 impl Support {
@@ -22,7 +25,13 @@ impl Support {
     pub fn new(p: usize, indices: Vec<usize>) -> Self {
         let mut mask = vec![false; p];
         indices.iter().for_each(|&j| mask[j] = true);
-        Self { indices, mask }
+        let mut sorted = indices.clone();
+        sorted.sort_unstable();
+        Self {
+            indices,
+            mask,
+            sorted,
+        }
     }
 
     /// Whether coordinate `j` is in the support.
@@ -99,6 +108,30 @@ impl<'a, P: FixedPointMap, C: Criterion> FixedPoint<'a, P, C> {
         }
     }
 
+    /// `aᵀb` for `a` or `b` zero off the support: the sum over the support's coordinates in
+    /// increasing order, i.e. the full sum without its zero terms (O(|S|) instead of O(p)).
+    pub fn dot(&self, a: &[f64], b: &[f64]) -> f64 {
+        match self.support {
+            Some(s) => s.sorted.iter().map(|&j| a[j] * b[j]).sum(),
+            None => crate::linalg::dot(a, b),
+        }
+    }
+
+    /// `‖a‖₂` for `a` zero off the support (see [`dot`](Self::dot)).
+    pub fn norm(&self, a: &[f64]) -> f64 {
+        self.dot(a, a).sqrt()
+    }
+
+    /// `‖a − b‖₂` for `a` and `b` zero off the support, without forming `a − b`.
+    pub fn distance(&self, a: &[f64], b: &[f64]) -> f64 {
+        let sq = |j: usize| (a[j] - b[j]) * (a[j] - b[j]);
+        let sum: f64 = match self.support {
+            Some(s) => s.sorted.iter().map(|&j| sq(j)).sum(),
+            None => (0..a.len()).map(sq).sum(),
+        };
+        sum.sqrt()
+    }
+
     /// `T(x, θ)` in `f64` (restricted map when there is a support).
     pub fn apply(&self) -> Vec<f64> {
         let mut out = vec![0.0; self.dim()];
@@ -120,28 +153,45 @@ impl<'a, P: FixedPointMap, C: Criterion> FixedPoint<'a, P, C> {
         let mut r = self.apply();
         r.iter_mut().zip(self.x).for_each(|(r, x)| *r -= x);
         self.restrict(&mut r);
+        // GMRES in the coordinates of the support (in increasing order) when there is one:
+        // `r` and every product `Av` are zero off it, so this is the same system without its
+        // zero rows and columns, at O(|S|) instead of O(p) per vector operation.
+        let coords: Vec<usize> = match self.support {
+            Some(s) => s.sorted.clone(),
+            None => (0..p).collect(),
+        };
         let mut buffers = self.lanes::<1>();
+        let mut full = [vec![0.0; p]];
         let mut out = [vec![0.0; p]];
-        let mut delta = vec![0.0; p];
         let apply = |v: &[f64], o: &mut [f64]| {
-            self.jvp(&mut buffers, &[v.to_vec()], &[0], 0.0, &mut out);
+            coords.iter().zip(v).for_each(|(&j, &v)| full[0][j] = v);
+            self.jvp(&mut buffers, &full, &[0], 0.0, &mut out);
             o.iter_mut()
                 .zip(v)
-                .zip(&out[0])
-                .for_each(|((o, v), a)| *o = v - a);
+                .zip(&coords)
+                .for_each(|((o, v), &j)| *o = v - out[0][j]);
         };
+        let r_coords: Vec<f64> = coords.iter().map(|&j| r[j]).collect();
+        let mut delta_coords = vec![0.0; coords.len()];
         let solved = crate::linear::solve(
             crate::linear::Strategy::Fixed(crate::LinearSolver::Gmres),
             apply,
-            &r,
-            &mut delta,
+            &r_coords,
+            &mut delta_coords,
             None,
             1e-2,
             20,
         );
-        if !solved.is_ok_and(|rep| rep.relative_residual <= 0.1) {
-            delta = self.series(&r, rho, kappa);
-        }
+        let delta = if solved.is_ok_and(|rep| rep.relative_residual <= 0.1) {
+            let mut delta = vec![0.0; p];
+            coords
+                .iter()
+                .zip(&delta_coords)
+                .for_each(|(&j, &d)| delta[j] = d);
+            delta
+        } else {
+            self.series(&r, rho, kappa)
+        };
         self.x.iter().zip(&delta).map(|(x, d)| x + d).collect()
     }
 

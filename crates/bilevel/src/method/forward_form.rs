@@ -14,7 +14,6 @@
 
 use super::{amplified, by_chunk, contraction_of, kappa, rounding, LinearSummary};
 use crate::diagnostics::{ErrorParts, WarmStart};
-use crate::linalg::{dot, norm};
 use crate::linear::{self, Fallback, FallbackReason, Strategy, NEUMANN_BUDGET};
 use crate::operator::FixedPoint;
 use crate::{BilevelError, Criterion, LinearSolver, Options};
@@ -90,7 +89,7 @@ pub(crate) fn solve<P: FixedPointMap, C: Criterion>(
     let (gx, gt) = fp.criterion_gradient();
     let grad: Vec<f64> = lanes
         .iter()
-        .map(|&i| gt[i] + dot(&gx, &columns[i]))
+        .map(|&i| gt[i] + fp.dot(&gx, &columns[i]))
         .collect();
     // The same formula at the corrected point x' ≈ x*.
     let shifted = fp.corrected(rho, kappa);
@@ -114,9 +113,10 @@ pub(crate) fn solve<P: FixedPointMap, C: Criterion>(
         );
         let drift_powers = by_chunk!(chunk.len(), powers(fp, chunk, drift, SERIES_TERMS));
         for (l, &i) in chunk.iter().enumerate() {
-            let g_shifted = gt2[i] + dot(&gx2, &columns[i]);
-            let lin = resolved(&gx, &res_powers[l], rho, kappa);
-            let drifted = (g_shifted - grad[i]).abs() + resolved(&gx, &drift_powers[l], rho, kappa);
+            let g_shifted = gt2[i] + fp.dot(&gx2, &columns[i]);
+            let lin = resolved(fp, &gx, &res_powers[l], rho, kappa);
+            let drifted =
+                (g_shifted - grad[i]).abs() + resolved(fp, &gx, &drift_powers[l], rho, kappa);
             let inner = drifted;
             linear_sq += lin * lin;
             inner_sq += inner * inner;
@@ -161,11 +161,18 @@ pub(super) fn powers<const N: usize, P: FixedPointMap, C: Criterion>(
         .collect()
 }
 
-/// `|g·Σₖ Aᵏw| + ρκ‖g‖‖Aᴷw‖ ≈ |g·(I − A)⁻¹w|` from the powers `[w, Aw, …, Aᴷw]`.
-pub(super) fn resolved(g: &[f64], powers: &[Vec<f64>], rho: f64, kappa: f64) -> f64 {
-    let partial: f64 = powers.iter().map(|p| dot(g, p)).sum();
-    let last = powers.last().map_or(0.0, |p| norm(p));
-    partial.abs() + amplified(kappa * rho.max(0.0), norm(g) * last)
+/// `|g·Σₖ Aᵏw| + ρκ‖g‖‖Aᴷw‖ ≈ |g·(I − A)⁻¹w|` from the powers `[w, Aw, …, Aᴷw]` (vectors
+/// zero off the support of `fp`, whose reductions skip the zeros).
+pub(super) fn resolved<P: FixedPointMap, C: Criterion>(
+    fp: &FixedPoint<'_, P, C>,
+    g: &[f64],
+    powers: &[Vec<f64>],
+    rho: f64,
+    kappa: f64,
+) -> f64 {
+    let partial: f64 = powers.iter().map(|p| fp.dot(g, p)).sum();
+    let last = powers.last().map_or(0.0, |p| fp.norm(p));
+    partial.abs() + amplified(kappa * rho.max(0.0), fp.norm(g) * last)
 }
 
 fn difference(a: &[f64], b: &[f64]) -> Vec<f64> {
@@ -209,7 +216,7 @@ fn solve_chunk<const N: usize, P: FixedPointMap, C: Criterion>(
     let mut buffers = fp.lanes::<N>();
     let mut b = vec![vec![0.0; p]; k];
     fp.jvp(&mut buffers, &vec![vec![0.0; p]; k], lanes, 1.0, &mut b);
-    let b_norms: Vec<f64> = b.iter().map(|v| norm(v)).collect();
+    let b_norms: Vec<f64> = b.iter().map(|v| fp.norm(v)).collect();
     let mut j: Vec<Vec<f64>> = match previous {
         Some(cols) => cols.to_vec(),
         None => vec![vec![0.0; p]; k],
@@ -287,7 +294,11 @@ fn solve_chunk<const N: usize, P: FixedPointMap, C: Criterion>(
     }
     let residuals = residuals_of::<N, P, C>(fp, lanes, &j);
     for (r, bn) in residuals.iter().zip(&b_norms) {
-        let rel = if *bn > 0.0 { norm(r) / bn } else { norm(r) };
+        let rel = if *bn > 0.0 {
+            fp.norm(r) / bn
+        } else {
+            fp.norm(r)
+        };
         summary.residual = summary.residual.max(rel);
     }
     Ok(Chunk {
@@ -329,7 +340,7 @@ fn neumann_lanes<const N: usize, P: FixedPointMap, C: Criterion>(
         iterations += 1;
         let rel: Vec<f64> = (0..k)
             .map(|l| {
-                let step = norm(&difference(&next[l], &j[l]));
+                let step = fp.distance(&next[l], &j[l]);
                 if b_norms[l] > 0.0 {
                     step / b_norms[l]
                 } else {

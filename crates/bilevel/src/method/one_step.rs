@@ -46,7 +46,7 @@ pub(super) fn run<P: FixedPointMap, C: Criterion>(
     let grad: Vec<f64> = lanes.iter().map(|&i| gt[i] + dot(&gx, &b[i])).collect();
     let (mut bias_sq, mut inner_sq) = (0.0, 0.0);
     for i in 0..m {
-        let bias = resolved(&gx, &series[i], rho, kappa);
+        let bias = resolved(&fp, &gx, &series[i], rho, kappa);
         let inner = (gt2[i] + dot(&gx2, &b_shifted[i]) - grad[i]).abs();
         bias_sq += bias * bias;
         inner_sq += inner * inner;

@@ -131,8 +131,12 @@ impl L1L2SweepOn {
     ) -> Self {
         let mut listed = vec![false; x.len()];
         columns.iter().for_each(|&j| listed[j] = true);
-        let active = (0..x.len())
-            .filter(|&j| listed[j] || x[j].to_f64_value() != 0.0)
+        let active = x
+            .iter()
+            .zip(&listed)
+            .enumerate()
+            .filter(|(_, (v, &l))| l || v.to_f64_value() != 0.0)
+            .map(|(j, _)| j)
             .collect();
         Self {
             sweep,
