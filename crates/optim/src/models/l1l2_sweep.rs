@@ -38,6 +38,50 @@ impl L1L2Sweep {
     fn p(&self) -> usize {
         self.lipschitz.len()
     }
+
+    /// The adjoint of the coordinate updates of `columns` (visited forward in this order),
+    /// walked backwards: fills `x̄ = (β̄, ā, b̄)` except the final `−Xᵀr̄` of `β̄`, and returns
+    /// `r̄` for the caller to apply on the columns its residual used.
+    fn backward<S: Scalar>(
+        &self,
+        columns: impl DoubleEndedIterator<Item = usize>,
+        input: &[S],
+        y: &[S],
+        ybar: &[S],
+        xbar: &mut [S],
+    ) -> Vec<S> {
+        let p = self.p();
+        let b = input[2 * p];
+        let design = self.loss.design();
+        let inv_n = real::<S>(1.0 / self.loss.n_samples() as f64);
+        let (beta_bar, rest) = xbar.split_at_mut(p);
+        let (a_bar, b_bar) = rest.split_at_mut(p);
+        beta_bar.copy_from_slice(ybar);
+        a_bar.iter_mut().for_each(|v| *v = S::zero());
+        let mut bb = S::zero();
+        let mut r_bar = vec![S::zero(); self.loss.n_samples()];
+        for j in columns.rev() {
+            let lj = self.lipschitz[j];
+            if lj == 0.0 {
+                // β_j⁺ = 0 and X_j = 0: nothing flows through coordinate j.
+                beta_bar[j] = S::zero();
+                continue;
+            }
+            let delta_bar = -design.col_dot(j, &r_bar);
+            let new_bar = beta_bar[j] + delta_bar;
+            beta_bar[j] = -delta_bar;
+            let yj = y[j].to_f64_value();
+            if yj != 0.0 {
+                let z_bar = new_bar / (b + lj);
+                a_bar[j] = if yj > 0.0 { -z_bar } else { z_bar };
+                bb -= z_bar * y[j];
+                beta_bar[j] += z_bar * lj;
+                design.col_axpy(j, z_bar.scale(inv_n), &mut r_bar);
+            }
+        }
+        b_bar[0] = bb;
+        r_bar
+    }
 }
 
 impl CustomVjp for L1L2Sweep {
@@ -71,46 +115,18 @@ impl CustomVjp for L1L2Sweep {
 
     fn vjp<S: Scalar>(&self, input: &[S], y: &[S], ybar: &[S], xbar: &mut [S]) {
         let p = self.p();
-        let b = input[2 * p];
-        let design = self.loss.design();
-        let inv_n = real::<S>(1.0 / self.loss.n_samples() as f64);
-        let (beta_bar, rest) = xbar.split_at_mut(p);
-        let (a_bar, b_bar) = rest.split_at_mut(p);
-        beta_bar.copy_from_slice(ybar);
-        a_bar.iter_mut().for_each(|v| *v = S::zero());
-        let mut bb = S::zero();
-        let mut r_bar = vec![S::zero(); self.loss.n_samples()];
-        for j in (0..p).rev() {
-            let lj = self.lipschitz[j];
-            if lj == 0.0 {
-                // β_j⁺ = 0 and X_j = 0: nothing flows through coordinate j.
-                beta_bar[j] = S::zero();
-                continue;
-            }
-            let delta_bar = -design.col_dot(j, &r_bar);
-            let new_bar = beta_bar[j] + delta_bar;
-            beta_bar[j] = -delta_bar;
-            let yj = y[j].to_f64_value();
-            if yj != 0.0 {
-                let z_bar = new_bar / (b + lj);
-                a_bar[j] = if yj > 0.0 { -z_bar } else { z_bar };
-                bb -= z_bar * y[j];
-                beta_bar[j] += z_bar * lj;
-                design.col_axpy(j, z_bar.scale(inv_n), &mut r_bar);
-            }
-        }
-        b_bar[0] = bb;
+        let r_bar = self.backward(0..p, input, y, ybar, xbar);
         let mut xt_r = vec![S::zero(); p];
-        design.rmatvec(&r_bar, &mut xt_r);
-        beta_bar.iter_mut().zip(&xt_r).for_each(|(v, &g)| *v -= g);
+        self.loss.design().rmatvec(&r_bar, &mut xt_r);
+        xbar[..p].iter_mut().zip(&xt_r).for_each(|(v, &g)| *v -= g);
     }
 }
 
 /// The sweep restricted to `columns` (visited in that order, each once), the other coordinates
 /// left as they are, as a [`CustomVjp`] rule with the same inputs and outputs as
 /// [`L1L2Sweep`]: the map of [`FixedPointMap::apply_on_support`](crate::FixedPointMap). Its
-/// residual is formed from the listed columns and those with a non-zero value only
-/// ([`residual_on`]), so its adjoint costs `O(n·|columns|)`: the adjoint above over the listed
+/// residual is formed from the listed columns and those with a non-zero value only, so its
+/// adjoint costs `O(n·|columns|)`: the adjoint above over the listed
 /// coordinates, then `x̄ = β̄ − Xᵀr̄` on the columns the residual used (the others pass `ȳ`
 /// through).
 #[derive(Clone, Debug)]
@@ -181,38 +197,11 @@ impl CustomVjp for L1L2SweepOn {
     }
 
     fn vjp<S: Scalar>(&self, input: &[S], y: &[S], ybar: &[S], xbar: &mut [S]) {
-        let p = self.sweep.p();
-        let b = input[2 * p];
-        let loss = &self.sweep.loss;
-        let design = loss.design();
-        let inv_n = real::<S>(1.0 / loss.n_samples() as f64);
-        let (beta_bar, rest) = xbar.split_at_mut(p);
-        let (a_bar, b_bar) = rest.split_at_mut(p);
-        beta_bar.copy_from_slice(ybar);
-        a_bar.iter_mut().for_each(|v| *v = S::zero());
-        let mut bb = S::zero();
-        let mut r_bar = vec![S::zero(); loss.n_samples()];
-        for &j in self.columns.iter().rev() {
-            let lj = self.sweep.lipschitz[j];
-            if lj == 0.0 {
-                beta_bar[j] = S::zero();
-                continue;
-            }
-            let delta_bar = -design.col_dot(j, &r_bar);
-            let new_bar = beta_bar[j] + delta_bar;
-            beta_bar[j] = -delta_bar;
-            let yj = y[j].to_f64_value();
-            if yj != 0.0 {
-                let z_bar = new_bar / (b + lj);
-                a_bar[j] = if yj > 0.0 { -z_bar } else { z_bar };
-                bb -= z_bar * y[j];
-                beta_bar[j] += z_bar * lj;
-                design.col_axpy(j, z_bar.scale(inv_n), &mut r_bar);
-            }
-        }
-        b_bar[0] = bb;
+        let columns = self.columns.iter().copied();
+        let r_bar = self.sweep.backward(columns, input, y, ybar, xbar);
+        let design = self.sweep.loss.design();
         for &j in &self.active {
-            beta_bar[j] -= design.col_dot(j, &r_bar);
+            xbar[j] -= design.col_dot(j, &r_bar);
         }
     }
 }
