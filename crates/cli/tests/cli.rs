@@ -19,6 +19,12 @@ fn json(o: &Output) -> serde_json::Value {
     serde_json::from_str(stdout(o).trim()).expect("one JSON object")
 }
 
+/// The best criterion of a `select --compare --json` run and the best of its grid baseline.
+fn best_and_grid(v: &serde_json::Value) -> (f64, f64) {
+    let value = |x: &serde_json::Value| x.as_f64().expect("a number");
+    (value(&v["value"]), value(&v["grid"]["value"]))
+}
+
 fn assert_one_line_error(o: &Output, needle: &str) {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success(), "should fail: {err}");
@@ -31,10 +37,7 @@ fn select_on_the_embedded_data_beats_or_matches_the_grid() {
     let o = hypergrad(&["select", "--compare", "--json"]);
     let v = json(&o);
     assert_eq!(v["model"], "lasso");
-    let (best, grid) = (
-        v["value"].as_f64().unwrap(),
-        v["grid"]["value"].as_f64().unwrap(),
-    );
+    let (best, grid) = best_and_grid(&v);
     assert!(best <= 1.01 * grid, "{best} vs grid {grid}");
     assert!(v["evaluations"].as_u64().unwrap() * 3 <= v["grid"]["evaluations"].as_u64().unwrap());
     let human = stdout(&hypergrad(&["select", "--max-outer", "5"]));
@@ -240,10 +243,7 @@ fn cross_validation_matches_its_grid() {
         "--json",
     ]));
     assert_eq!(v["criterion"], "cv:5");
-    let (best, grid) = (
-        v["value"].as_f64().unwrap(),
-        v["grid"]["value"].as_f64().unwrap(),
-    );
+    let (best, grid) = best_and_grid(&v);
     // Same criterion (the mean over the same 5 folds) for both searches: the hypergradient run
     // must land within 1 % of the grid's best with at most a third of its evaluations.
     assert!(best <= 1.01 * grid, "{best} vs grid {grid}");
@@ -260,10 +260,7 @@ fn sure_criteria_select_without_validation_data() {
         "--compare",
         "--json",
     ]));
-    let (best, grid) = (
-        fdmc["value"].as_f64().unwrap(),
-        fdmc["grid"]["value"].as_f64().unwrap(),
-    );
+    let (best, grid) = best_and_grid(&fdmc);
     // SURE is a risk estimate minus nσ², so negative here: "within 1 %" of the grid's best.
     assert!(best <= grid + 0.01 * grid.abs(), "{best} vs grid {grid}");
     // Exact SURE, and MC-SURE of an ℓ1 model, default to grid search (their df jumps with the
@@ -284,10 +281,7 @@ fn sure_criteria_select_without_validation_data() {
         "--json",
     ]));
     assert_eq!(ridge["method"], "auto");
-    let (best, grid) = (
-        ridge["value"].as_f64().unwrap(),
-        ridge["grid"]["value"].as_f64().unwrap(),
-    );
+    let (best, grid) = best_and_grid(&ridge);
     assert!(best <= grid + 0.01 * grid.abs(), "{best} vs grid {grid}");
 }
 
@@ -648,10 +642,7 @@ fn hoag_from_the_command_line_reaches_the_grid() {
         "--compare",
         "--json",
     ]));
-    let (ours, grid) = (
-        v["value"].as_f64().unwrap(),
-        v["grid"]["value"].as_f64().unwrap(),
-    );
+    let (ours, grid) = best_and_grid(&v);
     assert!(ours <= grid * 1.001, "hoag {ours} vs grid {grid}");
 }
 
@@ -1087,10 +1078,7 @@ fn group_lasso_takes_its_groups_from_a_file() {
         "--compare",
         "--json",
     ]));
-    let (best, grid) = (
-        v["value"].as_f64().unwrap(),
-        v["grid"]["value"].as_f64().unwrap(),
-    );
+    let (best, grid) = best_and_grid(&v);
     assert!(best <= 1.01 * grid, "{best} vs grid {grid}");
     for criterion in ["cv:3", "fdmc-sure:1"] {
         json(&hypergrad(&[
