@@ -22,6 +22,18 @@ pub trait Criterion {
         let (_, g) = hypergrad_ad::reverse::gradient(|z| self.value(&z[..c], &z[c..]), &point);
         (g[..c].to_vec(), g[c..].to_vec())
     }
+
+    /// [`gradient`](Self::gradient) at an `x` that is zero outside `coordinates` (increasing),
+    /// where only the entries of `∇ₓC` at `coordinates` are wanted: the others may be left at
+    /// 0. The default computes the whole gradient and zeroes them; a criterion that can work
+    /// over the listed coordinates only (`O(|coordinates|)` columns of a design instead of all)
+    /// overrides it.
+    fn gradient_on(&self, x: &[f64], theta: &[f64], coordinates: &[usize]) -> (Vec<f64>, Vec<f64>) {
+        let (gx, gt) = self.gradient(x, theta);
+        let mut kept = vec![0.0; gx.len()];
+        coordinates.iter().for_each(|&j| kept[j] = gx[j]);
+        (kept, gt)
+    }
 }
 
 /// Held-out mean squared error `C(x) = ‖y_val − X_val x‖² / n_val`.
@@ -52,6 +64,21 @@ impl Criterion for HeldOutMse {
         let mut gx = vec![0.0; x.len()];
         self.fit.gradient(x, &mut gx);
         gx.iter_mut().for_each(|g| *g *= 2.0);
+        (gx, vec![0.0; theta.len()])
+    }
+    /// The same over the columns of `coordinates`: `r = y − Σ_{j} X_j x_j`, `(∇ₓC)_j =
+    /// −2X_jᵀr/n` (`O(n̄·|coordinates|)`).
+    fn gradient_on(&self, x: &[f64], theta: &[f64], coordinates: &[usize]) -> (Vec<f64>, Vec<f64>) {
+        let design = self.fit.design();
+        let mut r = self.fit.y().to_vec();
+        coordinates
+            .iter()
+            .for_each(|&j| design.col_axpy(j, -x[j], &mut r));
+        let scale = -2.0 / self.fit.n_samples() as f64;
+        let mut gx = vec![0.0; x.len()];
+        coordinates
+            .iter()
+            .for_each(|&j| gx[j] = scale * design.col_dot(j, &r));
         (gx, vec![0.0; theta.len()])
     }
 }

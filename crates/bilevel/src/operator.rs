@@ -219,12 +219,23 @@ impl<'a, P: FixedPointMap, C: Criterion> FixedPoint<'a, P, C> {
     }
 
     /// `(P∇ₓC, ∂_θC)` at `(x, θ)` by [`Criterion::gradient`] (the criterion reads the leading
-    /// `criterion.dim_x()` entries; the others have zero gradient), computed once.
+    /// `criterion.dim_x()` entries; the others have zero gradient), computed once; by
+    /// [`Criterion::gradient_on`] the support when `x` is zero off it.
     pub fn criterion_gradient(&self) -> (Vec<f64>, Vec<f64>) {
         self.gradient
             .get_or_init(|| {
                 let c = self.criterion.dim_x();
-                let (mut gx, gt) = self.criterion.gradient(&self.x[..c], self.theta);
+                let on = self
+                    .support
+                    .filter(|s| (0..c).all(|j| s.contains(j) || self.x[j] == 0.0));
+                let (mut gx, gt) = match on {
+                    Some(s) => {
+                        let read = s.sorted.partition_point(|&j| j < c);
+                        self.criterion
+                            .gradient_on(&self.x[..c], self.theta, &s.sorted[..read])
+                    }
+                    None => self.criterion.gradient(&self.x[..c], self.theta),
+                };
                 gx.resize(self.dim(), 0.0);
                 self.restrict(&mut gx);
                 (gx, gt)

@@ -24,6 +24,7 @@ use hypergrad_ad::Scalar;
 /// | [`support`](Self::support), [`non_degeneracy_margin`](Self::non_degeneracy_margin) | none | solutions are sparse (prox-based models) |
 /// | [`apply_on_support`](Self::apply_on_support) | `apply` | the update restricted to the support is cheaper |
 /// | [`solution_vjp`](Self::solution_vjp) | none | the derivative of the solution has a direct form (a factorization) |
+/// | [`refined_solution`](Self::refined_solution) | none | with a support: the direct form also gives a point nearer `x*` |
 ///
 /// **State.** The state may hold more than the coefficients a criterion reads (momentum, dual
 /// variables): the coefficients come first, and a criterion declaring `m < dim_x()` entries reads
@@ -128,6 +129,18 @@ pub trait FixedPointMap {
         g: &[f64],
     ) -> Option<Result<Vec<f64>, OptimError>> {
         let _ = (x, theta, g);
+        None
+    }
+
+    /// For a model with a [`support`](Self::support) and a
+    /// [`solution_vjp`](Self::solution_vjp): the point `x'` that the same direct computation
+    /// gives from a solution `x` of [`solve`](Self::solve) — for the ℓ1 models the solution of
+    /// the optimality system on the support and signs of `x`, which is `x*` once they are
+    /// identified. The hypergradient methods evaluate the derivative again at `x'` to estimate
+    /// the error that `x ≠ x*` causes; without it they do not use `solution_vjp` on a model
+    /// with a support. `None` (the default) where there is no such point.
+    fn refined_solution(&self, x: &[f64], theta: &[f64]) -> Option<Vec<f64>> {
+        let _ = (x, theta);
         None
     }
 }

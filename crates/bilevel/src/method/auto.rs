@@ -1,6 +1,9 @@
 //! [`Method::Auto`](crate::Method::Auto): chooses the method from the problem and reports why.
 //!
-//! 1. The model's exact [`solution_vjp`](FixedPointMap::solution_vjp), when it has one.
+//! 1. The model's exact [`solution_vjp`](FixedPointMap::solution_vjp), when it has one (on a
+//!    model with a support, only with its [`refined_solution`](FixedPointMap::refined_solution):
+//!    the derivative is computed again there, and the difference is the error that the
+//!    inexact solve causes).
 //! 2. Otherwise implicit differentiation, restricted to the support when there is one, by warm
 //!    Neumann iterations handing over to a Krylov method (CG when `I − A` is measured
 //!    symmetric, BiCGSTAB otherwise, GMRES on breakdown): in the forward form from the previous
@@ -15,6 +18,7 @@ use super::forward_form::Start;
 use super::{adjoint_form, forward_form, rounding, Derivative, Inputs, FORWARD_LANES};
 use crate::diagnostics::{ErrorParts, WarmStart};
 use crate::linear::Strategy;
+use crate::operator::FixedPoint;
 use crate::{BilevelError, Criterion, LinearSolver, Method};
 use hypergrad_optim::FixedPointMap;
 
@@ -24,28 +28,8 @@ pub(super) fn run<P: FixedPointMap, C: Criterion>(
 ) -> Result<Derivative, BilevelError> {
     let fp = inputs.at_solution(true);
     let (m, restricted) = (inputs.theta.len(), inputs.support.is_some());
-    let (gx, gt) = fp.criterion_gradient();
-    if let Some(product) = inputs
-        .problem
-        .solution_vjp(&inputs.solution.x, inputs.theta, &gx)
-    {
-        let grad: Vec<f64> = gt.iter().zip(product?).map(|(a, b)| a + b).collect();
-        let error = ErrorParts {
-            rounding: rounding(1.0, &grad, &gt),
-            ..ErrorParts::default()
-        };
-        let choice = "the model's exact solution derivative (a direct factorization)".to_string();
-        return Ok(Derivative {
-            grad,
-            error,
-            chosen: Some((
-                Method::Implicit {
-                    linear_solver: LinearSolver::Dense,
-                },
-                choice,
-            )),
-            ..Derivative::default()
-        });
+    if let Some(derivative) = direct(inputs, &fp)? {
+        return Ok(derivative);
     }
     let on = if restricted {
         "on the support"
@@ -86,4 +70,69 @@ pub(super) fn run<P: FixedPointMap, C: Criterion>(
         ));
         Ok(derivative)
     }
+}
+
+/// The model's direct derivative `∂_θC + (∂x*/∂θ)ᵀ∇ₓC` ([`FixedPointMap::solution_vjp`]), if
+/// it has one. On a model with a support the same formula at the model's refined point `x'`
+/// ([`FixedPointMap::refined_solution`]) gives the inner error `‖ĝ(x') − ĝ(x̂)‖`; without a
+/// refined point (or a direct product there) the iterative methods are used instead.
+fn direct<P: FixedPointMap, C: Criterion>(
+    inputs: &Inputs<'_, P, C>,
+    fp: &FixedPoint<'_, P, C>,
+) -> Result<Option<Derivative>, BilevelError> {
+    let (problem, theta, x) = (inputs.problem, inputs.theta, &inputs.solution.x);
+    let refined = match inputs.support {
+        Some(_) => match problem.refined_solution(x, theta) {
+            Some(r) => Some(r),
+            None => return Ok(None),
+        },
+        None => None,
+    };
+    let gradient_at = |fp: &FixedPoint<'_, P, C>, at: &[f64]| {
+        let (gx, gt) = fp.criterion_gradient();
+        problem.solution_vjp(at, theta, &gx).map(|product| {
+            product.map(|product| {
+                gt.iter()
+                    .zip(product)
+                    .map(|(a, b)| a + b)
+                    .collect::<Vec<f64>>()
+            })
+        })
+    };
+    let Some(grad) = gradient_at(fp, x).transpose()? else {
+        return Ok(None);
+    };
+    let (_, gt) = fp.criterion_gradient();
+    let inner = match &refined {
+        Some(r) => match gradient_at(&fp.at(r), r) {
+            Some(Ok(moved)) => {
+                let gap: Vec<f64> = moved.iter().zip(&grad).map(|(a, b)| a - b).collect();
+                crate::linalg::norm(&gap)
+            }
+            _ => return Ok(None),
+        },
+        None => 0.0,
+    };
+    let error = ErrorParts {
+        inner,
+        rounding: rounding(1.0, &grad, &gt),
+        ..ErrorParts::default()
+    };
+    let on = if refined.is_some() {
+        " on the support"
+    } else {
+        ""
+    };
+    let choice = format!("the model's exact solution derivative (a direct factorization{on})");
+    Ok(Some(Derivative {
+        grad,
+        error,
+        chosen: Some((
+            Method::Implicit {
+                linear_solver: LinearSolver::Dense,
+            },
+            choice,
+        )),
+        ..Derivative::default()
+    }))
 }

@@ -47,18 +47,27 @@ impl Cholesky {
         let mut k = 0;
         while k < p {
             let b = BLOCK.min(p - k);
+            let data = l
+                .as_slice_memory_order_mut()
+                .expect("a column-major matrix");
             for j in k..k + b {
+                // Column j (rows j..) minus L_jm times column m (rows j..), m in the panel.
+                let (before, from_j) = data.split_at_mut(j * p);
+                let target = &mut from_j[j..p];
                 for m in k..j {
-                    let ljm = l[[j, m]];
-                    let (source, mut target) = l.multi_slice_mut((s![j.., m], s![j.., j]));
-                    target.scaled_add(-ljm, &source);
+                    let source = &before[m * p + j..(m + 1) * p];
+                    let ljm = source[0];
+                    target
+                        .iter_mut()
+                        .zip(source)
+                        .for_each(|(t, s)| *t -= ljm * s);
                 }
-                let pivot = l[[j, j]];
+                let pivot = target[0];
                 if !(pivot.is_finite() && pivot > 1e-12 * diagonal[j].abs()) {
                     return Err(j);
                 }
                 let root = pivot.sqrt();
-                l.slice_mut(s![j.., j]).mapv_inplace(|v| v / root);
+                target.iter_mut().for_each(|v| *v /= root);
             }
             if k + b < p {
                 let panel = l.slice(s![k + b.., k..k + b]).to_owned();

@@ -3,6 +3,7 @@
 
 use super::l1l2_sweep::{L1L2Sweep, L1L2SweepOn};
 use super::rescaled_residual_gap;
+use super::support_system::SupportSystems;
 use crate::loss::LeastSquares;
 use crate::solvers::sweep_l1l2;
 use hypergrad_ad::Scalar;
@@ -28,6 +29,8 @@ pub(crate) struct PenalizedLeastSquares {
     pub(crate) lipschitz: Vec<f64>,
     /// The full sweep as one primitive with its own adjoint (one tape node per sweep).
     sweep: Arc<L1L2Sweep>,
+    /// The optimality system on the last support, factored.
+    systems: SupportSystems,
 }
 
 impl PenalizedLeastSquares {
@@ -42,6 +45,7 @@ impl PenalizedLeastSquares {
             loss,
             lipschitz,
             sweep,
+            systems: SupportSystems::default(),
         }
     }
 
@@ -196,6 +200,37 @@ impl PenalizedLeastSquares {
                 S::custom_vjp(&rule, &input, out);
             }
         }
+    }
+
+    /// `(∂β/∂θ)ᵀg` at a solution β on its support
+    /// ([`SupportSystem`](super::support_system::SupportSystem)), given the product
+    /// `penalty_vjp(S, w, w_b) = Σ_{j∈S} w_j ∇_θ a_j + w_b ∇_θ b` of the model's penalty map;
+    /// `None` where the direct system does not apply.
+    pub(crate) fn support_vjp(
+        &self,
+        l2: f64,
+        beta: &[f64],
+        g: &[f64],
+        penalty_vjp: impl FnOnce(&[usize], &[f64], f64) -> Vec<f64>,
+    ) -> Option<Vec<f64>> {
+        let system = self.systems.get(&self.loss, l2, beta)?;
+        let v = system.solve(g);
+        let signs = system.signs(beta);
+        let weights: Vec<f64> = signs.iter().zip(&v).map(|(s, v)| -s * v).collect();
+        let ridge_weight = -system
+            .support
+            .iter()
+            .zip(&v)
+            .map(|(&j, v)| beta[j] * v)
+            .sum::<f64>();
+        Some(penalty_vjp(&system.support, &weights, ridge_weight))
+    }
+
+    /// The solution of the optimality system on the support and signs of β
+    /// ([`SupportSystem::refined`](super::support_system::SupportSystem::refined)); `None` where the direct system does not apply.
+    pub(crate) fn refined(&self, penalty: &L1L2Penalty, beta: &[f64]) -> Option<Vec<f64>> {
+        let system = self.systems.get(&self.loss, penalty.l2, beta)?;
+        Some(system.refined(&self.loss, |j| penalty.l1[j], beta))
     }
 
     /// The non-degeneracy margin `min_{j: β_j = 0} (a_j − |X_jᵀr/n|)`.
@@ -396,6 +431,46 @@ macro_rules! penalized_least_squares_model {
             fn non_degeneracy_margin(&self, x: &[f64], theta: &[f64]) -> Option<f64> {
                 let penalty = <$model>::penalty(self, theta).ok()?;
                 Some(self.core.margin(&penalty, x))
+            }
+            /// From the optimality system on the support of `x`, factored directly (see
+            /// `support_system.rs`): `None` when the support is empty, has more than 128
+            /// coordinates, or `X_SᵀX_S/n + bI` is not numerically positive definite.
+            fn solution_vjp(
+                &self,
+                x: &[f64],
+                theta: &[f64],
+                g: &[f64],
+            ) -> Option<Result<Vec<f64>, $crate::OptimError>> {
+                let p = self.core.loss.n_features();
+                let checked = <$model>::penalty(self, theta).and_then(|penalty| {
+                    $crate::solvers::progress::check_vector("solution", x, p)?;
+                    $crate::solvers::progress::check_vector("g", g, p)?;
+                    Ok(penalty)
+                });
+                let penalty = match checked {
+                    Ok(penalty) => penalty,
+                    Err(e) => return Some(Err(e)),
+                };
+                let product = self.core.support_vjp(penalty.l2, x, g, |support, w, w_b| {
+                    let (_, grad) = hypergrad_ad::reverse::gradient(
+                        |t| {
+                            let mut acc = $l2(self, t) * w_b;
+                            for (&j, &w) in support.iter().zip(w) {
+                                acc += $l1(self, t, j) * w;
+                            }
+                            acc
+                        },
+                        theta,
+                    );
+                    grad
+                })?;
+                Some(Ok(product))
+            }
+            fn refined_solution(&self, x: &[f64], theta: &[f64]) -> Option<Vec<f64>> {
+                let penalty = <$model>::penalty(self, theta).ok()?;
+                (x.len() == self.core.loss.n_features())
+                    .then(|| self.core.refined(&penalty, x))
+                    .flatten()
             }
         }
     };

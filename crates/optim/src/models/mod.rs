@@ -31,6 +31,7 @@ mod ridge;
 mod ridge_system;
 pub(crate) mod sparse;
 mod sparse_logistic;
+mod support_system;
 mod weighted_lasso;
 
 pub use l1l2::L1L2Penalty;
