@@ -390,6 +390,15 @@ macro_rules! penalized_least_squares_model {
             ) -> Result<usize, $crate::OptimError> {
                 $crate::models::sparse::cyclic_sweeps(self, start, theta, params)
             }
+            /// The epochs of the working-set solve without extrapolation.
+            fn unrolling_schedule(
+                &self,
+                start: &[f64],
+                theta: &[f64],
+                params: &$crate::SolverParams,
+            ) -> Result<Option<$crate::Schedule>, $crate::OptimError> {
+                $crate::models::sparse::working_set_schedule(self, start, theta, params).map(Some)
+            }
             fn support(&self, x: &[f64]) -> Option<Vec<usize>> {
                 Some($crate::models::sparse::nonzeros(x))
             }
