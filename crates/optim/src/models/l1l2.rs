@@ -169,7 +169,8 @@ impl PenalizedLeastSquares {
     /// One sweep from `x` into `out` for penalties given as scalars of type `S` (the generic
     /// update behind the models' `FixedPointMap`; recomputes the residual of `x`). The full
     /// sweep goes through [`L1L2Sweep`], a sweep over `columns` through [`L1L2SweepOn`]: one
-    /// node on a tape each.
+    /// node on a tape each (the latter on the coordinates it reads and writes only; the others
+    /// are passed through).
     pub(crate) fn apply_with<S: Scalar>(
         &self,
         x: &[S],
@@ -178,22 +179,20 @@ impl PenalizedLeastSquares {
         l2: S,
         columns: Option<&[usize]>,
     ) {
-        let p = x.len();
-        let mut input = Vec::with_capacity(2 * p + 1);
-        input.extend_from_slice(x);
         match columns {
             None => {
+                let p = x.len();
+                let mut input = Vec::with_capacity(2 * p + 1);
+                input.extend_from_slice(x);
                 input.extend((0..p).map(l1));
                 input.push(l2);
                 S::custom_vjp(&self.sweep, &input, out);
             }
             Some(columns) => {
-                // The weights of the coordinates not updated are not read.
-                input.resize(2 * p, S::zero());
-                columns.iter().for_each(|&j| input[p + j] = l1(j));
-                input.push(l2);
                 let rule = Arc::new(L1L2SweepOn::new(self.sweep.clone(), columns, x));
-                S::custom_vjp(&rule, &input, out);
+                let mut new = vec![S::zero(); columns.len()];
+                S::custom_vjp(&rule, &rule.inputs(x, l1, l2), &mut new);
+                rule.scatter(x, &new, out);
             }
         }
     }
