@@ -6,7 +6,7 @@ use hypergrad_bilevel::{
     hypergradient, Checkpoints, Criterion, HeldOutMse, LinearSolver, Method, Options,
 };
 use hypergrad_optim::{
-    Design, ElasticNet, FixedPointMap, Lasso, Schedule, SolverParams, WeightedLasso,
+    Design, ElasticNet, FixedPointMap, GroupLasso, Lasso, Schedule, SolverParams, WeightedLasso,
 };
 use ndarray::{Array1, Array2};
 
@@ -75,8 +75,8 @@ fn schedule<P: FixedPointMap>(problem: &P, theta: &[f64], tol: f64) -> Schedule 
 
 /// Reverse and forward mode differentiate the same epochs (the same products, summed in
 /// another order): agreement to rounding, 1e-10 relative (measured ≤ 3e-16), on one hyperparameter (Lasso), two
-/// (elastic net) and one per feature (weighted Lasso, 19 forward chunks); with a full tape and
-/// with √K checkpoints. The methods unroll the schedule's epochs, not the plain sweeps.
+/// (elastic net, group Lasso) and one per feature (weighted Lasso, 19 forward chunks); with a
+/// full tape and with √K checkpoints. The methods unroll the schedule's epochs, not the plain sweeps.
 #[test]
 fn reverse_and_forward_unrolling_through_the_schedule_agree() {
     let (lasso, mse, theta) = lasso_problem();
@@ -125,6 +125,14 @@ fn reverse_and_forward_unrolling_through_the_schedule_agree() {
     check(
         &|m| hypergradient(&weighted, &mse, &weights, m, &options(tol)).unwrap(),
         schedule(&weighted, &weights, tol).len(),
+    );
+    let groups: Vec<Vec<usize>> = (0..50).map(|g| vec![3 * g, 3 * g + 1, 3 * g + 2]).collect();
+    let (x, y) = data(60, 150, 1);
+    let group = GroupLasso::new(x, y.view(), groups).unwrap();
+    let theta_group = [(group.alpha_max() / 20.0).ln()];
+    check(
+        &|m| hypergradient(&group, &mse, &theta_group, m, &options(tol)).unwrap(),
+        schedule(&group, &theta_group, tol).len(),
     );
 }
 

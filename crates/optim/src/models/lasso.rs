@@ -16,8 +16,7 @@ use ndarray::ArrayView1;
 /// extrapolation (its `unrolling_schedule`: one extra working-set solve), each epoch the sweep
 /// restricted to its working set; `unrolled_steps` counts the plain cyclic sweeps
 /// ([`CoordinateDescent`](crate::CoordinateDescent)) that reach the same gap from the same start.
-/// The same holds for the weighted Lasso and the elastic net; the group and the multitask Lasso
-/// unroll plain sweeps.
+/// The same holds for the weighted Lasso, the elastic net, the group and the multitask Lasso.
 ///
 /// ```
 /// use hypergrad_optim::{Design, FixedPointMap, Lasso, SolverParams};
