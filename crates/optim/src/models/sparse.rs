@@ -31,10 +31,11 @@ pub(crate) fn solve_by_working_sets<M: WorkingSetModel>(
     WorkingSetCd::new(params.clone()).solve(model, theta, warm_start)
 }
 
-/// The cyclic sweeps that reach `params.tol` from `start`: what the unrolled methods
-/// differentiate for a model solved by another algorithm. Costs one plain coordinate-descent
-/// solve: 1.8–8.4× the working-set solve it stands beside on the six Lasso cases of the `lasso`
-/// bench (an unrolled method then differentiates that many sweeps, at 2–5× a sweep each).
+/// The cyclic sweeps that reach `params.tol` from `start`: the count of `T` a plain unrolling
+/// takes for a model solved by another algorithm (`unrolled_steps`; the unrolled methods
+/// differentiate the working-set models' epochs instead, [`working_set_schedule`]). Costs one
+/// plain coordinate-descent solve: 1.8–8.4× the working-set solve it stands beside on the six
+/// Lasso cases of the `lasso` bench.
 pub(crate) fn cyclic_sweeps<M: CoordinateDescentModel>(
     model: &M,
     start: &[f64],
