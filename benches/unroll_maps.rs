@@ -1,45 +1,55 @@
-//! Reverse unrolling through the library's maps (`FixedPointMap::apply` on tape variables).
+//! Reverse unrolling through the library's maps (`FixedPointMap::apply` and `apply_on_support`
+//! on tape variables).
 //!
-//! **Lasso coordinate descent.** Reverse unrolling through the cyclic sweeps, as a multiple of the
-//! inner solve (the model's `solve`: working-set CD to a relative duality gap of 1e-8), on the
-//! cases of `benches/lasso` (dense 200×1000 and sparse 5000×20000, α_max/10 and α_max/100):
-//! d C(β_K(θ))/dθ for the held-out MSE, K = the cyclic sweeps that reach the same gap from 0.
+//! **Lasso coordinate descent.** d C(β(θ))/dθ for the held-out MSE by reverse unrolling, as a
+//! multiple of the inner solve (the model's `solve`: working-set CD with Anderson extrapolation
+//! to a relative duality gap of 1e-8), on the cases of `benches/lasso` (dense 200×1000 and
+//! sparse 5000×20000, α_max/10 and α_max/100). Two programs are unrolled from 0:
+//! - the K plain cyclic sweeps that reach the same gap (`apply`; K counted by a plain CD solve);
+//! - the E epochs of the working-set solver without extrapolation (the model's
+//!   `unrolling_schedule`, one working-set solve: "sched"), epoch k being the sweep restricted
+//!   to its working set W_k (`apply_on_support`): the solver's own computation, and what
+//!   `Method::ReverseUnrolled` and `Method::ForwardUnrolled` differentiate for the Lasso family.
 //!
-//! Rows (time / inner solve): K plain `f64` sweeps; `reverse_unrolled` over the model's map with
-//! √K checkpoints and (when it fits in 512 MB) with a full tape; the whole
-//! `Method::ReverseUnrolled` hypergradient (it also counts K by a plain CD solve and estimates
-//! its error by an implicit solve); and forward unrolling for reference. The reverse gradient is
-//! checked against forward unrolling (1e-9 relative).
+//! Columns (time / inner solve): K, E, the mean |W|; `f64` K sweeps; reverse over the sweeps
+//! with √K checkpoints and (when it fits in 512 MB) a full tape; sched; `f64` E epochs; reverse
+//! over the epochs with √E checkpoints and a full tape; the whole `Method::ReverseUnrolled`
+//! hypergradient (inner solve, schedule, √E checkpoints, error estimate by an implicit solve)
+//! and `Method::ForwardUnrolled`. Every reverse gradient is checked against forward mode over
+//! the same steps (1e-9 relative).
 //!
 //! **ISTA**, 200 steps of `ProximalGradientStep<LeastSquares, L1>` on a dense 50×100 problem,
 //! d(held-out MSE)/dθ: reverse (full tape) and forward (`Dual`) as multiples of the `f64` steps,
 //! with the tape's nodes and bytes. **Heavy ball**, 70 steps of `MomentumStep<LeastSquares>` on a
 //! 200×20 problem (the shape of the user's solver in `benches/heavy_ball.rs`): nodes and bytes.
 //!
-//! Run: `cargo bench --bench unroll_maps -- --warm-up-time 1 --measurement-time 3`.
+//! Run: `cargo bench --bench unroll_maps -- --warm-up-time 1 --measurement-time 3` (3 min).
 //!
-//! Measured (issue 15, best of 3, × the inner solve; the same binary built on the branch before
-//! the sweep node ("before") and after, run back to back on a loaded 2-core machine, so single
-//! ratios move by ~2× between runs; every gradient agrees to 10 digits):
+//! Measured (issue 15 item 1, one run on a loaded 2-core machine, best of 3, × the inner solve;
+//! the criterion medians of the same run give the same ratios to ±0.3):
 //!
-//! | case | K | before: rev √K | after: rev √K | after: rev full | after: f64 K sweeps | bytes/sweep before → after |
-//! | --- | --- | --- | --- | --- | --- | --- |
-//! | dense α_max/10 | 15 | 2560× | 38× | 57× (9.8× in a quieter run) | 3.0× | 30.4 MB → 82 kB |
-//! | dense α_max/100 | 53 | 6983× | 232× | 133× | 48× | 30.4 MB → 82 kB |
-//! | sparse α_max/10 | 7 | 81× | 75× | 47× | 10× | 78.6 MB → 1.6 MB |
-//! | sparse α_max/100 | 14 | 167× | 23× | 22× | 5.1× | 79.1 MB → 1.6 MB |
+//! | case | K | E | mean W | inner ms | f64 K | rev √K | rev full | sched | f64 E | rev √E | rev E | method | forward |
+//! | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+//! | dense α_max/10 | 15 | 29 | 22 | 0.25 | 2.8 | 12.9 | 9.4 | 1.0 | 0.5 | 2.2 | 1.1 | 5.7 | 4.1 |
+//! | dense α_max/100 | 53 | 38 | 28 | 0.33 | 11.2 | 43.2 | 30.4 | 1.0 | 0.5 | 2.4 | 1.2 | 5.7 | 4.2 |
+//! | sparse α_max/10 | 7 | 14 | 20 | 2.30 | 1.5 | 8.3 | 6.0 | 1.0 | 0.2 | 1.4 | 0.4 | 4.6 | 3.6 |
+//! | sparse α_max/100 | 14 | 16 | 22 | 2.43 | 4.0 | 22.1 | 19.9 | 1.0 | 0.2 | 1.4 | 0.7 | 4.4 | 3.7 |
 //!
-//! Reverse unrolling costs 3–5× the K plain sweeps it differentiates (one recording sweep, about
-//! two sweeps of adjoint); the rest of the distance to the inner solve is the K cyclic sweeps
-//! themselves, 3–50× slower than the working-set solver. ISTA (200 steps): 2.77 M nodes / 69 MB
-//! → 131 k nodes / 2.6 MB, 578× → 23× the `f64` steps (256× → 7.4× in another run). Heavy
-//! ball (70 steps): 1.15 M nodes / 28.8 MB → 52 k nodes / 0.98 MB (22× fewer), 1628× → 5.2×.
+//! Reverse unrolling of the solver's epochs with √E checkpoints is 1.4–2.4× the inner solve
+//! (2.4–3.4× with the schedule's solve), against 8–43× for the plain sweeps, which alone cost
+//! 1.5–11× the solve. Two things make it: the epochs touch |W| ≈ 20–30 columns, not p; and
+//! each epoch is one tape node on the coordinates it reads and writes (its inputs the active
+//! values, the listed weights and b; its outputs the listed coordinates), so an epoch costs
+//! O(n·|W|) on the tape whatever p. With the earlier node on the full layout (inputs x, a, b,
+//! outputs the p coordinates) the same run gave rev √E 3.1/4.2/3.5/3.5 and rev E
+//! 2.7/2.6/3.4/5.4: on the sparse cases the O(p) copies per epoch dominated (`perf`: 22 % in
+//! the tape's custom-node recording, 10 % in its reverse sweep, 9 % memmove, 7 % collecting
+//! the p inputs; the sweep's column products 10 %).
 //!
-//! Re-run after the reverse-over-forward fix (one quiet run, × the inner solve; f64 K / rev √K /
-//! rev full / method / forward): dense α_max/10 2.8/12.9/9.3/19.2/13.1, dense α_max/100
-//! 11.4/44.2/30.8/57.3/39.3, sparse α_max/10 1.5/8.6/6.3/14.1/8.0, sparse α_max/100
-//! 4.3/20.8/21.8/28.9/15.4; ISTA 130 654 nodes / 2.58 MB, 4.9× (forward 2.0×); heavy ball
-//! 51 841 nodes / 0.98 MB, 5.2×.
+//! Earlier (the sweep node, issue 15): bytes per plain sweep 30.4 MB → 82 kB (dense), 78.6 MB →
+//! 1.6 MB (sparse); ISTA (200 steps) 2.77 M nodes / 69 MB → 131 k nodes / 2.6 MB, 578× → ~5×
+//! the `f64` steps; heavy ball (70 steps) 1.15 M nodes / 28.8 MB → 52 k nodes / 0.98 MB,
+//! 1628× → ~5×. This run: ISTA 4.7× (forward 2.0×), heavy ball 4.6×.
 
 use criterion::{black_box, Criterion};
 use hypergrad::ad::reverse::{reverse_unrolled, Checkpoints, Recurrence, UnrolledVjp};
@@ -48,7 +58,7 @@ use hypergrad::ad::{Tape, Var};
 use hypergrad::bilevel::{hypergradient, Criterion as Validation, HeldOutMse, Method, Options};
 use hypergrad::optim::regularizer::L1;
 use hypergrad::optim::solvers::{Momentum, MomentumKind, MomentumStep, ProximalGradientStep};
-use hypergrad::optim::{FixedPointMap, Lasso, LeastSquares, SolverParams};
+use hypergrad::optim::{FixedPointMap, Lasso, LeastSquares, Schedule, SolverParams};
 use std::time::Instant;
 
 mod common;
@@ -70,49 +80,114 @@ impl<M: FixedPointMap> Recurrence<f64> for Sweeps<'_, M> {
     }
 }
 
-/// One case: the model, the criterion, θ and the number of sweeps K.
+/// A map's epochs on the working sets of a schedule as a recurrence on the tape.
+struct Epochs<'a, M>(&'a M, &'a Schedule);
+
+impl<M: FixedPointMap> Recurrence<f64> for Epochs<'_, M> {
+    fn step<'t>(
+        &self,
+        k: usize,
+        _tape: &'t Tape<f64>,
+        x: &[Var<'t, f64>],
+        theta: &[Var<'t, f64>],
+        out: &mut [Var<'t, f64>],
+    ) {
+        self.0.apply_on_support(x, theta, self.1.columns(k), out);
+    }
+}
+
+/// One case: the model, the criterion, θ, the number of sweeps K and the schedule of epochs.
 struct Case {
     name: String,
     lasso: Lasso,
     criterion: HeldOutMse,
     theta: [f64; 1],
     steps: usize,
+    schedule: Schedule,
 }
 
 impl Case {
-    fn reverse(&self, checkpoints: Checkpoints) -> UnrolledVjp<f64> {
+    fn unroll<R: Recurrence<f64>>(
+        &self,
+        map: &R,
+        steps: usize,
+        checkpoints: Checkpoints,
+    ) -> UnrolledVjp<f64> {
         let mut tape = Tape::new();
         let x0 = vec![0.0; self.lasso.dim_x()];
         reverse_unrolled(
             &mut tape,
-            &Sweeps(&self.lasso),
+            map,
             &x0,
             &self.theta,
-            self.steps,
+            steps,
             checkpoints,
             |x, th| self.criterion.value(x, th),
         )
         .expect("a valid checkpoint budget")
     }
 
-    fn sweeps_f64(&self) -> Vec<f64> {
-        let mut x = vec![0.0; self.lasso.dim_x()];
+    /// Reverse unrolling of the K plain sweeps.
+    fn reverse(&self, checkpoints: Checkpoints) -> UnrolledVjp<f64> {
+        self.unroll(&Sweeps(&self.lasso), self.steps, checkpoints)
+    }
+
+    /// Reverse unrolling of the schedule's epochs.
+    fn reverse_schedule(&self, checkpoints: Checkpoints) -> UnrolledVjp<f64> {
+        let epochs = Epochs(&self.lasso, &self.schedule);
+        self.unroll(&epochs, self.schedule.len(), checkpoints)
+    }
+
+    /// The schedule, as the unrolled methods obtain it (one working-set solve without
+    /// extrapolation).
+    fn record_schedule(&self) -> Schedule {
+        let start = vec![0.0; self.lasso.dim_x()];
+        self.lasso
+            .unrolling_schedule(&start, &self.theta, &params())
+            .unwrap()
+            .expect("the Lasso has a schedule")
+    }
+
+    /// `x_K` of K plain sweeps (`schedule: false`) or of the schedule's epochs, on scalars `S`.
+    fn iterate<S: hypergrad::ad::Scalar>(&self, theta: S, schedule: bool) -> Vec<S> {
+        if !schedule {
+            return iterate(&self.lasso, &[theta], self.steps);
+        }
+        let mut x = vec![S::zero(); self.lasso.dim_x()];
         let mut out = x.clone();
-        for _ in 0..self.steps {
-            self.lasso.apply(&x, &self.theta, &mut out);
+        for k in 0..self.schedule.len() {
+            let columns = self.schedule.columns(k);
+            self.lasso.apply_on_support(&x, &[theta], columns, &mut out);
             std::mem::swap(&mut x, &mut out);
         }
         x
     }
 
-    /// Bytes of a tape holding one sweep.
-    fn bytes_per_sweep(&self) -> usize {
+    /// dC/dθ by forward mode (`Dual`) through the same steps: the reference of the reverse runs.
+    fn forward(&self, schedule: bool) -> f64 {
+        let x = self.iterate(Dual::variable(self.theta[0]), schedule);
+        self.criterion.value(&x, &[]).eps
+    }
+
+    /// Bytes of a tape holding one sweep (`None`) or one epoch on `columns`.
+    fn bytes_per_step(&self, columns: Option<&[usize]>) -> usize {
         let tape = Tape::new();
         let x = tape.vars(&vec![0.0; self.lasso.dim_x()]);
         let th = tape.vars(&self.theta);
         let mut out = x.clone();
-        self.lasso.apply(&x, &th, &mut out);
+        match columns {
+            None => self.lasso.apply(&x, &th, &mut out),
+            Some(columns) => self.lasso.apply_on_support(&x, &th, columns, &mut out),
+        }
         tape.memory().bytes
+    }
+
+    /// The mean working-set size over the epochs.
+    fn mean_working_set(&self) -> f64 {
+        let total: usize = (0..self.schedule.len())
+            .map(|k| self.schedule.columns(k).len())
+            .sum();
+        total as f64 / self.schedule.len().max(1) as f64
     }
 }
 
@@ -155,13 +230,16 @@ fn cases() -> Vec<Case> {
             let steps = lasso
                 .unrolled_steps(&start, &theta, &params(), &sol)
                 .unwrap();
-            out.push(Case {
+            let mut case = Case {
                 name: format!("{name}/alpha_max_over_{divisor}"),
                 lasso: lasso.clone(),
                 criterion: HeldOutMse::new(design_val.clone(), y_val.view()).unwrap(),
                 theta,
                 steps,
-            });
+                schedule: Schedule::default(),
+            };
+            case.schedule = case.record_schedule();
+            out.push(case);
         }
     }
     out
@@ -178,22 +256,36 @@ fn seconds<R>(mut f: impl FnMut() -> R) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-/// A full tape is measured when K sweeps fit in this many bytes.
+/// A full tape is measured when the steps fit in this many bytes.
 const FULL_TAPE_LIMIT: usize = 512 << 20;
 
-fn bench(c: &mut Criterion, case: &Case, full: bool) {
+fn bench(c: &mut Criterion, case: &Case, full: bool, full_schedule: bool) {
     let mut g = c.benchmark_group(format!("unroll_cd/{}", case.name));
     g.sample_size(10);
     g.bench_function("inner_solve", |b| {
         b.iter(|| case.lasso.solve(&case.theta, None, &params()).unwrap())
     });
-    g.bench_function("f64_sweeps", |b| b.iter(|| case.sweeps_f64()));
+    g.bench_function("f64_sweeps", |b| {
+        b.iter(|| case.iterate(case.theta[0], false))
+    });
     g.bench_function("reverse_sqrt_checkpoints", |b| {
         b.iter(|| case.reverse(Checkpoints::Uniform))
     });
     if full {
         g.bench_function("reverse_full_tape", |b| {
             b.iter(|| case.reverse(Checkpoints::Full))
+        });
+    }
+    g.bench_function("schedule", |b| b.iter(|| case.record_schedule()));
+    g.bench_function("f64_epochs", |b| {
+        b.iter(|| case.iterate(case.theta[0], true))
+    });
+    g.bench_function("reverse_schedule_sqrt_checkpoints", |b| {
+        b.iter(|| case.reverse_schedule(Checkpoints::Uniform))
+    });
+    if full_schedule {
+        g.bench_function("reverse_schedule_full_tape", |b| {
+            b.iter(|| case.reverse_schedule(Checkpoints::Full))
         });
     }
     g.finish();
@@ -295,47 +387,93 @@ fn main() {
     let cases = cases();
     let mut rows = Vec::new();
     for case in &cases {
-        let per_sweep = case.bytes_per_sweep();
+        let per_sweep = case.bytes_per_step(None);
+        let largest = (0..case.schedule.len())
+            .map(|k| case.schedule.columns(k))
+            .max_by_key(|w| w.len())
+            .unwrap_or(&[]);
+        let per_epoch = case.bytes_per_step(Some(largest));
         let full = per_sweep * case.steps <= FULL_TAPE_LIMIT;
-        bench(&mut c, case, full);
+        let full_schedule = per_epoch * case.schedule.len() <= FULL_TAPE_LIMIT;
+        bench(&mut c, case, full, full_schedule);
+        let run = |m: &Method| {
+            hypergradient(&case.lasso, &case.criterion, &case.theta, m, &options()).unwrap()
+        };
         let method = Method::ReverseUnrolled {
             truncate: None,
             checkpoints: Checkpoints::Uniform,
         };
-        let run = |m: &Method| {
-            hypergradient(&case.lasso, &case.criterion, &case.theta, m, &options()).unwrap()
-        };
-        let fwd = run(&Method::ForwardUnrolled).grad[0];
-        let rev = case.reverse(Checkpoints::Uniform).theta_bar[0];
-        // Forward and reverse unrolling differentiate the same K sweeps in another order.
-        assert!(
-            (rev - fwd).abs() <= 1e-9 * fwd.abs(),
-            "{}: reverse {rev} vs forward {fwd}",
-            case.name
-        );
+        // Forward and reverse unrolling differentiate the same steps in another order.
+        for (rev, fwd, what) in [
+            (
+                case.reverse(Checkpoints::Uniform).theta_bar[0],
+                case.forward(false),
+                "sweeps",
+            ),
+            (
+                case.reverse_schedule(Checkpoints::Uniform).theta_bar[0],
+                case.forward(true),
+                "epochs",
+            ),
+            (
+                run(&method).grad[0],
+                run(&Method::ForwardUnrolled).grad[0],
+                "methods",
+            ),
+        ] {
+            assert!(
+                (rev - fwd).abs() <= 1e-9 * fwd.abs(),
+                "{} {what}: reverse {rev} vs forward {fwd}",
+                case.name
+            );
+        }
+        let rev = case.reverse_schedule(Checkpoints::Uniform).theta_bar[0];
         let inner = seconds(|| case.lasso.solve(&case.theta, None, &params()).unwrap());
         let ratio = |t: f64| format!("{:.1}", t / inner);
-        rows.push(format!(
-            "{:<34} {:>5} {:>9.2} {:>8} {:>8} {:>8} {:>8} {:>8} {:>12}  dC/dθ = {rev:.10e}",
-            case.name,
-            case.steps,
-            inner * 1e3,
-            ratio(seconds(|| case.sweeps_f64())),
-            ratio(seconds(|| case.reverse(Checkpoints::Uniform))),
-            if full {
-                ratio(seconds(|| case.reverse(Checkpoints::Full)))
+        let optional = |measure: bool, f: &dyn Fn() -> f64| {
+            if measure {
+                ratio(f())
             } else {
                 "-".into()
-            },
+            }
+        };
+        rows.push(format!(
+            "{:<34} {:>5} {:>5} {:>6.0} {:>9.2} {:>7} {:>7} {:>8} {:>7} {:>7} {:>7} {:>8} {:>7} {:>7}  dC/dθ = {rev:.10e}",
+            case.name,
+            case.steps,
+            case.schedule.len(),
+            case.mean_working_set(),
+            inner * 1e3,
+            ratio(seconds(|| case.iterate(case.theta[0], false))),
+            ratio(seconds(|| case.reverse(Checkpoints::Uniform))),
+            optional(full, &|| seconds(|| case.reverse(Checkpoints::Full))),
+            ratio(seconds(|| case.record_schedule())),
+            ratio(seconds(|| case.iterate(case.theta[0], true))),
+            ratio(seconds(|| case.reverse_schedule(Checkpoints::Uniform))),
+            optional(full_schedule, &|| {
+                seconds(|| case.reverse_schedule(Checkpoints::Full))
+            }),
             ratio(seconds(|| run(&method))),
             ratio(seconds(|| run(&Method::ForwardUnrolled))),
-            per_sweep,
         ));
     }
     c.final_summary();
     println!(
-        "\n{:<34} {:>5} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>12}",
-        "case", "K", "inner ms", "f64 K", "rev √K", "rev full", "method", "forward", "B/sweep"
+        "\n{:<34} {:>5} {:>5} {:>6} {:>9} {:>7} {:>7} {:>8} {:>7} {:>7} {:>7} {:>8} {:>7} {:>7}",
+        "case",
+        "K",
+        "E",
+        "|W|",
+        "inner ms",
+        "f64 K",
+        "rev √K",
+        "rev full",
+        "sched",
+        "f64 E",
+        "rev √E",
+        "rev E",
+        "method",
+        "forward"
     );
     rows.iter().for_each(|r| println!("{r}"));
 }

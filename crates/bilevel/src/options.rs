@@ -71,7 +71,11 @@ pub enum Method {
     Auto,
     /// Forward mode through the iterations `x_{k+1} = T_k(x_k, θ)` from the warm start, in
     /// chunks of hyperparameters, until the primal residual meets the inner tolerance (at least
-    /// one iteration). From a warm start the tangent starts at the previous Jacobian.
+    /// one iteration). A map solved by epochs on working sets (the Lasso family) declares them
+    /// ([`unrolling_schedule`](hypergrad_optim::FixedPointMap::unrolling_schedule)) and the
+    /// iterations are those epochs, `x_{k+1} = T_{W_k}(x_k, θ)`: the derivative of what its
+    /// solver (without extrapolation) computes, the working sets being held fixed. From a warm
+    /// start the tangent starts at the previous Jacobian.
     ForwardUnrolled,
     /// Reverse mode through the same iterations on a tape: one sweep gives every
     /// hyperparameter's derivative (of the iterations from the warm start, at least one: the

@@ -2,7 +2,7 @@
 //! trait through which a solver reaches every hypergradient method.
 
 use crate::solvers::progress::{check_vector, initial_point, validate_params};
-use crate::{OptimError, Solution, SolveReport, SolverParams, StopReason};
+use crate::{OptimError, Schedule, Solution, SolveReport, SolverParams, StopReason};
 use hypergrad_ad::Scalar;
 
 /// The update `x_{k+1} = T_k(x_k, θ)` of an iterative algorithm, whose limit `x*(θ)` is a fixed
@@ -21,6 +21,7 @@ use hypergrad_ad::Scalar;
 /// | [`apply_iteration`](Self::apply_iteration) | [`apply`](Self::apply) | the update depends on the iteration index (FISTA's momentum, step schedules) |
 /// | [`solve`](Self::solve) | iterate the map ([`iterate_to_fixed_point`]) | a faster `f64` solver reaches the same fixed point |
 /// | [`unrolled_steps`](Self::unrolled_steps) | the iterations of `solve` | `solve` is not the iteration of `T` |
+/// | [`unrolling_schedule`](Self::unrolling_schedule) | none | `solve` runs epochs of `T` restricted to working sets |
 /// | [`support`](Self::support), [`non_degeneracy_margin`](Self::non_degeneracy_margin) | none | solutions are sparse (prox-based models) |
 /// | [`apply_on_support`](Self::apply_on_support) | `apply` | the update restricted to the support is cheaper |
 /// | [`solution_vjp`](Self::solution_vjp) | none | the derivative of the solution has a direct form (a factorization) |
@@ -100,6 +101,22 @@ pub trait FixedPointMap {
     ) -> Result<usize, OptimError> {
         let _ = (start, theta, params);
         Ok(solution.report.iterations)
+    }
+
+    /// The epochs of a solve from `start` to `params.tol`, for a map solved by epochs of `T`
+    /// restricted to working sets: the unrolled methods then differentiate
+    /// `x_{k+1} = T_{W_k}(x_k, θ)` ([`apply_on_support`](Self::apply_on_support) on the
+    /// schedule's k-th set) — the solver's own computation — instead of
+    /// [`unrolled_steps`](Self::unrolled_steps) applications of `T`. `None` (the default):
+    /// unroll `T`.
+    fn unrolling_schedule(
+        &self,
+        start: &[f64],
+        theta: &[f64],
+        params: &SolverParams,
+    ) -> Result<Option<Schedule>, OptimError> {
+        let _ = (start, theta, params);
+        Ok(None)
     }
 
     /// The indices of the state that are free at the solution `x` (non-zero coefficients),

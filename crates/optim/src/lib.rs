@@ -11,6 +11,7 @@ mod error;
 mod fixed_point;
 pub mod loss;
 pub mod models;
+mod schedule;
 mod solution;
 pub mod solvers;
 
@@ -21,6 +22,7 @@ pub use loss::{LeastSquares, Logistic};
 pub use models::{
     ElasticNet, GroupLasso, Lasso, MultiTaskLasso, Ridge, SparseLogistic, WeightedLasso,
 };
+pub use schedule::Schedule;
 pub use solution::{History, Solution, SolveReport, SolverParams, StopReason};
 pub use solvers::ProxNewton;
 pub use solvers::{CoordinateDescent, CoordinateDescentModel};

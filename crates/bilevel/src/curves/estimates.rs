@@ -5,7 +5,7 @@
 use super::{Curve, Reference};
 use crate::linalg::{dot, norm};
 use crate::linear::Strategy;
-use crate::method::{by_chunk, forward_form, MapRecurrence};
+use crate::method::{by_chunk, forward_form, MapRecurrence, Unrolling};
 use crate::operator::{FixedPoint, Support};
 use crate::{BilevelError, Criterion, FpadMode, LinearSolver, Method, Options, WarmStart, Warning};
 use hypergrad_ad::reverse::{reverse_unrolled, Checkpoints};
@@ -197,8 +197,10 @@ impl<P: FixedPointMap, C: Criterion> Context<'_, P, C> {
         let c = self.criterion.dim_x();
         for (b, &k) in self.budgets.iter().enumerate() {
             let d = truncate.map_or(k, |t| t.min(k));
+            let program = Unrolling::plain(k);
             let recurrence = MapRecurrence {
                 map: self.problem,
+                program: &program,
                 offset: k - d,
             };
             let result = reverse_unrolled(

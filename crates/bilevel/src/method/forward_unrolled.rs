@@ -1,5 +1,6 @@
 //! [`Method::ForwardUnrolled`](crate::Method::ForwardUnrolled): forward mode through the
-//! iterations `x_{k+1} = T_k(x_k, θ)` from the inner solve's start, a chunk of hyperparameters
+//! iterations `x_{k+1} = U_k(x_k, θ)` of the inner solver ([`Unrolling`]: its epochs on working
+//! sets, or the plain iterations of `T`) from the inner solve's start, a chunk of hyperparameters
 //! per pass on [`DualVec`] numbers; from a warm start the tangents start at the previous
 //! Jacobian.
 //!
@@ -7,7 +8,7 @@
 //! the unrolled tangents themselves (a few warm Neumann steps when the unrolling has
 //! converged), plus that reference's own error ([`unrolled_error`]).
 
-use super::{by_chunk, implicit_at, unrolled_error, unrolled_steps, Derivative, Inputs};
+use super::{by_chunk, implicit_at, unrolled_error, Derivative, Inputs, Unrolling};
 use crate::diagnostics::WarmStart;
 use crate::linalg::dot;
 use crate::{BilevelError, Criterion};
@@ -18,7 +19,8 @@ pub(super) fn run<P: FixedPointMap, C: Criterion>(
     inputs: &Inputs<'_, P, C>,
     warm: &mut WarmStart,
 ) -> Result<Derivative, BilevelError> {
-    let steps = unrolled_steps(inputs)?;
+    let program = Unrolling::of(inputs)?;
+    let steps = program.steps;
     let (p, m) = (inputs.start.len(), inputs.theta.len());
     let previous = warm
         .jacobian
@@ -30,7 +32,7 @@ pub(super) fn run<P: FixedPointMap, C: Criterion>(
         let start = previous
             .as_ref()
             .map(|cols| &cols[chunk[0]..chunk[0] + chunk.len()]);
-        let (x, cols) = by_chunk!(chunk.len(), unroll(inputs, chunk, start, steps));
+        let (x, cols) = by_chunk!(chunk.len(), unroll(inputs, chunk, start, &program));
         last = x;
         columns.extend(cols);
     }
@@ -58,7 +60,7 @@ fn unroll<const N: usize, P: FixedPointMap, C: Criterion>(
     inputs: &Inputs<'_, P, C>,
     lanes: &[usize],
     tangents: Option<&[Vec<f64>]>,
-    steps: usize,
+    program: &Unrolling,
 ) -> (Vec<f64>, Vec<Vec<f64>>) {
     let mut x: Vec<DualVec<f64, N>> = inputs
         .start
@@ -85,8 +87,8 @@ fn unroll<const N: usize, P: FixedPointMap, C: Criterion>(
         })
         .collect();
     let mut next = x.clone();
-    for k in 0..steps {
-        inputs.problem.apply_iteration(k, &x, &theta, &mut next);
+    for k in 0..program.steps {
+        program.step(inputs.problem, k, &x, &theta, &mut next);
         std::mem::swap(&mut x, &mut next);
     }
     let values = x.iter().map(|d| d.re).collect();

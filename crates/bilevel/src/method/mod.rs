@@ -14,8 +14,9 @@ mod implicit_forward;
 mod jacobian_free;
 mod one_step;
 mod reverse_unrolled;
+mod unrolling;
 
-pub(crate) use reverse_unrolled::MapRecurrence;
+pub(crate) use unrolling::{MapRecurrence, Unrolling};
 
 use crate::diagnostics::{ErrorParts, TapeUse, WarmStart};
 use crate::linear::Fallback;
@@ -187,23 +188,6 @@ impl From<adjoint_form::AdjointSolve> for Derivative {
 
 /// Forward form (at most one chunk of 8 lanes) or adjoint form (more hyperparameters).
 pub(crate) const FORWARD_LANES: usize = 8;
-
-/// The applications of `T` the unrolled methods differentiate: those of the solve (see
-/// [`FixedPointMap::unrolled_steps`]), and at least one: a warm start that already meets the
-/// tolerance would otherwise unroll nothing and report a zero gradient.
-pub(crate) fn unrolled_steps<P: FixedPointMap, C: Criterion>(
-    inputs: &Inputs<'_, P, C>,
-) -> Result<usize, BilevelError> {
-    let params = hypergrad_optim::SolverParams {
-        max_iter: inputs.options.inner_max_iter,
-        tol: inputs.options.inner_tol,
-        record_history: false,
-    };
-    Ok(inputs
-        .problem
-        .unrolled_steps(inputs.start, inputs.theta, &params, inputs.solution)?
-        .max(1))
-}
 
 /// The relative residual to which the unrolled methods' reference is solved, whatever the
 /// Jacobian tolerance (which the unrolled methods do not otherwise use).

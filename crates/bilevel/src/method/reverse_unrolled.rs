@@ -1,39 +1,21 @@
 //! [`Method::ReverseUnrolled`](crate::Method::ReverseUnrolled): reverse mode through the
-//! iterations of the inner solver on the tape of `hypergrad-ad`, with optional truncation and
+//! iterations of the inner solver ([`Unrolling`]: its epochs on working sets, or the plain
+//! iterations of `T`) on the tape of `hypergrad-ad`, with optional truncation and
 //! checkpointing.
 //!
 //! Error estimate: the distance to the implicit derivative at the last iterate plus that
 //! reference's own error ([`unrolled_error`]): the unrolled derivative converges like `Kρᴷ`
 //! (its forcing terms carry the iterates' own error), which no single-step measure catches.
 
-use super::{implicit_at, unrolled_error, unrolled_steps, Derivative, Inputs};
+use super::{implicit_at, unrolled_error, Derivative, Inputs, MapRecurrence, Unrolling};
 use crate::diagnostics::{TapeUse, WarmStart};
 use crate::{BilevelError, Criterion};
-use hypergrad_ad::reverse::{reverse_unrolled, Checkpoints, Recurrence};
-use hypergrad_ad::{Tape, Var};
+use hypergrad_ad::reverse::{reverse_unrolled, Checkpoints};
+use hypergrad_ad::Tape;
 use hypergrad_optim::FixedPointMap;
 
-/// A [`FixedPointMap`] seen as a recurrence on the tape, its step `k` being the map's
-/// iteration `offset + k`.
-pub(crate) struct MapRecurrence<'a, P> {
-    pub map: &'a P,
-    pub offset: usize,
-}
-
-impl<P: FixedPointMap> Recurrence<f64> for MapRecurrence<'_, P> {
-    fn step<'t>(
-        &self,
-        k: usize,
-        _tape: &'t Tape<f64>,
-        x: &[Var<'t, f64>],
-        theta: &[Var<'t, f64>],
-        out: &mut [Var<'t, f64>],
-    ) {
-        self.map.apply_iteration(self.offset + k, x, theta, out);
-    }
-}
-
-/// `h = C(x_K, θ)` and `dh/dθ` for `x_{k+1} = T_k(x_k, θ)`, `k < K`, from the start; with
+/// `h = C(x_K, θ)` and `dh/dθ` for `x_{k+1} = U_k(x_k, θ)`, `k < K` (the steps of the
+/// [`Unrolling`]), from the start; with
 /// `truncate = Some(k)` only the last `k` steps are differentiated (the state before them is
 /// treated as a constant: truncated backpropagation).
 pub(super) fn run<P: FixedPointMap, C: Criterion>(
@@ -42,18 +24,20 @@ pub(super) fn run<P: FixedPointMap, C: Criterion>(
     checkpoints: Checkpoints,
     warm: &mut WarmStart,
 ) -> Result<Derivative, BilevelError> {
-    let steps = unrolled_steps(inputs)?;
+    let program = Unrolling::of(inputs)?;
+    let steps = program.steps;
     let (problem, criterion, theta) = (inputs.problem, inputs.criterion, inputs.theta);
     let differentiated = truncate.map_or(steps, |k| k.min(steps));
     let mut x = inputs.start.to_vec();
     let mut next = x.clone();
     for k in 0..steps - differentiated {
-        problem.apply_iteration(k, &x, theta, &mut next);
+        program.step(problem, k, &x, theta, &mut next);
         std::mem::swap(&mut x, &mut next);
     }
     let mut tape = Tape::new();
     let recurrence = MapRecurrence {
         map: problem,
+        program: &program,
         offset: steps - differentiated,
     };
     let c = criterion.dim_x();

@@ -2,11 +2,12 @@
 
 use super::sparse::{
     block_gap_and_scores, block_margin, cyclic_sweeps, nonzeros, shift_linear, single_alpha,
-    solve_by_working_sets,
+    solve_by_working_sets, working_set_schedule,
 };
 use crate::solvers::{sweep_group, WorkingSetModel};
 use crate::{
-    CoordinateDescentModel, Design, FixedPointMap, LeastSquares, OptimError, Solution, SolverParams,
+    CoordinateDescentModel, Design, FixedPointMap, LeastSquares, OptimError, Schedule, Solution,
+    SolverParams,
 };
 use hypergrad_ad::Scalar;
 use ndarray::ArrayView1;
@@ -291,6 +292,17 @@ impl FixedPointMap for GroupLasso {
         _solution: &Solution,
     ) -> Result<usize, OptimError> {
         cyclic_sweeps(self, start, theta, params)
+    }
+    /// The epochs of the working-set solve without extrapolation (their sets listed by
+    /// coefficient; [`apply_on_support`](FixedPointMap::apply_on_support) sweeps the groups they
+    /// meet, in increasing order, as the solver does).
+    fn unrolling_schedule(
+        &self,
+        start: &[f64],
+        theta: &[f64],
+        params: &SolverParams,
+    ) -> Result<Option<Schedule>, OptimError> {
+        working_set_schedule(self, start, theta, params).map(Some)
     }
     /// The features of the non-zero groups.
     fn support(&self, x: &[f64]) -> Option<Vec<usize>> {

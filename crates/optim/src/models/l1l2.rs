@@ -173,7 +173,8 @@ impl PenalizedLeastSquares {
     /// One sweep from `x` into `out` for penalties given as scalars of type `S` (the generic
     /// update behind the models' `FixedPointMap`; recomputes the residual of `x`). The full
     /// sweep goes through [`L1L2Sweep`], a sweep over `columns` through [`L1L2SweepOn`]: one
-    /// node on a tape each.
+    /// node on a tape each (the latter on the coordinates it reads and writes only; the others
+    /// are passed through).
     pub(crate) fn apply_with<S: Scalar>(
         &self,
         x: &[S],
@@ -182,22 +183,20 @@ impl PenalizedLeastSquares {
         l2: S,
         columns: Option<&[usize]>,
     ) {
-        let p = x.len();
-        let mut input = Vec::with_capacity(2 * p + 1);
-        input.extend_from_slice(x);
         match columns {
             None => {
+                let p = x.len();
+                let mut input = Vec::with_capacity(2 * p + 1);
+                input.extend_from_slice(x);
                 input.extend((0..p).map(l1));
                 input.push(l2);
                 S::custom_vjp(&self.sweep, &input, out);
             }
             Some(columns) => {
-                // The weights of the coordinates not updated are not read.
-                input.resize(2 * p, S::zero());
-                columns.iter().for_each(|&j| input[p + j] = l1(j));
-                input.push(l2);
                 let rule = Arc::new(L1L2SweepOn::new(self.sweep.clone(), columns, x));
-                S::custom_vjp(&rule, &input, out);
+                let mut new = vec![S::zero(); columns.len()];
+                S::custom_vjp(&rule, &rule.inputs(x, l1, l2), &mut new);
+                rule.scatter(x, &new, out);
             }
         }
     }
@@ -424,6 +423,15 @@ macro_rules! penalized_least_squares_model {
                 _solution: &$crate::Solution,
             ) -> Result<usize, $crate::OptimError> {
                 $crate::models::sparse::cyclic_sweeps(self, start, theta, params)
+            }
+            /// The epochs of the working-set solve without extrapolation.
+            fn unrolling_schedule(
+                &self,
+                start: &[f64],
+                theta: &[f64],
+                params: &$crate::SolverParams,
+            ) -> Result<Option<$crate::Schedule>, $crate::OptimError> {
+                $crate::models::sparse::working_set_schedule(self, start, theta, params).map(Some)
             }
             fn support(&self, x: &[f64]) -> Option<Vec<usize>> {
                 Some($crate::models::sparse::nonzeros(x))

@@ -39,48 +39,43 @@ impl L1L2Sweep {
         self.lipschitz.len()
     }
 
-    /// The adjoint of the coordinate updates of `columns` (visited forward in this order),
-    /// walked backwards: fills `x̄ = (β̄, ā, b̄)` except the final `−Xᵀr̄` of `β̄`, and returns
-    /// `r̄` for the caller to apply on the columns its residual used.
+    /// The adjoint of the coordinate updates `visits` (visited forward in this order), walked
+    /// backwards; each visit is `(j, s, o)`: coordinate j, its slot `s` in `β̄` and its slot `o`
+    /// in `ā` and in the outputs `y`, `ȳ` (the layouts of [`L1L2Sweep`] and [`L1L2SweepOn`]).
+    /// `β̄` enters holding the outputs' adjoints at their coordinates' slots and leaves holding
+    /// `x̄` but for the final `−Xᵀr̄`; returns `r̄`, for the caller to apply on the columns its
+    /// residual used, and `b̄`.
     fn backward<S: Scalar>(
         &self,
-        columns: impl DoubleEndedIterator<Item = usize>,
-        input: &[S],
-        y: &[S],
-        ybar: &[S],
-        xbar: &mut [S],
-    ) -> Vec<S> {
-        let p = self.p();
-        let b = input[2 * p];
+        visits: impl DoubleEndedIterator<Item = (usize, usize, usize)>,
+        (b, y): (S, &[S]),
+        beta_bar: &mut [S],
+        a_bar: &mut [S],
+    ) -> (Vec<S>, S) {
         let design = self.loss.design();
         let inv_n = real::<S>(1.0 / self.loss.n_samples() as f64);
-        let (beta_bar, rest) = xbar.split_at_mut(p);
-        let (a_bar, b_bar) = rest.split_at_mut(p);
-        beta_bar.copy_from_slice(ybar);
-        a_bar.iter_mut().for_each(|v| *v = S::zero());
         let mut bb = S::zero();
         let mut r_bar = vec![S::zero(); self.loss.n_samples()];
-        for j in columns.rev() {
+        for (j, s, o) in visits.rev() {
             let lj = self.lipschitz[j];
             if lj == 0.0 {
                 // β_j⁺ = 0 and X_j = 0: nothing flows through coordinate j.
-                beta_bar[j] = S::zero();
+                beta_bar[s] = S::zero();
                 continue;
             }
             let delta_bar = -design.col_dot(j, &r_bar);
-            let new_bar = beta_bar[j] + delta_bar;
-            beta_bar[j] = -delta_bar;
-            let yj = y[j].to_f64_value();
+            let new_bar = beta_bar[s] + delta_bar;
+            beta_bar[s] = -delta_bar;
+            let yj = y[o].to_f64_value();
             if yj != 0.0 {
                 let z_bar = new_bar / (b + lj);
-                a_bar[j] = if yj > 0.0 { -z_bar } else { z_bar };
-                bb -= z_bar * y[j];
-                beta_bar[j] += z_bar * lj;
+                a_bar[o] = if yj > 0.0 { -z_bar } else { z_bar };
+                bb -= z_bar * y[o];
+                beta_bar[s] += z_bar * lj;
                 design.col_axpy(j, z_bar.scale(inv_n), &mut r_bar);
             }
         }
-        b_bar[0] = bb;
-        r_bar
+        (r_bar, bb)
     }
 }
 
@@ -115,7 +110,13 @@ impl CustomVjp for L1L2Sweep {
 
     fn vjp<S: Scalar>(&self, input: &[S], y: &[S], ybar: &[S], xbar: &mut [S]) {
         let p = self.p();
-        let r_bar = self.backward(0..p, input, y, ybar, xbar);
+        let (beta_bar, rest) = xbar.split_at_mut(p);
+        let (a_bar, b_bar) = rest.split_at_mut(p);
+        beta_bar.copy_from_slice(ybar);
+        a_bar.iter_mut().for_each(|v| *v = S::zero());
+        let visits = (0..p).map(|j| (j, j, j));
+        let (r_bar, bb) = self.backward(visits, (input[2 * p], y), beta_bar, a_bar);
+        b_bar[0] = bb;
         let mut xt_r = vec![S::zero(); p];
         self.loss.design().rmatvec(&r_bar, &mut xt_r);
         xbar[..p].iter_mut().zip(&xt_r).for_each(|(v, &g)| *v -= g);
@@ -123,19 +124,24 @@ impl CustomVjp for L1L2Sweep {
 }
 
 /// The sweep restricted to `columns` (visited in that order, each once), the other coordinates
-/// left as they are, as a [`CustomVjp`] rule with the same inputs and outputs as
-/// [`L1L2Sweep`]: the map of [`FixedPointMap::apply_on_support`](crate::FixedPointMap). Its
-/// residual is formed from the listed columns and those with a non-zero value only, so its
-/// adjoint costs `O(n·|columns|)`: the adjoint above over the listed
-/// coordinates, then `x̄ = β̄ − Xᵀr̄` on the columns the residual used (the others pass `ȳ`
-/// through).
+/// left as they are: the map of
+/// [`FixedPointMap::apply_on_support`](crate::FixedPointMap::apply_on_support), as a
+/// [`CustomVjp`] rule on what it reads and writes only. Its residual is formed from the
+/// `active` coordinates (the listed ones and those non-zero in the input state); its inputs
+/// are `(x_active, a_columns, b)` (`|A| + |W| + 1`), its outputs the listed coordinates' new
+/// values (`|W|`). The other coordinates do not enter the node (the caller passes them
+/// through), so an epoch costs `O(n·|A|)` on a tape and in its adjoint, whatever p: the
+/// adjoint above over the listed coordinates, then `x̄_A = β̄_A − X_Aᵀr̄`.
 #[derive(Clone, Debug)]
 pub(crate) struct L1L2SweepOn {
-    pub(crate) sweep: std::sync::Arc<L1L2Sweep>,
+    sweep: std::sync::Arc<L1L2Sweep>,
     /// The coordinates updated, in order.
-    pub(crate) columns: Vec<usize>,
-    /// The columns forming the residual: `columns` and the non-zero coordinates of the input.
+    columns: Vec<usize>,
+    /// The columns forming the residual: `columns` and the non-zero coordinates of the input,
+    /// increasing.
     pub(crate) active: Vec<usize>,
+    /// For each listed coordinate, its position in `active`.
+    slots: Vec<usize>,
 }
 
 impl L1L2SweepOn {
@@ -145,63 +151,100 @@ impl L1L2SweepOn {
         columns: &[usize],
         x: &[S],
     ) -> Self {
-        let mut listed = vec![false; x.len()];
-        columns.iter().for_each(|&j| listed[j] = true);
-        let active = x
-            .iter()
-            .zip(&listed)
-            .enumerate()
-            .filter(|(_, (v, &l))| l || v.to_f64_value() != 0.0)
-            .map(|(j, _)| j)
+        let mut slot = vec![usize::MAX; x.len()];
+        columns.iter().for_each(|&j| slot[j] = 0);
+        let active: Vec<usize> = (0..x.len())
+            .filter(|&j| slot[j] == 0 || x[j].to_f64_value() != 0.0)
             .collect();
+        active.iter().enumerate().for_each(|(i, &j)| slot[j] = i);
         Self {
             sweep,
             columns: columns.to_vec(),
+            slots: columns.iter().map(|&j| slot[j]).collect(),
             active,
         }
+    }
+
+    /// The inputs `(x_active, a_columns, b)` from the state and the weights.
+    pub(crate) fn inputs<S: Scalar>(&self, x: &[S], l1: impl Fn(usize) -> S, l2: S) -> Vec<S> {
+        let mut input = Vec::with_capacity(self.n_inputs());
+        input.extend(self.active.iter().map(|&j| x[j]));
+        input.extend(self.columns.iter().map(|&j| l1(j)));
+        input.push(l2);
+        input
+    }
+
+    /// `out = x` with the listed coordinates set to the rule's outputs `new`.
+    pub(crate) fn scatter<S: Scalar>(&self, x: &[S], new: &[S], out: &mut [S]) {
+        out.copy_from_slice(x);
+        self.columns.iter().zip(new).for_each(|(&j, &v)| out[j] = v);
     }
 }
 
 impl CustomVjp for L1L2SweepOn {
     fn n_inputs(&self) -> usize {
-        self.sweep.n_inputs()
+        self.active.len() + self.columns.len() + 1
     }
 
     fn n_outputs(&self) -> usize {
-        self.sweep.n_outputs()
+        self.columns.len()
     }
 
+    /// Runs [`sweep_l1l2`] on a p-vector holding the active values (zero elsewhere, as those
+    /// coordinates are), so the arithmetic is that of the full-layout sweep.
     fn eval<S: Scalar>(&self, input: &[S], out: &mut [S]) {
-        let p = self.sweep.p();
-        let (x, a, b) = (&input[..p], &input[p..2 * p], input[2 * p]);
-        out.copy_from_slice(x);
+        let (na, nw) = (self.active.len(), self.columns.len());
+        let (x, a, b) = (&input[..na], &input[na..na + nw], input[na + nw]);
         let loss = &self.sweep.loss;
         let design = loss.design();
+        let mut beta = vec![S::zero(); self.sweep.p()];
         // r = y − Σ_{j ∈ active} X_j x_j, in column order (as `Design::matvec`).
         let mut r = vec![S::zero(); loss.n_samples()];
-        for &j in &self.active {
-            if !x[j].is_zero() {
-                design.col_axpy(j, x[j], &mut r);
+        for (&j, &v) in self.active.iter().zip(x) {
+            beta[j] = v;
+            if !v.is_zero() {
+                design.col_axpy(j, v, &mut r);
             }
         }
         r.iter_mut().zip(loss.y()).for_each(|(r, &y)| *r = -*r + y);
+        let mut weight = vec![S::zero(); self.sweep.p()];
+        self.columns
+            .iter()
+            .zip(a)
+            .for_each(|(&j, &w)| weight[j] = w);
         sweep_l1l2(
             design,
             &self.sweep.lipschitz,
-            (|j| a[j], |_| b),
+            (|j| weight[j], |_| b),
             Some(&self.columns),
             false,
-            out,
+            &mut beta,
             &mut r,
         );
+        out.iter_mut()
+            .zip(&self.columns)
+            .for_each(|(o, &j)| *o = beta[j]);
     }
 
     fn vjp<S: Scalar>(&self, input: &[S], y: &[S], ybar: &[S], xbar: &mut [S]) {
-        let columns = self.columns.iter().copied();
-        let r_bar = self.sweep.backward(columns, input, y, ybar, xbar);
+        let (na, nw) = (self.active.len(), self.columns.len());
+        let (beta_bar, rest) = xbar.split_at_mut(na);
+        let (a_bar, b_bar) = rest.split_at_mut(nw);
+        beta_bar.iter_mut().for_each(|v| *v = S::zero());
+        a_bar.iter_mut().for_each(|v| *v = S::zero());
+        self.slots
+            .iter()
+            .zip(ybar)
+            .for_each(|(&s, &g)| beta_bar[s] = g);
+        let visits =
+            (self.columns.iter().zip(&self.slots).enumerate()).map(|(o, (&j, &s))| (j, s, o));
+        let (r_bar, bb) = self
+            .sweep
+            .backward(visits, (input[na + nw], y), beta_bar, a_bar);
+        b_bar[0] = bb;
         let design = self.sweep.loss.design();
-        for &j in &self.active {
-            xbar[j] -= design.col_dot(j, &r_bar);
+        for (v, &j) in beta_bar.iter_mut().zip(&self.active) {
+            *v -= design.col_dot(j, &r_bar);
         }
     }
 }
@@ -379,14 +422,21 @@ mod tests {
                 let tape = Tape::new();
                 let x = tape.vars(&x0);
                 let th = tape.vars(&theta);
-                let input = inputs(&x, &th);
                 let on = Arc::new(L1L2SweepOn::new(rule.clone(), &columns, &x));
-                let mut out = x.clone();
+                assert_eq!(on.active, [0, 2, 3, 5, 6]);
+                // The full layout (x, a, b), whose weights the node reads at the listed j.
+                let full = inputs(&x, &th);
+                let input = on.inputs(&x, |j| full[8 + j], full[16]);
+                let mut new = vec![x[0]; columns.len()];
                 if custom {
-                    Scalar::custom_vjp(&on, &input, &mut out);
+                    Scalar::custom_vjp(&on, &input, &mut new);
+                    // 17 inputs, 9 exp nodes, then the 4 listed outputs only.
+                    assert_eq!(tape.len(), 17 + 9 + 4);
                 } else {
-                    on.eval(&input, &mut out);
+                    on.eval(&input, &mut new);
                 }
+                let mut out = x.clone();
+                on.scatter(&x, &new, &mut out);
                 let mut all = x.clone();
                 all.extend_from_slice(&th);
                 (

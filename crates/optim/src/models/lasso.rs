@@ -12,10 +12,11 @@ use ndarray::ArrayView1;
 /// sweep with `θ = [log α]`: for j = 1..p, `β_j ← st(β_j + X_jᵀr/(n L_j), α/L_j)`,
 /// `L_j = ‖X_j‖²/n`, keeping `r = y − Xβ` current; its `solve` is
 /// [`WorkingSetCd`](crate::solvers::WorkingSetCd) (working sets, Anderson extrapolation) to the
-/// relative duality gap `tol`, and its `unrolled_steps` count the plain cyclic sweeps
-/// ([`CoordinateDescent`](crate::CoordinateDescent)) that reach the same gap from the same start
-/// (one extra plain solve). The same holds for the weighted Lasso, the elastic net, the group
-/// and the multitask Lasso.
+/// relative duality gap `tol`. The unrolled methods differentiate that solver's epochs without
+/// extrapolation (its `unrolling_schedule`: one extra working-set solve), each epoch the sweep
+/// restricted to its working set; `unrolled_steps` counts the plain cyclic sweeps
+/// ([`CoordinateDescent`](crate::CoordinateDescent)) that reach the same gap from the same start.
+/// The same holds for the weighted Lasso, the elastic net, the group and the multitask Lasso.
 ///
 /// ```
 /// use hypergrad_optim::{Design, FixedPointMap, Lasso, SolverParams};

@@ -2,11 +2,13 @@
 
 use super::sparse::{
     block_gap_and_scores, block_margin, cyclic_sweeps, nonzeros, single_alpha,
-    solve_by_working_sets,
+    solve_by_working_sets, working_set_schedule,
 };
 use crate::loss::checked_data;
 use crate::solvers::{sweep_multitask, WorkingSetModel};
-use crate::{CoordinateDescentModel, Design, FixedPointMap, OptimError, Solution, SolverParams};
+use crate::{
+    CoordinateDescentModel, Design, FixedPointMap, OptimError, Schedule, Solution, SolverParams,
+};
 use hypergrad_ad::Scalar;
 use ndarray::ArrayView2;
 
@@ -293,6 +295,17 @@ impl FixedPointMap for MultiTaskLasso {
         _solution: &Solution,
     ) -> Result<usize, OptimError> {
         cyclic_sweeps(self, start, theta, params)
+    }
+    /// The epochs of the working-set solve without extrapolation (their sets listed by
+    /// coefficient; [`apply_on_support`](FixedPointMap::apply_on_support) sweeps the rows they
+    /// meet, in increasing order, as the solver does).
+    fn unrolling_schedule(
+        &self,
+        start: &[f64],
+        theta: &[f64],
+        params: &SolverParams,
+    ) -> Result<Option<Schedule>, OptimError> {
+        working_set_schedule(self, start, theta, params).map(Some)
     }
     /// Every entry of the non-zero rows of B.
     fn support(&self, x: &[f64]) -> Option<Vec<usize>> {

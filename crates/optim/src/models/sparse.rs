@@ -5,7 +5,7 @@
 use crate::solvers::progress::check_vector;
 use crate::solvers::{WorkingSetCd, WorkingSetModel};
 use crate::{
-    CoordinateDescent, CoordinateDescentModel, Design, OptimError, Solution, SolverParams,
+    CoordinateDescent, CoordinateDescentModel, Design, OptimError, Schedule, Solution, SolverParams,
 };
 
 /// Solves `model` at θ by cyclic coordinate descent (the iteration of its map) to the relative
@@ -31,10 +31,11 @@ pub(crate) fn solve_by_working_sets<M: WorkingSetModel>(
     WorkingSetCd::new(params.clone()).solve(model, theta, warm_start)
 }
 
-/// The cyclic sweeps that reach `params.tol` from `start`: what the unrolled methods
-/// differentiate for a model solved by another algorithm. Costs one plain coordinate-descent
-/// solve: 1.8–8.4× the working-set solve it stands beside on the six Lasso cases of the `lasso`
-/// bench (an unrolled method then differentiates that many sweeps, at 2–5× a sweep each).
+/// The cyclic sweeps that reach `params.tol` from `start`: the count of `T` a plain unrolling
+/// takes for a model solved by another algorithm (`unrolled_steps`; the unrolled methods
+/// differentiate the working-set models' epochs instead, [`working_set_schedule`]). Costs one
+/// plain coordinate-descent solve: 1.8–8.4× the working-set solve it stands beside on the six
+/// Lasso cases of the `lasso` bench.
 pub(crate) fn cyclic_sweeps<M: CoordinateDescentModel>(
     model: &M,
     start: &[f64],
@@ -46,6 +47,25 @@ pub(crate) fn cyclic_sweeps<M: CoordinateDescentModel>(
             .report
             .iterations,
     )
+}
+
+/// The epochs of [`WorkingSetCd`] without Anderson extrapolation from `start` to `params.tol`:
+/// the program the unrolled methods differentiate for the models solved by working sets
+/// (see [`FixedPointMap::unrolling_schedule`](crate::FixedPointMap::unrolling_schedule)). The
+/// extrapolated points of the default solve are a nonlinear combination of past iterates whose
+/// coefficients would also need differentiating; without them each epoch is one restricted
+/// sweep. Costs one working-set solve without extrapolation.
+pub(crate) fn working_set_schedule<M: WorkingSetModel>(
+    model: &M,
+    start: &[f64],
+    theta: &[f64],
+    params: &SolverParams,
+) -> Result<Schedule, OptimError> {
+    let solver = WorkingSetCd {
+        anderson_memory: 0,
+        ..WorkingSetCd::new(params.clone())
+    };
+    Ok(solver.solve_with_schedule(model, theta, Some(start))?.1)
 }
 
 /// The working-set priority of a block: `−∞` if it is in the support, else its

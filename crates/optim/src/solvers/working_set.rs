@@ -6,7 +6,7 @@ use super::anderson::Anderson;
 use super::coordinate_descent::CoordinateDescentModel;
 use super::progress::{at_least_one, positive, validate_params};
 use crate::loss::check_coefficients;
-use crate::{History, OptimError, Solution, SolveReport, SolverParams, StopReason};
+use crate::{History, OptimError, Schedule, Solution, SolveReport, SolverParams, StopReason};
 
 /// What [`WorkingSetCd`] needs of a model beyond a full sweep: its coefficients grouped in
 /// blocks (features; groups; rows of a coefficient matrix), a sweep over some blocks, the
@@ -147,6 +147,36 @@ impl WorkingSetCd {
         theta: &[f64],
         warm_start: Option<&[f64]>,
     ) -> Result<Solution, OptimError> {
+        self.run(model, theta, warm_start, None)
+    }
+
+    /// [`solve`](Self::solve), also returning its epochs' working sets (as coefficient indices,
+    /// see [`WorkingSetModel::block_coefficients`]). Without extrapolation
+    /// (`anderson_memory = 0`) epoch k is exactly `T` restricted to the k-th set, every
+    /// coefficient outside the set being 0 (the support is always in the working set), so
+    /// replaying the schedule from the same start reproduces the solution up to rounding.
+    /// With extrapolation the epochs are recorded but the extrapolated points, a nonlinear
+    /// combination of past iterates, are not part of the schedule.
+    ///
+    /// Errors: as [`solve`](Self::solve).
+    pub fn solve_with_schedule<M: WorkingSetModel>(
+        &self,
+        model: &M,
+        theta: &[f64],
+        warm_start: Option<&[f64]>,
+    ) -> Result<(Solution, Schedule), OptimError> {
+        let mut schedule = Schedule::default();
+        let solution = self.run(model, theta, warm_start, Some(&mut schedule))?;
+        Ok((solution, schedule))
+    }
+
+    fn run<M: WorkingSetModel>(
+        &self,
+        model: &M,
+        theta: &[f64],
+        warm_start: Option<&[f64]>,
+        schedule: Option<&mut Schedule>,
+    ) -> Result<Solution, OptimError> {
         self.validate()?;
         let penalty = model.penalty(theta)?;
         let p = model.n_features();
@@ -168,6 +198,7 @@ impl WorkingSetCd {
             iterations: 0,
             step_sq: 0.0,
             anderson: Anderson::new(self.anderson_memory),
+            schedule,
         };
         let stop = loop {
             let (objective, gap, margin) =
@@ -230,6 +261,8 @@ struct Inner<'a, M: WorkingSetModel> {
     iterations: usize,
     step_sq: f64,
     anderson: Anderson,
+    /// Where the epochs' working sets are recorded, if asked.
+    schedule: Option<&'a mut Schedule>,
 }
 
 impl<M: WorkingSetModel> Inner<'_, M> {
@@ -247,6 +280,9 @@ impl<M: WorkingSetModel> Inner<'_, M> {
         blocks
             .iter()
             .for_each(|&b| model.block_coefficients(b, &mut coefficients));
+        if let Some(schedule) = self.schedule.as_deref_mut() {
+            schedule.start_working_set(coefficients.clone());
+        }
         self.anderson.clear();
         let tol = settings.params.tol;
         let mut epochs = 0;
@@ -254,6 +290,9 @@ impl<M: WorkingSetModel> Inner<'_, M> {
             self.step_sq = model.sweep_blocks(penalty, blocks, beta, state);
             self.iterations += 1;
             epochs += 1;
+            if let Some(schedule) = self.schedule.as_deref_mut() {
+                schedule.push_epoch();
+            }
             if settings.anderson_memory > 0 {
                 self.extrapolate(blocks, &coefficients, beta, state);
             }
