@@ -53,24 +53,23 @@
 //! buffers), about a fifth of the whole hypergradient (its inner solve included), and the
 //! criterion's gradient at two points.
 //!
-//! Re-measured on 2026-12-06 (`'(inner_solve|implicit-forward|/auto)'`, one run, the machine
-//! shared with another build) after `Method::Auto` began to factor the optimality system on the
+//! Re-measured on 2026-12-07 (`'(inner_solve|implicit-forward|/auto)'`, one run on a quiet
+//! machine, criterion medians) after `Method::Auto` began to factor the optimality system on the
 //! support directly for the ℓ1 least-squares models (`FixedPointMap::solution_vjp` and
 //! `refined_solution`: a Cholesky factorization of `X_SᵀX_S/n + bI`, kept for the second
 //! evaluation at the refined point that the error estimate needs; criterion gradients over the
-//! support's columns only):
+//! support's columns only) and the restricted sweep became a node over the coordinates it
+//! touches:
 //!
 //! | case             | inner    | auto             | implicit-forward |
 //! | ---------------- | -------- | ---------------- | ---------------- |
-//! | dense α_max/10   | 0.314 ms | 0.272 ms (0.87×) | 0.517 ms (1.65×) |
-//! | dense α_max/100  | 0.332 ms | 0.380 ms (1.15×) | 0.699 ms (2.11×) |
-//! | sparse α_max/10  | 2.90 ms  | 3.02 ms (1.04×)  | 4.24 ms (1.46×)  |
-//! | sparse α_max/100 | 2.84 ms  | 3.02 ms (1.06×)  | 4.31 ms (1.52×)  |
-//! | weighted, 1000 θ | 0.722 ms | 0.805 ms (1.12×) |                  |
+//! | dense α_max/10   | 0.250 ms | 0.274 ms (1.10×) | 0.478 ms (1.91×) |
+//! | dense α_max/100  | 0.329 ms | 0.362 ms (1.10×) | 0.601 ms (1.83×) |
+//! | sparse α_max/10  | 2.34 ms  | 2.62 ms (1.12×)  | 3.54 ms (1.51×)  |
+//! | sparse α_max/100 | 2.36 ms  | 2.63 ms (1.12×)  | 3.43 ms (1.46×)  |
+//! | weighted, 1000 θ | 0.671 ms | 0.748 ms (1.11×) |                  |
 //!
-//! (The dense α_max/10 inner solve of this run was slower than its median elsewhere, 0.25 ms;
-//! against that, auto is 1.09×.) Auto's gradients agree with implicit-forward's to 1e-9
-//! relative (printed above each row).
+//! Auto's gradients agree with implicit-forward's to 1e-9 relative (printed above each row).
 //!
 //! Implicit and implicit-forward iterate the coordinate-descent Jacobian on the support only
 //! ([`FixedPointMap::apply_on_support`](hypergrad::optim::FixedPointMap::apply_on_support):
@@ -181,7 +180,7 @@ fn bench_hypergradient(c: &mut Criterion) {
 /// Measured 2026-12-06 (same run as the table at the top): inner solve 0.759 ms, implicit
 /// 2.55 ms (3.4×); before the support-restricted sweep became one tape node, 1.32 ms and
 /// 14.0 ms (10.6×) in a run earlier the same day. `Method::Auto` (the direct factorization on
-/// the support, |S| = 65): 0.805 ms beside an inner solve of 0.722 ms (1.12×), in the run of
+/// the support, |S| = 65): 0.748 ms beside an inner solve of 0.671 ms (1.11×), in the run of
 /// the last table at the top.
 fn bench_weighted(c: &mut Criterion) {
     let options = Options {
