@@ -164,6 +164,17 @@ fn falls_back_or_errors_where_the_system_does_not_apply() {
         lasso.solution_vjp(&beta, &theta, &[1.0; 3]),
         Some(Err(OptimError::ShapeMismatch { .. }))
     ));
+    // Two columns 1e-5 apart (relative) in the support: H is positive definite but its
+    // condition number is ~1e10–1e11, beyond what the direct solve accepts.
+    let (mut x2, y2) = gaussian_problem(60, 40, 5, 8);
+    let near = &x2.column(0) + &(x2.column(2).to_owned() * 1e-5);
+    x2.column_mut(1).assign(&near);
+    let twins = Lasso::new(dense(&x2), y2.view()).unwrap();
+    let mut at = vec![0.0; 40];
+    at[0] = 0.5;
+    at[1] = 0.5;
+    assert!(twins.solution_vjp(&at, &theta, &at).is_none());
+    assert!(twins.refined_solution(&at, &theta).is_none());
     let (x, y) = gaussian_problem(400, 200, 150, 7);
     let large = Lasso::new(dense(&x), y.view()).unwrap();
     let theta = [(large.alpha_max() / 1000.0).ln()];

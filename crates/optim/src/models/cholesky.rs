@@ -84,6 +84,17 @@ impl Cholesky {
         self.l.nrows()
     }
 
+    /// `(max_j L_jj / min_j L_jj)²`, a lower bound on the condition number of `A`: each pivot
+    /// `L_jj²` lies in `[λ_min(A), λ_max(A)]` (it is at most `A_jj` and at least the smallest
+    /// eigenvalue of the leading j×j block).
+    pub(crate) fn condition_lower_bound(&self) -> f64 {
+        let d = self.l.diag();
+        let (lo, hi) = d.iter().fold((f64::INFINITY, 0.0_f64), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+        (hi / lo).powi(2)
+    }
+
     /// Overwrites `b` with `A⁻¹b`: `Lz = b` forward, then `Lᵀx = z` backward.
     pub(crate) fn solve_in_place(&self, b: &mut [f64]) {
         let p = self.dim();

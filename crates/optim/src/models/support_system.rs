@@ -29,6 +29,9 @@ use std::sync::{Arc, Mutex};
 /// ~100–200 coordinates.
 pub(crate) const MAX_DIRECT_SUPPORT: usize = 128;
 
+/// Largest (estimated) condition number of `H` solved directly.
+pub(crate) const MAX_CONDITION: f64 = 1e10;
+
 /// `H = X_SᵀX_S/n + b I` factored, with its support.
 #[derive(Debug)]
 pub(crate) struct SupportSystem {
@@ -41,8 +44,10 @@ pub(crate) struct SupportSystem {
 
 impl SupportSystem {
     /// The system on `support` with ridge weight `b`; `None` when the support is empty, larger
-    /// than [`MAX_DIRECT_SUPPORT`], or `H` is not numerically positive definite (collinear
-    /// columns in the support and `b = 0`: the solution is then not unique).
+    /// than [`MAX_DIRECT_SUPPORT`], `H` is not numerically positive definite (collinear columns
+    /// in the support and `b = 0`: the solution is then not unique), or its condition number
+    /// is above [`MAX_CONDITION`] (the solve would lose more than 6 of its 16 digits; the
+    /// iterative methods then run, with error estimates that account for it).
     fn new(loss: &LeastSquares, b: f64, support: Vec<usize>) -> Option<Self> {
         if support.is_empty() || support.len() > MAX_DIRECT_SUPPORT {
             return None;
@@ -63,6 +68,9 @@ impl SupportSystem {
             h[[c, c]] += b;
         }
         let factor = Cholesky::factor(h).ok()?;
+        if factor.condition_lower_bound() > MAX_CONDITION {
+            return None;
+        }
         Some(Self {
             support,
             l2: b,
