@@ -165,7 +165,7 @@ fn falls_back_or_errors_where_the_system_does_not_apply() {
         Some(Err(OptimError::ShapeMismatch { .. }))
     ));
     // Two columns 1e-5 apart (relative) in the support: H is positive definite but its
-    // condition number is ~1e10–1e11, beyond what the direct solve accepts.
+    // condition number is ~1e10–1e11, beyond what the direct solve accepts (1e8).
     let (mut x2, y2) = gaussian_problem(60, 40, 5, 8);
     let near = &x2.column(0) + &(x2.column(2).to_owned() * 1e-5);
     x2.column_mut(1).assign(&near);
