@@ -50,11 +50,14 @@
 //! bench code): a fresh recording and sweep 53–70× (before: 62–84×), a replay and sweep 38–61×
 //! (before: 33–71×), beside echidna 0.15's tape (115–168×) and bytecode replay (48–92×), for
 //! n = 1000 … 100 000; the Hessian–vector product at n = 1000 (forward over reverse) 64–73×
-//! fresh and 57× replayed (before: 90–91× and 70–77×), echidna's bytecode HVP 102×.
+//! fresh and 57× replayed (before: 90–91× and 70–77×), echidna's bytecode HVP 102×. Since a
+//! replay no longer clears its value array (issue 15, item 2; one run beside d99f16a): fresh
+//! 47.5–54× (before 49–52×), replayed 36–39× (before 39–46×), HVP replayed 54× (before 57×).
 //!
 //! Where the time goes (n = 1000, ns per node, one tape of 9 nodes a term that the `f64` loop
-//! evaluates in 0.8–1.1 ns): recording ≈ 2.8 (the `RefCell` borrow, two pushes, the index;
-//! ≈ 0.4 of it is the borrow check), sweep ≈ 1.6, replay ≈ 1.5. Issue 15's targets, ≤ 15×
+//! evaluates in 0.8 ns): recording ≈ 2.8 (the `RefCell` borrow, two pushes, the index;
+//! ≈ 0.4 of it is the borrow check), sweep ≈ 1.6, replay ≈ 1.65 (`Tape::replay` of 9 000
+//! nodes; 1.65 to 2.4 in builds that differ only in code placement). Issue 15's targets, ≤ 15×
 //! fresh and ≤ 5× replayed, need ≤ 1.5–1.8 ns a node for recording and sweep together and
 //! ≤ 0.5–0.6 for replay and sweep: a node-per-operation tape pays at least a 24-byte write, a
 //! 24-byte read and one or two read-modify-writes of the adjoint array per operation the `f64`

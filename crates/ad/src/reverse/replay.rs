@@ -272,7 +272,9 @@ impl<T: Scalar> Tape<T> {
             }
             r.nodes[pos].partials[0] = v;
         }
-        r.values.clear();
+        // Every node's value is written below (the sink's stays zero), so the values of the
+        // last replay need no clearing (≈ 2 % of a Rosenbrock replay and sweep): only the first
+        // replay after a recording sizes the array.
         r.values.resize(r.next(), T::zero());
         let (mut lo, mut base) = (1, 1);
         for k in 0..r.specials.len() {
@@ -409,6 +411,8 @@ fn composite<T: Scalar>(r: &mut Records<T>, s: &Special) -> Result<(), AdError> 
         } => {
             let x = operands(r, s, args_at, inputs);
             let y = &mut r.values[first..first + n];
+            // The rule's `eval` gets a zeroed output, as when it was recorded.
+            y.fill(T::zero());
             r.pullbacks[rule].eval(&x, y);
             r.partials[values_at..values_at + inputs].copy_from_slice(&x);
             r.partials[values_at + inputs..values_at + inputs + n].copy_from_slice(y);
