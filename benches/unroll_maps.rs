@@ -64,26 +64,11 @@ use std::time::Instant;
 mod common;
 use common::{dense_problem, sparse_problem};
 
-/// A map's update as a recurrence on the tape.
-struct Sweeps<'a, M>(&'a M);
+/// A map as a recurrence on the tape: its plain update, or (with a schedule) its epoch `k` on
+/// the schedule's k-th working set.
+struct Steps<'a, M>(&'a M, Option<&'a Schedule>);
 
-impl<M: FixedPointMap> Recurrence<f64> for Sweeps<'_, M> {
-    fn step<'t>(
-        &self,
-        _k: usize,
-        _tape: &'t Tape<f64>,
-        x: &[Var<'t, f64>],
-        theta: &[Var<'t, f64>],
-        out: &mut [Var<'t, f64>],
-    ) {
-        self.0.apply(x, theta, out);
-    }
-}
-
-/// A map's epochs on the working sets of a schedule as a recurrence on the tape.
-struct Epochs<'a, M>(&'a M, &'a Schedule);
-
-impl<M: FixedPointMap> Recurrence<f64> for Epochs<'_, M> {
+impl<M: FixedPointMap> Recurrence<f64> for Steps<'_, M> {
     fn step<'t>(
         &self,
         k: usize,
@@ -92,7 +77,10 @@ impl<M: FixedPointMap> Recurrence<f64> for Epochs<'_, M> {
         theta: &[Var<'t, f64>],
         out: &mut [Var<'t, f64>],
     ) {
-        self.0.apply_on_support(x, theta, self.1.columns(k), out);
+        match self.1 {
+            Some(schedule) => self.0.apply_on_support(x, theta, schedule.columns(k), out),
+            None => self.0.apply(x, theta, out),
+        }
     }
 }
 
@@ -129,12 +117,12 @@ impl Case {
 
     /// Reverse unrolling of the K plain sweeps.
     fn reverse(&self, checkpoints: Checkpoints) -> UnrolledVjp<f64> {
-        self.unroll(&Sweeps(&self.lasso), self.steps, checkpoints)
+        self.unroll(&Steps(&self.lasso, None), self.steps, checkpoints)
     }
 
     /// Reverse unrolling of the schedule's epochs.
     fn reverse_schedule(&self, checkpoints: Checkpoints) -> UnrolledVjp<f64> {
-        let epochs = Epochs(&self.lasso, &self.schedule);
+        let epochs = Steps(&self.lasso, Some(&self.schedule));
         self.unroll(&epochs, self.schedule.len(), checkpoints)
     }
 
@@ -304,7 +292,7 @@ fn reverse_map<M: FixedPointMap>(
         let mut tape = Tape::new();
         reverse_unrolled(
             &mut tape,
-            &Sweeps(map),
+            &Steps(map, None),
             &x0,
             theta,
             steps,

@@ -1014,21 +1014,22 @@ fn group_lasso_takes_its_groups_from_a_file() {
     // 1/(2n)‖y − b − Xβ‖² + α Σ_g ‖β_g‖₂ at the printed solution, with r = y − b − Xβ:
     // X_gᵀr/n = α β_g/‖β_g‖ on a non-zero group, ‖X_gᵀr/n‖ ≤ α on a zero one, Σ r = 0.
     let pairs = write("pairs", "x\nx\ny\ny\nz\nz\n");
+    // `COMMAND --data dense.csv --model group-lasso --groups pairs EXTRA…`, its JSON.
+    let on_pairs = |command: &str, extra: &[&str]| {
+        let mut all = vec![
+            command,
+            "--data",
+            "tests/data/dense.csv",
+            "--model",
+            "group-lasso",
+            "--groups",
+            path(&pairs),
+        ];
+        all.extend_from_slice(extra);
+        json(&hypergrad(&all))
+    };
     let alpha = 1.8;
-    let v = json(&hypergrad(&[
-        "solve",
-        "--data",
-        "tests/data/dense.csv",
-        "--model",
-        "group-lasso",
-        "--groups",
-        path(&pairs),
-        "--alpha",
-        "1.8",
-        "--tol",
-        "1e-14",
-        "--json",
-    ]));
+    let v = on_pairs("solve", &["--alpha", "1.8", "--tol", "1e-14", "--json"]);
     let (beta, b) = fit(&v);
     let rows: Vec<Vec<f64>> = include_str!("data/dense.csv")
         .lines()
@@ -1067,34 +1068,13 @@ fn group_lasso_takes_its_groups_from_a_file() {
         "a zero and a non-zero group: {beta:?}"
     );
     // select, every criterion that applies; errors on bad groups.
-    let v = json(&hypergrad(&[
-        "select",
-        "--data",
-        "tests/data/dense.csv",
-        "--model",
-        "group-lasso",
-        "--groups",
-        path(&pairs),
-        "--compare",
-        "--json",
-    ]));
-    let (best, grid) = best_and_grid(&v);
+    let (best, grid) = best_and_grid(&on_pairs("select", &["--compare", "--json"]));
     assert!(best <= 1.01 * grid, "{best} vs grid {grid}");
     for criterion in ["cv:3", "fdmc-sure:1"] {
-        json(&hypergrad(&[
+        on_pairs(
             "select",
-            "--data",
-            "tests/data/dense.csv",
-            "--model",
-            "group-lasso",
-            "--groups",
-            path(&pairs),
-            "--criterion",
-            criterion,
-            "--max-outer",
-            "3",
-            "--json",
-        ]));
+            &["--criterion", criterion, "--max-outer", "3", "--json"],
+        );
     }
     let five = write("five", "0\n0\n1\n1\n2\n");
     for (args, needle) in [
