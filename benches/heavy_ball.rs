@@ -5,7 +5,9 @@
 //! The step is written twice, both generic over `Scalar`: with scalar loops (as a user writes it
 //! without the vector operations: one tape node per multiplication) and with the vector
 //! operations (`S::matvec`, `S::rmatvec`, `S::axpy`: one node per call). The table gives nodes,
-//! bytes and time of a full tape, of a replay of the vector-ops tape, and the `f64` solve.
+//! bytes and time of a full tape, of the scalar loops on a tape that preaccumulates
+//! (`Tape::clear_preaccumulating`: one node per operation of two variables), of a replay of
+//! the vector-ops tape, and the `f64` solve.
 //!
 //! Then binomial checkpointing over K = 10⁴ steps of the vector-ops map: memory and time of the
 //! full tape and of `Checkpoints::Binomial(14)` (⌈log₂ K⌉ snapshots), bit for bit the same θ̄.
@@ -153,13 +155,18 @@ fn main() {
     );
     println!("{:<26} {:>9.3} {:>8.1}", "f64 solve", base * 1e3, 1.0);
     let mut reference = None;
-    for (name, vector) in [
-        ("full tape, scalar loops", false),
-        ("full tape, vector ops", true),
+    for (name, vector, preaccumulate) in [
+        ("full tape, scalar loops", false, false),
+        ("preaccumulated, scalar", false, true),
+        ("full tape, vector ops", true, false),
     ] {
         let mut tape = Tape::new();
         let run = |tape: &mut Tape<f64>| {
-            tape.clear();
+            if preaccumulate {
+                tape.clear_preaccumulating();
+            } else {
+                tape.clear();
+            }
             let t: &Tape<f64> = tape;
             let th = t.var(theta);
             let l = p.solve(th, STEPS, vector);

@@ -31,6 +31,11 @@ pub enum AdError {
     /// A checkpoint budget of zero stored states.
     #[error("checkpointing needs a budget of at least one stored state")]
     InvalidCheckpoints,
+    /// An adjoint was asked for a variable that has no node of its own: computed on a tape that
+    /// preaccumulates ([`Tape::clear_preaccumulating`](crate::Tape::clear_preaccumulating)),
+    /// it is a multiple of an earlier node.
+    #[error("the variable has no node of its own (its tape preaccumulates), so no adjoint")]
+    NoNode,
     /// A replay input is not an input node (`Tape::var`) of the tape.
     #[error("a replay input is not an input variable of the tape")]
     InvalidInput,

@@ -54,16 +54,17 @@ impl<T: Scalar> Tape<T> {
         for (v, d) in terms {
             let Some(t) = v.tape else { continue };
             same_tape(t, self);
+            let index = r.node_of(&v);
             if count < 2 {
                 node.partials[count] = d;
-                node.args[count] = v.index;
+                node.args[count] = index;
             } else {
                 if count == 2 {
                     r.partials.extend_from_slice(&node.partials);
                     r.args.extend_from_slice(&node.args);
                 }
                 r.partials.push(d);
-                r.args.push(v.index);
+                r.args.push(index);
             }
             count += 1;
         }

@@ -1,5 +1,9 @@
 //! Drivers that hide the tape: [`gradient`], [`vjp`], [`jacobian`], [`hvp`].
 //!
+//! They record on a tape that preaccumulates ([`Tape::clear_preaccumulating`]): operations of
+//! one variable record nothing, so a scalar program records about a third of the nodes (see
+//! the [module documentation](super)).
+//!
 //! Each takes a closure generic over the tape's lifetime, `for<'t> Fn(&[Var<'t, T>]) -> …`; a
 //! program written once as `fn f<S: Scalar>(x: &[S]) -> S` is passed as `|x| f(x)`.
 //!
@@ -45,7 +49,8 @@ where
 
 /// `f(x)` and `∇f(x)` into `grad`, recording on `tape` (cleared first, its memory reused: a loop
 /// that calls this with one tape does not reallocate the tape; only the `n` input variables
-/// handed to `f` are collected in a fresh `Vec`).
+/// handed to `f` are collected in a fresh `Vec`). The tape preaccumulates
+/// ([`Tape::clear_preaccumulating`]): after the call it holds partials, not a replayable program.
 ///
 /// # Errors
 /// [`AdError::LengthMismatch`] if `grad.len() != x.len()`.
@@ -55,7 +60,7 @@ where
     F: for<'t> Fn(&[Var<'t, T>]) -> Var<'t, T>,
 {
     check_len("gradient output", x.len(), grad.len())?;
-    tape.clear();
+    tape.clear_preaccumulating();
     let tape: &Tape<T> = tape;
     let xs = tape.vars(x);
     let y = f(&xs);
@@ -95,7 +100,7 @@ where
     T: Scalar,
     F: for<'t> Fn(&[Var<'t, T>]) -> Vec<Var<'t, T>>,
 {
-    let tape = Tape::new();
+    let tape = Tape::preaccumulating();
     let xs = tape.vars(x);
     let ys = f(&xs);
     check_len("vjp weights", ys.len(), w.len())?;
@@ -113,7 +118,7 @@ where
     T: Scalar,
     F: for<'t> Fn(&[Var<'t, T>]) -> Vec<Var<'t, T>>,
 {
-    let tape = Tape::new();
+    let tape = Tape::preaccumulating();
     let xs = tape.vars(x);
     let ys = f(&xs);
     let mut jac = Array2::from_elem((ys.len(), x.len()), T::zero());
@@ -149,7 +154,7 @@ where
     F: for<'t> Fn(&[Var<'t, Dual<T>>]) -> Var<'t, Dual<T>>,
 {
     check_len("hvp direction", x.len(), v.len())?;
-    let tape = Tape::new();
+    let tape = Tape::preaccumulating();
     let xs: Vec<_> = x
         .iter()
         .zip(v)

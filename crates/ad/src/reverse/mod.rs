@@ -17,8 +17,10 @@
 //! ## Misuse and threads
 //! Mixing variables of two tapes in one operation is a programming error: it panics with a
 //! clear message (a pointer comparison per binary operation). The sweep entry points check the
-//! same thing and return [`AdError::ForeignVar`](crate::AdError::ForeignVar). A `Tape` is
-//! `!Sync` (a `RefCell` inside) and a `Var` is `!Send`: record on one tape per thread. A tape with no live variable may move
+//! same thing and return [`AdError::ForeignVar`](crate::AdError::ForeignVar). Recording on a
+//! tape from inside its own sweep or replay (a custom rule reaching a thread-local tape) panics,
+//! as a `RefCell` would. A `Tape` is `!Sync` (interior mutability inside) and a `Var` is
+//! `!Send`: record on one tape per thread. A tape with no live variable may move
 //! to another thread (`Tape<f64>: Send`). Sharing one is rejected at compile time:
 //!
 //! ```compile_fail
@@ -35,7 +37,7 @@
 //! ## What the tape stores
 //! One 24-byte record per scalar operation (two partials, two `u32` operand indices; unused slots
 //! point to a sink node 0, which the sweep skips) and its one-byte operation code (`x·x` of one
-//! variable is one operand with partial `2x`); composite nodes in side arrays (an
+//! variable is one operand with partial `2x`; a preaccumulating tape stores no code); composite nodes in side arrays (an
 //! operator is kept as a clone of its `Arc`, a matrix given to [`Tape::matrix`] is copied once);
 //! composite outputs are node indices without records. Values live in the `Var`s (a replay
 //! computes them into the tape). [`Tape::memory`] reports nodes and bytes; [`Tape::clear`] keeps
@@ -45,26 +47,32 @@
 //! one node keeping its input and output values, swept by the rule's own VJP (a whole solver
 //! step, such as a coordinate-descent sweep, in one node).
 //!
-//! Cost on extended Rosenbrock (`benches/reverse.rs`, × one `f64` evaluation; two runs on a
-//! shared 2-core machine, each beside the tape of `main` before issue 15's tape work, same
-//! bench code): a fresh recording and sweep 53–70× (before: 62–84×), a replay and sweep 38–61×
-//! (before: 33–71×), beside echidna 0.15's tape (115–168×) and bytecode replay (48–92×), for
-//! n = 1000 … 100 000; the Hessian–vector product at n = 1000 (forward over reverse) 64–73×
-//! fresh and 57× replayed (before: 90–91× and 70–77×), echidna's bytecode HVP 102×. Since a
-//! replay no longer clears its value array (issue 15, item 2; one run beside d99f16a): fresh
-//! 47.5–54× (before 49–52×), replayed 36–39× (before 39–46×), HVP replayed 54× (before 57×).
+//! ## Preaccumulation (the gradient drivers)
+//! [`gradient`], [`gradient_on`], [`vjp`], [`jacobian`] and [`hvp`] record on a tape that
+//! preaccumulates ([`Tape::clear_preaccumulating`]): a variable there is `w·v`, a weight times
+//! a recorded node, so an operation of one variable records nothing (it multiplies the weight
+//! by its partial) and an operation of two records one node with the weights folded into its
+//! partials. Extended Rosenbrock's term, 9 operations, is 3 nodes instead of 9. Such a
+//! recording cannot be replayed, and its intermediate variables have no adjoint of their own
+//! ([`AdError::NoNode`](crate::AdError::NoNode)); [`Recorded`] and a plain [`Tape`] keep one
+//! node per operation.
 //!
-//! Where the time goes (n = 1000, ns per node, one tape of 9 nodes a term that the `f64` loop
-//! evaluates in 0.8 ns): recording ≈ 2.8 (the `RefCell` borrow, two pushes, the index;
-//! ≈ 0.4 of it is the borrow check), sweep ≈ 1.6, replay ≈ 1.65 (`Tape::replay` of 9 000
-//! nodes; 1.65 to 2.4 in builds that differ only in code placement). Issue 15's targets, ≤ 15×
-//! fresh and ≤ 5× replayed, need ≤ 1.5–1.8 ns a node for recording and sweep together and
-//! ≤ 0.5–0.6 for replay and sweep: a node-per-operation tape pays at least a 24-byte write, a
-//! 24-byte read and one or two read-modify-writes of the adjoint array per operation the `f64`
-//! loop does in ~0.1 ns, so these targets need fewer nodes (statement-level records, which
-//! operator overloading on a `Copy` variable cannot see) rather than cheaper ones. The vector
-//! operations get there (ISTA, 200 steps: 4.8× fresh, 4.0× replayed, `benches/unroll.rs`; a
-//! heavy-ball solver 2.5–3.2×, `benches/heavy_ball.rs`).
+//! ## Cost
+//! Extended Rosenbrock (`benches/reverse.rs`, × one `f64` evaluation, one run beside the tape
+//! before preaccumulation, n = 1000 … 100 000): the drivers' fresh recording and sweep
+//! 17.6–20× (before: one node per operation, 48–54×), a replay and sweep 34–42× (37–45×),
+//! beside echidna 0.15's tape (116–125×) and bytecode replay (59–61×); the Hessian–vector
+//! product at n = 1000 30× fresh (was 68×), 55× replayed, echidna's 100×.
+//!
+//! Where the time goes (n = 1000, ns a term the `f64` loop evaluates in 0.82): preaccumulated,
+//! recording ≈ 9 (3 appends, 6 weight updates), sweep ≈ 3.3 (3 nodes), inputs and the adjoint
+//! array ≈ 2; replayed, ≈ 1.65 a node to evaluate and ≈ 1.6 to sweep, 9 nodes a term. An append
+//! reads the tape's borrow state without writing it (`cell.rs`; through a `RefCell`, 19.3 ns a
+//! term instead of 14.3). A replay must evaluate every operation again (9 a term, ≈ 15 ns
+//! alone), so 5× the `f64` loop (4 ns a term) is out of reach of an interpreted tape: it takes
+//! generated code (a compiled tape). The vector operations get close to the bound on library
+//! code (ISTA, 200 steps: 1.8× fresh with vector operations, `benches/unroll.rs`; a heavy-ball
+//! solver 2.4–2.8×, `benches/heavy_ball.rs`).
 //!
 //! ## Loops
 //! [`reverse_unrolled`] reverses `x_{k+1} = T(x_k, θ)` ([`Recurrence`]) with a full tape or with
@@ -83,6 +91,7 @@
 //! `Tape<Dual<f64>>` runs forward over reverse: the adjoints' tangents are Hessian–vector
 //! products ([`hvp`]).
 
+mod cell;
 mod checkpoint;
 mod composite;
 mod drivers;

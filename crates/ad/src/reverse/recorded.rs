@@ -45,7 +45,7 @@ impl<T: Scalar> Recorded<T> {
             let xs = tape.vars(x);
             let y = f(&tape, &xs);
             let inputs = xs.iter().map(|v| v.index).collect();
-            (inputs, y.tape().map(|_| y.index), y.primal())
+            (inputs, y.node(), y.primal())
         };
         Self {
             tape,

@@ -1,5 +1,5 @@
 //! What a [`Tape`] records: scalar nodes, composite nodes and their side arrays, kept in flat
-//! vectors behind the tape's `RefCell`.
+//! vectors behind the tape's [`RecordCell`](super::cell::RecordCell).
 
 use super::replay::ReplayMap;
 use super::{Tape, Var};
@@ -16,6 +16,17 @@ use std::sync::Arc;
 pub(super) struct Node<T> {
     pub(super) partials: [T; 2],
     pub(super) args: [u32; 2],
+}
+
+impl<T: Scalar> Node<T> {
+    /// An input of value `value` (kept in its unused partial slot for replays).
+    #[inline(always)]
+    pub(super) fn input(value: T) -> Self {
+        Self {
+            partials: [value, T::zero()],
+            args: [SINK; 2],
+        }
+    }
 }
 
 /// The sink: node 0 of every tape, the target of unused operand slots and of constant operands
@@ -125,7 +136,7 @@ pub(super) struct Special {
     pub(super) kind: Composite,
 }
 
-/// Everything a tape records; behind a `RefCell` so that recording needs only `&Tape`.
+/// Everything a tape records; behind a cell so that recording needs only `&Tape`.
 pub(super) struct Records<T: Scalar> {
     pub(super) nodes: Vec<Node<T>>,
     /// The operation of each scalar node (what a replay evaluates).
@@ -152,6 +163,9 @@ pub(super) struct Records<T: Scalar> {
     /// numbering, so the next index is `nodes.len() + outputs` (computed, not stored: one store
     /// less per recorded operation).
     pub(super) outputs: usize,
+    /// The nodes `1 ..= leading_inputs` are inputs (the sweep stops before them: an input has
+    /// no operand).
+    pub(super) leading_inputs: usize,
     pub(super) adjoints: Vec<T>,
 }
 
@@ -190,17 +204,48 @@ impl<T: Scalar> Records<T> {
         index
     }
 
+    /// Appends a scalar node without an operation code; returns its index. Only for a tape
+    /// that is never replayed (`ops` is read by replays only, and is then shorter than `nodes`).
+    #[inline(always)]
+    pub(super) fn push_linear(&mut self, node: Node<T>) -> u32 {
+        let index = to_index(self.next());
+        self.nodes.push(node);
+        index
+    }
+
     /// Appends an input node of value `value` (kept in its unused partial slot for replays);
     /// returns its index.
     #[inline(always)]
     pub(super) fn push_input(&mut self, value: T) -> u32 {
-        self.push(
-            Op::INPUT,
-            Node {
-                partials: [value, T::zero()],
-                args: [SINK; 2],
-            },
-        )
+        if self.next() == self.leading_inputs + 1 {
+            self.leading_inputs += 1;
+        }
+        self.push(Op::INPUT, Node::input(value))
+    }
+
+    /// Appends one input node per value ([`Records::push_input`]); returns the first index.
+    pub(super) fn push_inputs(&mut self, values: &[T]) -> u32 {
+        let first = self.next();
+        to_index(first + values.len());
+        if first == self.leading_inputs + 1 {
+            self.leading_inputs += values.len();
+        }
+        self.nodes.extend(values.iter().map(|&v| Node::input(v)));
+        self.ops.resize(self.ops.len() + values.len(), Op::INPUT);
+        to_index(first)
+    }
+
+    /// The node of the variable `v` of this tape; a scaled node (see
+    /// [`Tape::clear_preaccumulating`]) is recorded as a node first.
+    #[inline]
+    pub(super) fn node_of(&mut self, v: &Var<'_, T>) -> u32 {
+        match v.node() {
+            Some(i) => i,
+            None => self.push_linear(Node {
+                partials: [v.weight, T::zero()],
+                args: [v.index, SINK],
+            }),
+        }
     }
 
     /// Appends a composite node with `outputs` outputs whose constant operands were pushed
@@ -248,7 +293,13 @@ impl<T: Scalar> Records<T> {
         match v.tape {
             Some(t) => {
                 super::var::same_tape(t, tape);
-                self.args.push(v.index);
+                // On a tape of operations every variable is its node.
+                let index = if tape.preaccumulates() {
+                    self.node_of(v)
+                } else {
+                    v.index
+                };
+                self.args.push(index);
             }
             None => {
                 self.args.push(SINK);

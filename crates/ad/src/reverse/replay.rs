@@ -241,9 +241,10 @@ impl<T: Scalar> Tape<T> {
         check_len("replay values", inputs.len(), values.len())?;
         let mut indices = Vec::with_capacity(inputs.len());
         for v in inputs {
-            match self.own_index(v)? {
-                Some(i) => indices.push(i),
-                None => return Err(AdError::InvalidInput),
+            match self.own_index(v) {
+                Ok(Some(i)) => indices.push(i),
+                Ok(None) | Err(AdError::NoNode) => return Err(AdError::InvalidInput),
+                Err(e) => return Err(e),
             }
         }
         self.replay_indices(&indices, values)

@@ -30,6 +30,7 @@ pub(super) fn sweep<T: Scalar>(r: &mut Records<T>) {
         operators,
         pullbacks,
         adjoints,
+        leading_inputs,
         ..
     } = r;
     let side = Side {
@@ -48,7 +49,8 @@ pub(super) fn sweep<T: Scalar>(r: &mut Records<T>) {
         composite(&side, s, adjoints, &mut scratch);
         hi = s.node_pos;
     }
-    sweep_scalar(&nodes[1..hi], adjoints, 1);
+    let lo = 1 + (*leading_inputs).min(hi - 1);
+    sweep_scalar(&nodes[lo..hi], adjoints, lo);
 }
 
 /// The scalar nodes `nodes`, numbered from `base`, last first. Both loops give the adjoints the

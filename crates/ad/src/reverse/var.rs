@@ -5,7 +5,7 @@
 //! its tangent by the local partial, a `Var` records that partial on the tape. So every rule and
 //! every choice at a kink is written once for both modes.
 
-use super::tape::Tape;
+use super::tape::{Tape, SINK};
 use super::vector;
 use crate::custom::{CustomRule, CustomVjp};
 use crate::elementwise::Elementwise;
@@ -45,7 +45,11 @@ use std::sync::Arc;
 #[derive(Clone, Copy)]
 pub struct Var<'t, T: Scalar> {
     pub(super) value: T,
+    /// The node this variable is or, on a tape that preaccumulates (inside a gradient driver:
+    /// see [`Tape`]), the node `v` such that this variable's derivative is `weight · ∂v`.
     pub(super) index: u32,
+    /// `1` for a variable that is its node.
+    pub(super) weight: T,
     pub(super) tape: Option<&'t Tape<T>>,
 }
 
@@ -55,7 +59,8 @@ impl<'t, T: Scalar> Var<'t, T> {
     pub fn constant(value: T) -> Self {
         Self {
             value,
-            index: 0,
+            index: SINK,
+            weight: T::one(),
             tape: None,
         }
     }
@@ -63,11 +68,45 @@ impl<'t, T: Scalar> Var<'t, T> {
     /// A variable on `tape` at node `index`.
     #[inline(always)]
     pub(super) fn on_tape(value: T, index: u32, tape: &'t Tape<T>) -> Self {
+        Self::scaled(value, index, T::one(), tape)
+    }
+
+    /// `weight · v[index]` to first order, on a tape that preaccumulates.
+    #[inline(always)]
+    fn scaled(value: T, index: u32, weight: T, tape: &'t Tape<T>) -> Self {
         Self {
             value,
             index,
+            weight,
             tape: Some(tape),
         }
+    }
+
+    /// The node this variable is, if it is one (not a constant, not a scaled node).
+    #[inline(always)]
+    pub(super) fn node(&self) -> Option<u32> {
+        match self.tape {
+            Some(_) if self.weight == T::one() => Some(self.index),
+            _ => None,
+        }
+    }
+
+    /// `f` with derivative `d·∂self` on the preaccumulating tape `t`: no node.
+    #[inline(always)]
+    fn times(&self, t: &'t Tape<T>, f: T, d: T) -> Self {
+        Self::scaled(f, self.index, self.weight * d, t)
+    }
+
+    /// `f` with derivative `da·∂a + db·∂b` on the preaccumulating tape `t`: one node (two
+    /// operands, the weights folded into its partials), or none when `a` and `b` are the same
+    /// node (`x·x`, `x − 2x`).
+    #[inline(always)]
+    fn combine(t: &'t Tape<T>, f: T, a: &Self, da: T, b: &Self, db: T) -> Self {
+        let (wa, wb) = (a.weight * da, b.weight * db);
+        if a.index == b.index {
+            return Self::scaled(f, a.index, wa + wb, t);
+        }
+        Self::on_tape(f, t.push_linear([a.index, b.index], [wa, wb]), t)
     }
 
     /// The value (for `Var<Dual<f64>>`, the whole dual number; [`Scalar::value`] gives the
@@ -77,10 +116,11 @@ impl<'t, T: Scalar> Var<'t, T> {
         self.value
     }
 
-    /// The node index on the tape, `None` for a constant.
+    /// The node index on the tape; `None` for a constant, and for a pending combination (a
+    /// variable inside a gradient driver, whose tape preaccumulates: see [`Tape`]).
     #[inline]
     pub fn index(&self) -> Option<usize> {
-        self.tape.map(|_| self.index as usize)
+        self.node().map(|i| i as usize)
     }
 
     /// The tape, `None` for a constant.
@@ -118,6 +158,7 @@ impl<'t, T: Scalar> Forward for Var<'t, T> {
     #[inline(always)]
     fn chain(&self, op: Op, c: T, f: T, df: T) -> Self {
         match self.tape {
+            Some(t) if t.preaccumulates() => self.times(t, f, df),
             Some(t) => Self::on_tape(f, t.push_unary(op, self.index, df, c), t),
             None => Self::constant(f),
         }
@@ -125,6 +166,11 @@ impl<'t, T: Scalar> Forward for Var<'t, T> {
     #[inline(always)]
     fn chain2(&self, other: &Self, op: Op, f: T, dfx: T, dfy: T) -> Self {
         match (self.tape, other.tape) {
+            (Some(t), None) if t.preaccumulates() => self.times(t, f, dfx),
+            (None, Some(t)) if t.preaccumulates() => other.times(t, f, dfy),
+            (Some(a), Some(b)) if a.preaccumulates() => {
+                Self::combine(same_tape(a, b), f, self, dfx, other, dfy)
+            }
             (Some(a), Some(b)) => {
                 let t = same_tape(a, b);
                 if op == Op::MUL && self.index == other.index {
