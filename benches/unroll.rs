@@ -8,19 +8,26 @@
 //! `S::map_slice`): the f64 solve, forward mode, a full tape, binomial checkpoints, and the tape
 //! recorded once and replayed (`reverse::Recorded`).
 //!
-//! Measured (best of 5, 2-core shared machine; dC/dα = 2.259172953734 by every method):
+//! Measured (best of 5, 2-core shared machine, 2026-12-07; dC/dα = 2.259172953734 by every
+//! method):
 //!
 //! | method                         | time    | × f64 solve | peak tape  | nodes     | states |
 //! | ------------------------------ | ------- | ----------- | ---------- | --------- | ------ |
-//! | f64 solve (no derivative)      | 0.70 ms | 1.0         |            |           |        |
-//! | forward, `Dual<f64>`           | 1.22 ms | 1.8         | 0          | 0         |        |
-//! | reverse, full tape, composite  | 3.30 ms | 4.7         | 2.7 MB     | 106 015   | 1      |
-//! | reverse, √K checkpoints        | 5.38 ms | 7.7         | 0.24 MB    | 8 320     | 14     |
-//! | reverse, 5 checkpoints         | 5.02 ms | 7.2         | 0.69 MB    | 25 855    | 5      |
-//! | reverse, full tape, scalar ops | 34.5 ms | 49.6        | 78.5 MB    | 3 271 349 | 1      |
+//! | f64 solve (no derivative)      | 1.26 ms | 1.0         |            |           |        |
+//! | forward, `Dual<f64>`           | 1.72 ms | 1.4         | 0          | 0         |        |
+//! | reverse, full tape, composite  | 6.33 ms | 5.0         | 1.8 MB     | 89 849    | 1      |
+//! | reverse, √K checkpoints        | 10.7 ms | 8.5         | 0.23 MB    | 7 885     | 14     |
+//! | reverse, 5 checkpoints         | 7.98 ms | 6.3         | 0.51 MB    | 22 375    | 5      |
+//! | reverse, full tape, scalar ops | 22.0 ms | 17.5        | 81.8 MB    | 3 271 349 | 1      |
+//! | vector ops: f64 solve          | 1.07 ms | 0.9         |            |           |        |
+//! | vector ops: forward            | 1.65 ms | 1.3         | 0          | 0         |        |
+//! | vector ops: reverse, full tape | 2.30 ms | 1.8         | 1.2 MB     | 80 403    | 1      |
+//! | vector ops: binomial(8)        | 7.52 ms | 6.0         | 0.01 MB    | 604       | 9      |
+//! | vector ops: replay             | 2.00 ms | 1.6         | 1.2 MB     | 80 003    | 1      |
 //!
 //! One hyperparameter favours forward mode; reverse pays off with many hyperparameters, and
-//! composite mat-vec nodes make it 10× faster and 29× smaller than scalar recording.
+//! composite nodes make it 3.5× (vector ops: 10×) faster and 45× (70×) smaller than scalar
+//! recording.
 //!
 //! The ISTA update is written here generically; the optim crate will expose ISTA as a
 //! `FixedPointMap`, and this bench can then use it.
