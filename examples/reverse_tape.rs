@@ -1,8 +1,9 @@
 //! Reverse mode by hand: record f(x₁, x₂, x₃) = (x₁x₂ + e^{x₃}, x₁x₂ − ln x₃) at (1, 2, 3) on a
 //! tape, print the tape, run the adjoint sweep line by line for the output weights (1, 0) and
 //! (0, 1) to get the two Jacobian rows, replay the recording at another point, count the nodes
-//! of a vector program written with scalar operations and with vector operations, then compare
-//! the cost of forward and reverse Jacobians.
+//! of a vector program written with scalar operations, with vector operations and on a tape
+//! that preaccumulates (what `reverse::gradient` records on), then compare the cost of forward
+//! and reverse Jacobians.
 //!
 //! Run with `cargo run --release --example reverse_tape`.
 
@@ -121,10 +122,18 @@ fn replay_and_vector_nodes() {
     let vector = Tape::new();
     let x = vector.vars(&a);
     let _ = Scalar::dot_const(&x, &a);
+    // Preaccumulating: xᵢ·aᵢ is a weight on the node xᵢ (no node); each sum of two variables
+    // is one node whose partials are the weights.
+    let mut pre = Tape::new();
+    pre.clear_preaccumulating();
+    let x = pre.vars(&a);
+    let _ = x.iter().zip(&a).map(|(&xi, &ai)| xi * ai).sum::<Var<f64>>();
     println!(
-        "Σ aᵢxᵢ over 100 inputs: {} nodes with scalar operations, {} with S::dot_const\n",
+        "Σ aᵢxᵢ over 100 inputs: {} nodes with scalar operations, {} with S::dot_const, \
+         {} with scalar operations on a preaccumulating tape\n",
         scalar.len() - 100,
-        vector.len() - 100
+        vector.len() - 100,
+        pre.len() - 100
     );
 }
 
