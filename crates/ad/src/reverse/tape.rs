@@ -344,6 +344,16 @@ impl<T: Scalar> Tape<T> {
         }
     }
 
+    /// The adjoints of the nodes `1 ..= out.len()` into `out` (the inputs of a recording that
+    /// began with them), zero past the last sweep's nodes.
+    pub(super) fn leading_adjoints(&self, out: &mut [T]) {
+        let r = self.rec.borrow();
+        let swept = r.adjoints.get(1..).unwrap_or_default();
+        let k = swept.len().min(out.len());
+        out[..k].copy_from_slice(&swept[..k]);
+        out[k..].fill(T::zero());
+    }
+
     /// `∂y/∂xᵢ` for each input: one sweep seeded with `ȳ = 1`.
     ///
     /// ```
