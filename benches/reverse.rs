@@ -50,25 +50,26 @@
 //! change does not touch, moved by 10 % between the two binaries, and the same source of our
 //! replay measured 1.65 or 2.4 ns a node in two builds that differ only elsewhere.
 //!
-//! Issue 15, preaccumulation (2026-12-07, `cargo bench --bench reverse -- zzznone`, main at
-//! 123ce5b and this change run back to back): the drivers record on a tape that preaccumulates
-//! (3 nodes a term instead of 9) and an append no longer writes the tape's borrow flag.
+//! Issue 15, preaccumulation (2026-12-07, `cargo bench --bench reverse -- zzznone`; this
+//! change, main at 123ce5b, and this change again, run back to back): the drivers record on a
+//! tape that preaccumulates (3 nodes a term instead of 9), an append no longer writes the
+//! tape's borrow flag, and `gradient_on` copies the inputs' adjoints in one slice.
 //!
 //! ```text
 //!        n   f64 (µs)  tape  replay  echidna tape  echidna replay  reverse crate  tape nodes  tape bytes
 //!  before (123ce5b)
-//!     1000       0.85  48.0    37.6         109.9            66.6           94.5        8992      224825
-//!    10000       8.34  49.3    36.9         116.4            68.8           96.7       89992     2249825
-//!   100000      83.05  54.1    44.8         120.0            77.0          102.9      899992    22499825
-//!  after
-//!     1000       0.83  17.7    33.8         115.6            61.4           97.0        3996       96929
-//!    10000       8.29  17.6    34.1         116.3            58.7           97.2       39996      969929
-//!   100000      83.10  20.2    41.9         124.5            61.0          103.6      399996     9699929
-//! hvp, n = 1000: before 68.4 fresh, 54.8 replayed; after 29.7, 54.6; echidna 100.7 / 99.5
+//!     1000       0.83  47.9    36.6         113.4            69.4           96.0        8992      224825
+//!    10000       9.12  44.5    34.5         109.2            66.2           90.9       89992     2249825
+//!   100000      85.62  58.5    65.7         118.3            74.3          104.4      899992    22499825
+//!  after (first run; the second: 16.7, 17.0, 21.8 fresh, 31.7, 32.4, 44.3 replayed)
+//!     1000       0.83  16.8    32.2         116.9            64.2           97.1        3996       96929
+//!    10000       8.78  16.6    34.6         114.3            62.2           92.3       39996      969929
+//!   100000      82.05  19.5    41.2         121.0            67.4          104.2      399996     9699929
+//! hvp, n = 1000: before 67.9 fresh, 53.8 replayed; after 29.1, 58.8; echidna 95.2 / 95.7
 //! ```
 //!
-//! Issue 15's targets are ≤ 15× fresh and ≤ 5× replayed: the fresh gradient is at 17.6–20×,
-//! the replay at 34–42×; `crates/ad/src/reverse/mod.rs` says where the time goes and why a
+//! Issue 15's targets are ≤ 15× fresh and ≤ 5× replayed: the fresh gradient is at 16.6–22×,
+//! the replay at 32–44×; `crates/ad/src/reverse/mod.rs` says where the time goes and why a
 //! replay cannot reach 5× without generated code.
 
 use criterion::{black_box, BenchmarkId, Criterion};
