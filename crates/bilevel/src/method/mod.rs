@@ -22,7 +22,7 @@ use crate::diagnostics::{ErrorParts, TapeUse, WarmStart};
 use crate::linear::Fallback;
 use crate::operator::{FixedPoint, Support};
 use crate::{BilevelError, Criterion, LinearSolver, Method, Options};
-use hypergrad_optim::{FixedPointMap, Solution};
+use hypergrad_optim::{FixedPointMap, Schedule, Solution};
 pub(crate) use identification::{check as check_identification, Unidentified};
 
 /// What every method starts from: the problem at θ, its solution from `start`, the support.
@@ -37,6 +37,9 @@ pub(crate) struct Inputs<'a, P, C> {
     pub options: &'a Options,
     /// Whether `start` is a previous solution (so a previous Jacobian belongs to it).
     pub warm_started: bool,
+    /// The epochs of the solve that gave `solution`, for the unrolled methods of a map that
+    /// has them ([`solve_with_schedule`](FixedPointMap::solve_with_schedule)); `None` otherwise.
+    pub schedule: Option<&'a Schedule>,
 }
 
 impl<'a, P: FixedPointMap, C: Criterion> Inputs<'a, P, C> {
