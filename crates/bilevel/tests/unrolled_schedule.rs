@@ -204,3 +204,30 @@ fn unrolling_through_the_schedule_approaches_the_implicit_hypergradient() {
         }
     }
 }
+
+/// The unrolled methods' reference at their last iterate is the model's direct derivative when
+/// it has one (the Lasso: a factorization on the support): no linear solve (no linear error
+/// part, no contraction measured), and the estimate still covers the distance to the implicit
+/// hypergradient at a tight tolerance, at loose and tight inner tolerances.
+#[test]
+fn the_unrolled_methods_measure_themselves_against_the_direct_derivative() {
+    let (lasso, mse, theta) = lasso_problem();
+    let implicit = Method::Implicit {
+        linear_solver: LinearSolver::Gmres,
+    };
+    let reference = hypergradient(&lasso, &mse, &theta, &implicit, &options(1e-12)).unwrap();
+    for method in [Method::ForwardUnrolled, reverse(Checkpoints::Fit(1 << 30))] {
+        for tol in [1e-4, 1e-8] {
+            let g = hypergradient(&lasso, &mse, &theta, &method, &options(tol)).unwrap();
+            let d = &g.diagnostics;
+            assert_eq!(d.error_parts.linear, 0.0, "{method:?} at {tol:e}");
+            assert_eq!(d.contraction, None, "{method:?} at {tol:e}");
+            let e = relative(&g.grad, &reference.grad);
+            assert!(
+                e <= d.error_estimate,
+                "{method:?} at {tol:e}: {e:e} > {:e}",
+                d.error_estimate
+            );
+        }
+    }
+}
