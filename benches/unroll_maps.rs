@@ -14,10 +14,11 @@
 //! Columns (time / inner solve): K, E, the mean |W|; `f64` K sweeps; reverse over the sweeps
 //! with √K checkpoints and (when it fits in 512 MB) a full tape; sched; `f64` E epochs; reverse
 //! over the epochs with √E checkpoints and a full tape; the whole `Method::ReverseUnrolled`
-//! hypergradient (inner solve, schedule, √E checkpoints, error estimate by an implicit solve)
-//! and `Method::ForwardUnrolled`. Every reverse gradient is checked against forward mode over
-//! the same steps (1e-9 relative).
-//!
+//! hypergradient with `Checkpoints::Uniform` ("method") and `Checkpoints::Fit(64 MB)` ("m. fit")
+//! — inner solve (the schedule's own, without extrapolation), reverse sweep, error estimate
+//! against the direct derivative at the last iterate — and `Method::ForwardUnrolled`. Every
+//! reverse gradient is checked against forward mode over the same steps (1e-9 relative).
+
 //! **ISTA**, 200 steps of `ProximalGradientStep<LeastSquares, L1>` on a dense 50×100 problem,
 //! d(held-out MSE)/dθ: reverse (full tape) and forward (`Dual`) as multiples of the `f64` steps,
 //! with the tape's nodes and bytes. **Heavy ball**, 70 steps of `MomentumStep<LeastSquares>` on a
@@ -25,15 +26,41 @@
 //!
 //! Run: `cargo bench --bench unroll_maps -- --warm-up-time 1 --measurement-time 3` (3 min).
 //!
-//! Measured (issue 15 item 1, one run on a loaded 2-core machine, best of 3, × the inner solve;
-//! the criterion medians of the same run give the same ratios to ±0.3):
+//! Measured (issue 15, whole method; one run of main then one of this version, back to back,
+//! on a 2-core machine shared with another build, best of 3, × the inner solve). Before (main):
 //!
 //! | case | K | E | mean W | inner ms | f64 K | rev √K | rev full | sched | f64 E | rev √E | rev E | method | forward |
 //! | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
-//! | dense α_max/10 | 15 | 29 | 22 | 0.25 | 2.8 | 12.9 | 9.4 | 1.0 | 0.5 | 2.2 | 1.1 | 5.7 | 4.1 |
-//! | dense α_max/100 | 53 | 38 | 28 | 0.33 | 11.2 | 43.2 | 30.4 | 1.0 | 0.5 | 2.4 | 1.2 | 5.7 | 4.2 |
-//! | sparse α_max/10 | 7 | 14 | 20 | 2.30 | 1.5 | 8.3 | 6.0 | 1.0 | 0.2 | 1.4 | 0.4 | 4.6 | 3.6 |
-//! | sparse α_max/100 | 14 | 16 | 22 | 2.43 | 4.0 | 22.1 | 19.9 | 1.0 | 0.2 | 1.4 | 0.7 | 4.4 | 3.7 |
+//! | dense α_max/10 | 15 | 29 | 22 | 0.25 | 2.9 | 13.2 | 9.7 | 1.0 | 0.5 | 2.1 | 1.1 | 5.7 | 4.2 |
+//! | dense α_max/100 | 53 | 38 | 28 | 0.33 | 11.4 | 76.4 | 69.7 | 1.2 | 0.7 | 3.5 | 1.9 | 8.0 | 5.9 |
+//! | sparse α_max/10 | 7 | 14 | 20 | 2.40 | 1.5 | 9.6 | 7.0 | 0.9 | 0.2 | 1.4 | 0.4 | 4.6 | 3.5 |
+//! | sparse α_max/100 | 14 | 16 | 22 | 2.49 | 4.6 | 23.7 | 35.8 | 1.5 | 0.3 | 1.5 | 0.5 | 8.9 | 4.7 |
+//!
+//! After (dC/dθ unchanged; the methods' gradients equal main's bit for bit, compared to 17
+//! digits by a separate timing program):
+//!
+//! | case | inner ms | f64 K | rev √K | rev full | sched | f64 E | rev √E | rev E | method | m. fit | forward |
+//! | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+//! | dense α_max/10 | 0.30 | 3.0 | 13.7 | 10.3 | 1.0 | 0.5 | 2.4 | 1.2 | 3.7 | 2.5 | 2.3 |
+//! | dense α_max/100 | 0.41 | 11.9 | 46.5 | 37.3 | 0.8 | 0.4 | 2.0 | 1.0 | 3.1 | 2.1 | 2.0 |
+//! | sparse α_max/10 | 3.57* | 1.6 | 8.6 | 7.6 | 1.0 | 0.2 | 1.5 | 0.5 | 3.1 | 2.2 | 1.3 |
+//! | sparse α_max/100 | 2.34 | 4.1 | 20.7 | 22.3 | 1.1 | 0.2 | 1.5 | 0.5 | 3.0 | 2.1 | 1.8 |
+//!
+//! (*) a slow inner-solve timing (2.3–2.5 ms elsewhere), which flatters that row. A second
+//! pair of runs: before, method 5.6/5.6/4.8/6.1 and forward 4.0/4.0/2.8/3.6; after, method
+//! 3.7/3.6/3.3/5.0, m. fit 2.4/2.5/2.6/2.3, forward 2.6/2.4/1.8/1.9. Where the whole method's
+//! time went before (`perf` and timers inside the method, sparse α_max/10, × the inner solve):
+//! the inner solve 1, the schedule's second solve without Anderson 1, reverse with √E
+//! checkpoints 1.4, the reference of the error estimate (warm Neumann iterations from 0 to a
+//! 1e-12 residual, its corrected point by GMRES) 0.6, the margin at the last iterate and the
+//! identification check 0.3. Now: one solve (the schedule's, `solve_with_schedule`); the full
+//! tape when it fits (`Checkpoints::Fit`: the epochs' tapes are 75 kB–0.66 MB, one recording
+//! per step instead of two); the reference by the model's factorization on the support
+//! (`solution_vjp`, as `Method::Auto`), microseconds. Left: the margin's pass over the data at
+//! the last iterate (0.3 on the sparse cases), the reverse sweep itself.
+//!
+//! Earlier (issue 15 item 1, before this work; the epochs' columns as above): rev √E
+//! 2.2/2.4/1.4/1.4, rev E 1.1/1.2/0.4/0.7, method 5.7/5.7/4.6/4.4, forward 4.1/4.2/3.6/3.7.
 //!
 //! Reverse unrolling of the solver's epochs with √E checkpoints is 1.4–2.4× the inner solve
 //! (2.4–3.4× with the schedule's solve), against 8–43× for the plain sweeps, which alone cost
@@ -247,6 +274,10 @@ fn seconds<R>(mut f: impl FnMut() -> R) -> f64 {
 /// A full tape is measured when the steps fit in this many bytes.
 const FULL_TAPE_LIMIT: usize = 512 << 20;
 
+/// The tape budget of `Checkpoints::Fit` in the "m. fit" column (the epochs' full tapes here:
+/// 75–100 kB dense, 0.66 MB sparse).
+const METHOD_TAPE_LIMIT: usize = 64 << 20;
+
 fn bench(c: &mut Criterion, case: &Case, full: bool, full_schedule: bool) {
     let mut g = c.benchmark_group(format!("unroll_cd/{}", case.name));
     g.sample_size(10);
@@ -391,6 +422,10 @@ fn main() {
             truncate: None,
             checkpoints: Checkpoints::Uniform,
         };
+        let fit = Method::ReverseUnrolled {
+            truncate: None,
+            checkpoints: Checkpoints::Fit(METHOD_TAPE_LIMIT),
+        };
         // Forward and reverse unrolling differentiate the same steps in another order.
         for (rev, fwd, what) in [
             (
@@ -407,6 +442,11 @@ fn main() {
                 run(&method).grad[0],
                 run(&Method::ForwardUnrolled).grad[0],
                 "methods",
+            ),
+            (
+                run(&fit).grad[0],
+                run(&Method::ForwardUnrolled).grad[0],
+                "methods (fit)",
             ),
         ] {
             assert!(
@@ -426,7 +466,7 @@ fn main() {
             }
         };
         rows.push(format!(
-            "{:<34} {:>5} {:>5} {:>6.0} {:>9.2} {:>7} {:>7} {:>8} {:>7} {:>7} {:>7} {:>8} {:>7} {:>7}  dC/dθ = {rev:.10e}",
+            "{:<34} {:>5} {:>5} {:>6.0} {:>9.2} {:>7} {:>7} {:>8} {:>7} {:>7} {:>7} {:>8} {:>7} {:>7} {:>7}  dC/dθ = {rev:.10e}",
             case.name,
             case.steps,
             case.schedule.len(),
@@ -442,12 +482,13 @@ fn main() {
                 seconds(|| case.reverse_schedule(Checkpoints::Full))
             }),
             ratio(seconds(|| run(&method))),
+            ratio(seconds(|| run(&fit))),
             ratio(seconds(|| run(&Method::ForwardUnrolled))),
         ));
     }
     c.final_summary();
     println!(
-        "\n{:<34} {:>5} {:>5} {:>6} {:>9} {:>7} {:>7} {:>8} {:>7} {:>7} {:>7} {:>8} {:>7} {:>7}",
+        "\n{:<34} {:>5} {:>5} {:>6} {:>9} {:>7} {:>7} {:>8} {:>7} {:>7} {:>7} {:>8} {:>7} {:>7} {:>7}",
         "case",
         "K",
         "E",
@@ -461,6 +502,7 @@ fn main() {
         "rev √E",
         "rev E",
         "method",
+        "m. fit",
         "forward"
     );
     rows.iter().for_each(|r| println!("{r}"));

@@ -115,6 +115,30 @@ fn checkpointed_equals_full_tape_bit_for_bit() {
     );
 }
 
+/// `Fit(bytes)`: the full tape when the loop's tape fits (one recording per step, one stored
+/// state), else √K segments after the dropped attempt (counted in `recorded_steps` and
+/// `peak_tape`); bit for bit the full tape's gradient either way.
+#[test]
+fn fit_is_the_full_tape_within_its_budget_and_uniform_beyond() {
+    let k = 100;
+    let mut tape = Tape::new();
+    let mut run = |cp| reverse_unrolled(&mut tape, &Step, &X0, &THETA, k, cp, |x, t| loss(x, t));
+    let full = run(Checkpoints::Full).unwrap();
+    let uniform = run(Checkpoints::Uniform).unwrap();
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    let fits = run(Checkpoints::Fit(full.peak_tape.bytes)).unwrap();
+    assert_eq!(fits, full);
+    let budget = full.peak_tape.bytes / 4;
+    let over = run(Checkpoints::Fit(budget)).unwrap();
+    assert_eq!(bits(&over.theta_bar), bits(&full.theta_bar));
+    assert_eq!(bits(&over.x0_bar), bits(&full.x0_bar));
+    assert_eq!(over.stored_states, uniform.stored_states);
+    // The attempt stopped at the first step past the budget: about a quarter of the loop.
+    let attempt = over.recorded_steps - uniform.recorded_steps;
+    assert!(attempt > k / 5 && attempt <= k / 4 + 1, "{attempt}");
+    assert!(over.peak_tape.bytes > budget && over.peak_tape.bytes < full.peak_tape.bytes / 3);
+}
+
 #[test]
 fn full_tape_matches_a_recorded_program_and_finite_differences() {
     let k = 50;

@@ -6,7 +6,7 @@ use crate::linear::{Fallback, FallbackReason};
 use crate::method::{self, Derivative, Inputs, Unidentified};
 use crate::operator::Support;
 use crate::{BilevelError, Criterion, LinearSolver, Method, Options};
-use hypergrad_optim::{FixedPointMap, Solution, SolverParams, StopReason};
+use hypergrad_optim::{FixedPointMap, Schedule, Solution, SolverParams, StopReason};
 
 /// `h(θ) = C(x*(θ), θ)` alone, for zero-order searches: the inner solve from `warm.x` (which
 /// it updates) and the criterion, no derivative. Returns the value and the inner solution.
@@ -19,7 +19,7 @@ pub fn value_warm<P: FixedPointMap, C: Criterion>(
     warm: &mut WarmStart,
 ) -> Result<(f64, Solution), BilevelError> {
     check_inputs(problem, criterion, theta, options)?;
-    let solution = solve(problem, theta, options, warm)?;
+    let (solution, _) = solve(problem, theta, options, warm, false)?;
     let value = criterion.value(&solution.x[..criterion.dim_x()], theta);
     warm.x = Some(solution.x.clone());
     Ok((value, solution))
@@ -71,7 +71,7 @@ pub fn hypergradient_warm<P: FixedPointMap, C: Criterion>(
         .filter(|x| x.len() == p)
         .unwrap_or_else(|| vec![0.0; p]);
     let warm_started = warm.x.as_ref().is_some_and(|x| x.len() == p);
-    let solution = solve(problem, theta, options, warm)?;
+    let (solution, schedule) = solve(problem, theta, options, warm, method.unrolls())?;
     let support = problem.support(&solution.x).map(|s| Support::new(p, s));
     // The solver's last optimality check may have computed it (one product with Xᵀ fewer).
     let margin = solution
@@ -87,6 +87,7 @@ pub fn hypergradient_warm<P: FixedPointMap, C: Criterion>(
         support: support.as_ref(),
         options,
         warm_started,
+        schedule: schedule.as_ref(),
     };
     let mut derivative = method::run(method, &inputs, warm)?;
     if derivative.grad.iter().any(|g| !g.is_finite()) {
@@ -122,26 +123,34 @@ pub fn hypergradient_warm<P: FixedPointMap, C: Criterion>(
     })
 }
 
-/// The inner solve from `warm.x`; a solve that diverged is an error.
+/// The inner solve from `warm.x`, with the map's unrolling schedule when `unrolled` (one solve
+/// gives both for the maps solved by working sets, see
+/// [`solve_with_schedule`](FixedPointMap::solve_with_schedule)); a solve that diverged is an
+/// error.
 fn solve<P: FixedPointMap>(
     problem: &P,
     theta: &[f64],
     options: &Options,
     warm: &WarmStart,
-) -> Result<Solution, BilevelError> {
+    unrolled: bool,
+) -> Result<(Solution, Option<Schedule>), BilevelError> {
     let warm_x = warm.x.as_deref().filter(|x| x.len() == problem.dim_x());
     let params = SolverParams {
         max_iter: options.inner_max_iter,
         tol: options.inner_tol,
         record_history: false,
     };
-    let solution = problem.solve(theta, warm_x, &params)?;
+    let (solution, schedule) = if unrolled {
+        problem.solve_with_schedule(theta, warm_x, &params)?
+    } else {
+        (problem.solve(theta, warm_x, &params)?, None)
+    };
     if solution.report.stop == StopReason::Diverged || solution.x.iter().any(|v| !v.is_finite()) {
         return Err(BilevelError::NonFinite {
             what: "the inner solution (the solve diverged)",
         });
     }
-    Ok(solution)
+    Ok((solution, schedule))
 }
 
 /// The factor between the first-order error parts and the reported estimate: it covers the

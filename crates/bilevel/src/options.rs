@@ -74,13 +74,17 @@ pub enum Method {
     /// one iteration). A map solved by epochs on working sets (the Lasso family) declares them
     /// ([`unrolling_schedule`](hypergrad_optim::FixedPointMap::unrolling_schedule)) and the
     /// iterations are those epochs, `x_{k+1} = T_{W_k}(x_k, θ)`: the derivative of what its
-    /// solver (without extrapolation) computes, the working sets being held fixed. From a warm
-    /// start the tangent starts at the previous Jacobian.
+    /// solver (without extrapolation) computes, the working sets being held fixed; that solve
+    /// is then the inner solve itself
+    /// ([`solve_with_schedule`](hypergrad_optim::FixedPointMap::solve_with_schedule): one solve,
+    /// not two). From a warm start the tangent starts at the previous Jacobian.
     ForwardUnrolled,
     /// Reverse mode through the same iterations on a tape: one sweep gives every
     /// hyperparameter's derivative (of the iterations from the warm start, at least one: the
     /// warm start itself is treated as a constant). `truncate = Some(k)` differentiates only
-    /// the last `k ≥ 1` steps (truncated backpropagation); `checkpoints` bounds the memory.
+    /// the last `k ≥ 1` steps (truncated backpropagation); `checkpoints` bounds the memory
+    /// (`Checkpoints::Fit(bytes)`: a full tape when it fits, for a solver's few tens of epochs
+    /// about half the time of √K checkpoints).
     ReverseUnrolled {
         /// Differentiate only the last `k` iterations.
         truncate: Option<usize>,
@@ -136,6 +140,14 @@ impl Method {
             Method::OneStep => "one-step",
             Method::JacobianFree => "jacobian-free",
         }
+    }
+
+    /// Whether the method unrolls the inner iterations (and so needs the map's schedule).
+    pub(crate) fn unrolls(&self) -> bool {
+        matches!(
+            self,
+            Method::ForwardUnrolled | Method::ReverseUnrolled { .. }
+        )
     }
 
     /// Checks the method's own parameters (a truncation to 0 steps differentiates nothing).

@@ -76,7 +76,8 @@ fn schedule<P: FixedPointMap>(problem: &P, theta: &[f64], tol: f64) -> Schedule 
 /// Reverse and forward mode differentiate the same epochs (the same products, summed in
 /// another order): agreement to rounding, 1e-10 relative (measured ≤ 3e-16), on one hyperparameter (Lasso), two
 /// (elastic net, group Lasso) and one per feature (weighted Lasso, 19 forward chunks); with a
-/// full tape and with √K checkpoints. The methods unroll the schedule's epochs, not the plain sweeps.
+/// full tape, with √K checkpoints and with a full tape within a budget. The methods unroll the
+/// schedule's epochs, not the plain sweeps, and the inner solve is the schedule's own.
 #[test]
 fn reverse_and_forward_unrolling_through_the_schedule_agree() {
     let (lasso, mse, theta) = lasso_problem();
@@ -90,9 +91,17 @@ fn reverse_and_forward_unrolling_through_the_schedule_agree() {
     let tol = 1e-8;
     let check = |problem: &dyn Fn(&Method) -> hypergrad_bilevel::Hypergradient, epochs: usize| {
         let forward = problem(&Method::ForwardUnrolled);
-        for checkpoints in [Checkpoints::Full, Checkpoints::Uniform] {
+        // One solve: the inner solve is the schedule's (its epochs are the unrolled ones).
+        assert_eq!(forward.diagnostics.inner.iterations, epochs);
+        assert!(forward.diagnostics.inner.converged());
+        for checkpoints in [
+            Checkpoints::Full,
+            Checkpoints::Uniform,
+            Checkpoints::Fit(1 << 30),
+        ] {
             let rev = problem(&reverse(checkpoints));
             assert_eq!(rev.diagnostics.jacobian_iterations, epochs);
+            assert_eq!(rev.diagnostics.inner.iterations, epochs);
             let e = relative(&rev.grad, &forward.grad);
             assert!(e <= 1e-10, "{checkpoints:?}: {e:e}");
             assert_eq!(rev.x, forward.x);
@@ -192,6 +201,33 @@ fn unrolling_through_the_schedule_approaches_the_implicit_hypergradient() {
             );
             assert!(tol > 1e-10 || e <= 1e-9, "{method:?} at {tol:e}: {e:e}");
             previous = e;
+        }
+    }
+}
+
+/// The unrolled methods' reference at their last iterate is the model's direct derivative when
+/// it has one (the Lasso: a factorization on the support): no linear solve (no linear error
+/// part, no contraction measured), and the estimate still covers the distance to the implicit
+/// hypergradient at a tight tolerance, at loose and tight inner tolerances.
+#[test]
+fn the_unrolled_methods_measure_themselves_against_the_direct_derivative() {
+    let (lasso, mse, theta) = lasso_problem();
+    let implicit = Method::Implicit {
+        linear_solver: LinearSolver::Gmres,
+    };
+    let reference = hypergradient(&lasso, &mse, &theta, &implicit, &options(1e-12)).unwrap();
+    for method in [Method::ForwardUnrolled, reverse(Checkpoints::Fit(1 << 30))] {
+        for tol in [1e-4, 1e-8] {
+            let g = hypergradient(&lasso, &mse, &theta, &method, &options(tol)).unwrap();
+            let d = &g.diagnostics;
+            assert_eq!(d.error_parts.linear, 0.0, "{method:?} at {tol:e}");
+            assert_eq!(d.contraction, None, "{method:?} at {tol:e}");
+            let e = relative(&g.grad, &reference.grad);
+            assert!(
+                e <= d.error_estimate,
+                "{method:?} at {tol:e}: {e:e} > {:e}",
+                d.error_estimate
+            );
         }
     }
 }

@@ -9,7 +9,7 @@ use cd_common::*;
 use hypergrad_optim::solvers::{WorkingSetCd, WorkingSetModel};
 use hypergrad_optim::{
     CoordinateDescentModel, Design, ElasticNet, FixedPointMap, GroupLasso, Lasso, MultiTaskLasso,
-    OptimError, SolverParams, StopReason, WeightedLasso,
+    OptimError, Ridge, SolverParams, StopReason, WeightedLasso,
 };
 use ndarray::Array2;
 
@@ -187,7 +187,7 @@ fn unrolled_steps_count_the_plain_cyclic_sweeps() {
 
 /// Replays `model`'s unrolling schedule from `start` in `f64` (epoch k =
 /// `apply_on_support(x_k, θ, W_k)`) and compares it with the working-set solve without
-/// extrapolation: as many epochs, each set holding the support of the iterate it starts from
+/// extrapolation, which `solve_with_schedule` returns with the same schedule: as many epochs, each set holding the support of the iterate it starts from
 /// (so the coordinates off it are 0, as in the solver), and the same solution. Returns the
 /// largest difference relative to `‖β‖∞`.
 fn replay_schedule<M: WorkingSetModel + FixedPointMap>(
@@ -199,11 +199,15 @@ fn replay_schedule<M: WorkingSetModel + FixedPointMap>(
     let schedule = model.unrolling_schedule(start, theta, &p).unwrap().unwrap();
     let solver = WorkingSetCd {
         anderson_memory: 0,
-        ..WorkingSetCd::new(p)
+        ..WorkingSetCd::new(p.clone())
     };
     let solved = solver.solve(model, theta, Some(start)).unwrap();
     assert!(solved.report.converged());
     assert_eq!(schedule.len(), solved.report.iterations);
+    // The unrolled methods' one solve: this solve and this schedule, bit for bit.
+    let (solution, recorded) = model.solve_with_schedule(theta, Some(start), &p).unwrap();
+    assert_eq!(recorded.as_ref(), Some(&schedule));
+    assert_eq!(solution, solved);
     let mut x = start.to_vec();
     let mut next = x.clone();
     for k in 0..schedule.len() {
@@ -272,6 +276,18 @@ fn the_schedule_replays_the_working_set_solve_without_extrapolation() {
     let solution = lasso.solve(&theta, None, &params(1e-12)).unwrap().x;
     let schedule = lasso.unrolling_schedule(&solution, &theta, &params(1e-12));
     assert!(schedule.unwrap().unwrap().is_empty());
+}
+
+/// A map without a schedule: `solve_with_schedule` is its `solve` and no schedule.
+#[test]
+fn solve_with_schedule_defaults_to_the_solve_and_no_schedule() {
+    let (x, y) = gaussian_problem(30, 12, 4, 91);
+    let ridge = Ridge::new(dense(&x), y.view()).unwrap();
+    let theta = [0.3_f64.ln()];
+    let p = params(1e-10);
+    let (solution, schedule) = ridge.solve_with_schedule(&theta, None, &p).unwrap();
+    assert_eq!(solution, ridge.solve(&theta, None, &p).unwrap());
+    assert_eq!(schedule, None);
 }
 
 #[test]

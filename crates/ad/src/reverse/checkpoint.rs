@@ -12,6 +12,9 @@
 //! step; steps are recomputed as the schedule in `revolve.rs` says, O(K log K) recorded steps
 //! for `c = ⌈log₂ K⌉` (O(log K) memory).
 //!
+//! Fit ([`Checkpoints::Fit`]): the full tape when it stays within a budget of bytes, else
+//! uniform segments.
+//!
 //! Bit for bit equal to the full tape ([`Checkpoints::Full`]) in every case: each stored state
 //! keeps which entries were constants (tape-less) so a segment records exactly the nodes the full
 //! tape holds for it, and `θ̄` is carried from segment to segment by seeding the segment's `θ`
@@ -50,6 +53,12 @@ pub enum Checkpoints {
     /// Binomial checkpointing (revolve) with this many stored states besides `x₀` (at least 1)
     /// and a tape of one step; `⌈log₂ K⌉` states give O(log K) memory and O(K log K) steps.
     Binomial(usize),
+    /// [`Full`](Self::Full) while the tape stays within this many bytes, else
+    /// [`Uniform`](Self::Uniform): the steps are recorded on one tape, and one that grows past
+    /// the budget is dropped (its steps count in `recorded_steps`, its size in `peak_tape`) for
+    /// √K segments. Short loops of small steps (a solver's few tens of epochs) then cost one
+    /// recording per step instead of two.
+    Fit(usize),
 }
 
 /// The options of [`reverse_unrolled_with`].
@@ -159,8 +168,11 @@ where
             return Err(AdError::InvalidCheckpoints)
         }
         Checkpoints::Full => rev.segments(start, steps.max(1))?,
-        Checkpoints::Uniform => {
-            rev.segments(start, ((steps as f64).sqrt().ceil() as usize).max(1))?
+        Checkpoints::Uniform => rev.segments(start, root(steps))?,
+        Checkpoints::Fit(bytes) => {
+            if !rev.reverse_within(&start, 0, steps, bytes)? {
+                rev.segments(start, root(steps))?
+            }
         }
         Checkpoints::Budget(b) => rev.segments(start, steps.div_ceil(b).max(1))?,
         Checkpoints::Binomial(_) if steps == 0 => rev.reverse(&start, 0, 0)?,
@@ -176,6 +188,11 @@ where
         recorded_steps: rev.recorded,
         peak_tape: rev.peak,
     })
+}
+
+/// `⌈√K⌉`, at least 1: the segment length of [`Checkpoints::Uniform`].
+fn root(steps: usize) -> usize {
+    ((steps as f64).sqrt().ceil() as usize).max(1)
 }
 
 /// The running state of one reversal: the adjoints carried from segment to segment.
@@ -257,7 +274,8 @@ where
         for j in k..k + n {
             self.tape.clear();
             let t: &Tape<T> = self.tape;
-            let (_, _, out) = record_segment(t, self.map, &state, self.theta, j..j + 1);
+            let (_, _, out) = record_segment(t, self.map, &state, self.theta, j..j + 1, usize::MAX)
+                .expect("no limit");
             state = State {
                 values: out.iter().map(Var::primal).collect(),
                 variable: out.iter().map(|v| v.tape().is_some()).collect(),
@@ -271,10 +289,30 @@ where
     /// Records steps `k0 .. k1` from `state` and reverses them: the outputs seeded with `x̄`
     /// (or the loss with 1 if `k1 = K`), `θ` with the running `θ̄`.
     fn reverse(&mut self, state: &State<T>, k0: usize, k1: usize) -> Result<(), AdError> {
-        self.recorded += k1 - k0;
+        self.reverse_within(state, k0, k1, usize::MAX).map(|_| ())
+    }
+
+    /// [`reverse`](Self::reverse) if the tape of the steps stays within `bytes`; `false` (no
+    /// adjoint changed) once it grows past them.
+    fn reverse_within(
+        &mut self,
+        state: &State<T>,
+        k0: usize,
+        k1: usize,
+        bytes: usize,
+    ) -> Result<bool, AdError> {
         self.tape.clear();
         let t: &Tape<T> = self.tape;
-        let (xs, ths, out) = record_segment(t, self.map, state, self.theta, k0..k1);
+        let recorded = record_segment(t, self.map, state, self.theta, k0..k1, bytes);
+        self.peak = larger(self.peak, t.memory());
+        let (xs, ths, out) = match recorded {
+            Ok(segment) => segment,
+            Err(steps) => {
+                self.recorded += steps;
+                return Ok(false);
+            }
+        };
+        self.recorded += k1 - k0;
         let mut seeds: Vec<(Var<'_, T>, T)> = ths
             .iter()
             .copied()
@@ -291,11 +329,12 @@ where
         t.adjoints_into(&xs, &mut self.x_bar)?;
         t.adjoints_into(&ths, &mut self.theta_bar)?;
         self.peak = larger(self.peak, t.memory());
-        Ok(())
+        Ok(true)
     }
 }
 
-/// The recorded inputs, `θ` nodes and output of the steps `steps` from `state`.
+/// The recorded inputs, `θ` nodes and output of the steps `steps` from `state`; `Err(k)` if the
+/// tape grew past `bytes` at the `k`-th step.
 #[allow(clippy::type_complexity)]
 fn record_segment<'t, T: Scalar, R: Recurrence<T>>(
     tape: &'t Tape<T>,
@@ -303,7 +342,8 @@ fn record_segment<'t, T: Scalar, R: Recurrence<T>>(
     state: &State<T>,
     theta: &[T],
     steps: std::ops::Range<usize>,
-) -> (Vec<Var<'t, T>>, Vec<Var<'t, T>>, Vec<Var<'t, T>>) {
+    bytes: usize,
+) -> Result<(Vec<Var<'t, T>>, Vec<Var<'t, T>>, Vec<Var<'t, T>>), usize> {
     let ths = tape.vars(theta);
     let xs: Vec<_> = state
         .values
@@ -313,11 +353,14 @@ fn record_segment<'t, T: Scalar, R: Recurrence<T>>(
         .collect();
     let mut x = xs.clone();
     let mut out = vec![Var::constant(T::zero()); x.len()];
-    for k in steps {
+    for k in steps.clone() {
         map.step(k, tape, &x, &ths, &mut out);
         std::mem::swap(&mut x, &mut out);
+        if bytes < usize::MAX && tape.memory().bytes > bytes {
+            return Err(k + 1 - steps.start);
+        }
     }
-    (xs, ths, x)
+    Ok((xs, ths, x))
 }
 
 /// The larger of two tape footprints (by bytes).

@@ -73,20 +73,47 @@ pub(super) fn run<P: FixedPointMap, C: Criterion>(
 }
 
 /// The model's direct derivative `∂_θC + (∂x*/∂θ)ᵀ∇ₓC` ([`FixedPointMap::solution_vjp`]), if
-/// it has one. On a model with a support the same formula at the model's refined point `x'`
-/// ([`FixedPointMap::refined_solution`]) gives the inner error `‖ĝ(x') − ĝ(x̂)‖`; without a
-/// refined point (or a direct product there) the iterative methods are used instead.
+/// it has one; see [`direct_at`].
 fn direct<P: FixedPointMap, C: Criterion>(
     inputs: &Inputs<'_, P, C>,
     fp: &FixedPoint<'_, P, C>,
 ) -> Result<Option<Derivative>, BilevelError> {
-    let (problem, theta, x) = (inputs.problem, inputs.theta, &inputs.solution.x);
-    let refined = match inputs.support {
-        Some(_) => match problem.refined_solution(x, theta) {
+    let restricted = inputs.support.is_some();
+    let Some((grad, error)) = direct_at(inputs.problem, fp, restricted)? else {
+        return Ok(None);
+    };
+    let on = if restricted { " on the support" } else { "" };
+    let choice = format!("the model's exact solution derivative (a direct factorization{on})");
+    Ok(Some(Derivative {
+        grad,
+        error,
+        chosen: Some((
+            Method::Implicit {
+                linear_solver: LinearSolver::Dense,
+            },
+            choice,
+        )),
+        ..Derivative::default()
+    }))
+}
+
+/// `∂_θC + (∂x*/∂θ)ᵀ∇ₓC` at the point of `fp` by the model's
+/// [`solution_vjp`](FixedPointMap::solution_vjp), with its error parts: rounding, and (`restricted`:
+/// the point has a support) the inner error `‖ĝ(x') − ĝ(x̂)‖`, the same formula at the model's
+/// refined point `x'` ([`FixedPointMap::refined_solution`]). `None` without a direct product (or,
+/// restricted, without a refined point or a direct product there).
+pub(super) fn direct_at<P: FixedPointMap, C: Criterion>(
+    problem: &P,
+    fp: &FixedPoint<'_, P, C>,
+    restricted: bool,
+) -> Result<Option<(Vec<f64>, ErrorParts)>, BilevelError> {
+    let (theta, x) = (fp.theta, fp.x);
+    let refined = match restricted {
+        true => match problem.refined_solution(x, theta) {
             Some(r) => Some(r),
             None => return Ok(None),
         },
-        None => None,
+        false => None,
     };
     let gradient_at = |fp: &FixedPoint<'_, P, C>, at: &[f64]| {
         let (gx, gt) = fp.criterion_gradient();
@@ -118,21 +145,5 @@ fn direct<P: FixedPointMap, C: Criterion>(
         rounding: rounding(1.0, &grad, &gt),
         ..ErrorParts::default()
     };
-    let on = if refined.is_some() {
-        " on the support"
-    } else {
-        ""
-    };
-    let choice = format!("the model's exact solution derivative (a direct factorization{on})");
-    Ok(Some(Derivative {
-        grad,
-        error,
-        chosen: Some((
-            Method::Implicit {
-                linear_solver: LinearSolver::Dense,
-            },
-            choice,
-        )),
-        ..Derivative::default()
-    }))
+    Ok(Some((grad, error)))
 }

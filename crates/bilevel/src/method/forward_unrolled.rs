@@ -4,11 +4,12 @@
 //! per pass on [`DualVec`] numbers; from a warm start the tangents start at the previous
 //! Jacobian.
 //!
-//! Error estimate: the distance to the implicit derivative at the last iterate, solved from
-//! the unrolled tangents themselves (a few warm Neumann steps when the unrolling has
-//! converged), plus that reference's own error ([`unrolled_error`]).
+//! Error estimate: the distance to the implicit derivative at the last iterate
+//! ([`reference_at`]: the model's direct derivative there, else solved from the unrolled
+//! tangents themselves, a few warm Neumann steps when the unrolling has converged), plus that
+//! reference's own error ([`unrolled_error`]).
 
-use super::{by_chunk, implicit_at, unrolled_error, Derivative, Inputs, Unrolling};
+use super::{by_chunk, reference_at, unrolled_error, Derivative, Inputs, Unrolling};
 use crate::diagnostics::WarmStart;
 use crate::linalg::dot;
 use crate::{BilevelError, Criterion};
@@ -42,7 +43,7 @@ pub(super) fn run<P: FixedPointMap, C: Criterion>(
         .iter()
         .map(|&i| gt[i] + dot(&gx, &columns[i]))
         .collect();
-    let reference = implicit_at(inputs, &last, Some(&columns), warm);
+    let reference = reference_at(inputs, &last, Some(&columns), warm);
     let (error, contraction) = unrolled_error(&grad, reference);
     warm.jacobian = Some(columns);
     Ok(Derivative {

@@ -22,7 +22,7 @@ use crate::diagnostics::{ErrorParts, TapeUse, WarmStart};
 use crate::linear::Fallback;
 use crate::operator::{FixedPoint, Support};
 use crate::{BilevelError, Criterion, LinearSolver, Method, Options};
-use hypergrad_optim::{FixedPointMap, Solution};
+use hypergrad_optim::{FixedPointMap, Schedule, Solution};
 pub(crate) use identification::{check as check_identification, Unidentified};
 
 /// What every method starts from: the problem at θ, its solution from `start`, the support.
@@ -37,6 +37,9 @@ pub(crate) struct Inputs<'a, P, C> {
     pub options: &'a Options,
     /// Whether `start` is a previous solution (so a previous Jacobian belongs to it).
     pub warm_started: bool,
+    /// The epochs of the solve that gave `solution`, for the unrolled methods of a map that
+    /// has them ([`solve_with_schedule`](FixedPointMap::solve_with_schedule)); `None` otherwise.
+    pub schedule: Option<&'a Schedule>,
 }
 
 impl<'a, P: FixedPointMap, C: Criterion> Inputs<'a, P, C> {
@@ -225,13 +228,36 @@ pub(crate) fn implicit_at<P: FixedPointMap, C: Criterion>(
     }
 }
 
+/// The reference of the unrolled methods at their last iterate `x`: the model's direct
+/// derivative there (a factorization on the support of `x`, [`auto::direct_at`]: microseconds
+/// where the iterative reference costs about one inner solve) when it has one, else
+/// [`implicit_at`]; with its own error parts and, from `implicit_at`, the contraction.
+pub(crate) fn reference_at<P: FixedPointMap, C: Criterion>(
+    inputs: &Inputs<'_, P, C>,
+    x: &[f64],
+    columns: Option<&[Vec<f64>]>,
+    warm: &mut WarmStart,
+) -> Result<(Vec<f64>, ErrorParts, Option<f64>), BilevelError> {
+    let support = inputs.problem.support(x).map(|s| Support::new(x.len(), s));
+    let fp = FixedPoint::new(
+        (inputs.problem, inputs.criterion),
+        x,
+        inputs.theta,
+        support.as_ref(),
+    );
+    if let Some((grad, parts)) = auto::direct_at(inputs.problem, &fp, support.is_some())? {
+        return Ok((grad, parts, None));
+    }
+    implicit_at(inputs, x, columns, warm).map(|(grad, parts, rho)| (grad, parts, Some(rho)))
+}
+
 /// The error parts of an unrolled gradient `grad`: its distance to the implicit derivative at
 /// the same iterate (the bias part: the unrolling's truncation, `K ρᴷ`-like before and after
 /// identification), plus that reference's own parts (inner, linear, rounding). A reference
 /// that cannot be computed leaves the error unbounded (infinite).
 pub(crate) fn unrolled_error(
     grad: &[f64],
-    reference: Result<(Vec<f64>, ErrorParts, f64), BilevelError>,
+    reference: Result<(Vec<f64>, ErrorParts, Option<f64>), BilevelError>,
 ) -> (ErrorParts, Option<f64>) {
     match reference {
         Ok((g_ref, parts, rho)) => {
@@ -240,7 +266,7 @@ pub(crate) fn unrolled_error(
                 bias: crate::linalg::norm(&gap),
                 ..parts
             };
-            (error, Some(rho))
+            (error, rho)
         }
         Err(_) => (
             ErrorParts {

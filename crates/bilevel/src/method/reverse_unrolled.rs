@@ -3,11 +3,12 @@
 //! iterations of `T`) on the tape of `hypergrad-ad`, with optional truncation and
 //! checkpointing.
 //!
-//! Error estimate: the distance to the implicit derivative at the last iterate plus that
-//! reference's own error ([`unrolled_error`]): the unrolled derivative converges like `Kρᴷ`
+//! Error estimate: the distance to the implicit derivative at the last iterate
+//! ([`reference_at`]: the model's direct derivative there, else warm Neumann iterations) plus
+//! that reference's own error ([`unrolled_error`]): the unrolled derivative converges like `Kρᴷ`
 //! (its forcing terms carry the iterates' own error), which no single-step measure catches.
 
-use super::{implicit_at, unrolled_error, Derivative, Inputs, MapRecurrence, Unrolling};
+use super::{reference_at, unrolled_error, Derivative, Inputs, MapRecurrence, Unrolling};
 use crate::diagnostics::{TapeUse, WarmStart};
 use crate::{BilevelError, Criterion};
 use hypergrad_ad::reverse::{reverse_unrolled, Checkpoints};
@@ -55,7 +56,7 @@ pub(super) fn run<P: FixedPointMap, C: Criterion>(
         value: 0.0,
         reason: "a checkpoint budget must be at least 1",
     })?;
-    let reference = implicit_at(inputs, &result.x_final, None, warm);
+    let reference = reference_at(inputs, &result.x_final, None, warm);
     let (error, contraction) = unrolled_error(&result.theta_bar, reference);
     Ok(Derivative {
         grad: result.theta_bar,

@@ -26,26 +26,26 @@ impl Unrolling {
         }
     }
 
-    /// The program for `inputs`: the map's schedule, or as many iterations of `T` as
-    /// [`unrolled_steps`](FixedPointMap::unrolled_steps) counts; at least one step either way
-    /// (a warm start that already meets the tolerance would otherwise unroll nothing and
-    /// report a zero gradient: an empty schedule becomes one plain step).
+    /// The program for `inputs`: the schedule of the inner solve ([`Inputs::schedule`]), or as
+    /// many iterations of `T` as [`unrolled_steps`](FixedPointMap::unrolled_steps) counts; at
+    /// least one step either way (a warm start that already meets the tolerance would otherwise
+    /// unroll nothing and report a zero gradient: an empty schedule becomes one plain step).
     pub fn of<P: FixedPointMap, C: Criterion>(
         inputs: &Inputs<'_, P, C>,
     ) -> Result<Self, BilevelError> {
-        let params = SolverParams {
-            max_iter: inputs.options.inner_max_iter,
-            tol: inputs.options.inner_tol,
-            record_history: false,
-        };
-        let (problem, start, theta) = (inputs.problem, inputs.start, inputs.theta);
-        match problem.unrolling_schedule(start, theta, &params)? {
+        match inputs.schedule {
             Some(schedule) if !schedule.is_empty() => Ok(Self {
                 steps: schedule.len(),
-                schedule: Some(schedule),
+                schedule: Some(schedule.clone()),
             }),
             Some(_) => Ok(Self::plain(1)),
             None => {
+                let params = SolverParams {
+                    max_iter: inputs.options.inner_max_iter,
+                    tol: inputs.options.inner_tol,
+                    record_history: false,
+                };
+                let (problem, start, theta) = (inputs.problem, inputs.start, inputs.theta);
                 let steps = problem.unrolled_steps(start, theta, &params, inputs.solution)?;
                 Ok(Self::plain(steps.max(1)))
             }

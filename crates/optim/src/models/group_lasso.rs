@@ -2,7 +2,7 @@
 
 use super::sparse::{
     block_gap_and_scores, block_margin, cyclic_sweeps, nonzeros, shift_linear, single_alpha,
-    solve_by_working_sets, working_set_schedule,
+    solve_by_working_sets, solve_without_extrapolation,
 };
 use crate::solvers::{sweep_group, WorkingSetModel};
 use crate::{
@@ -302,7 +302,16 @@ impl FixedPointMap for GroupLasso {
         theta: &[f64],
         params: &SolverParams,
     ) -> Result<Option<Schedule>, OptimError> {
-        working_set_schedule(self, start, theta, params).map(Some)
+        solve_without_extrapolation(self, theta, Some(start), params).map(|(_, s)| Some(s))
+    }
+    /// The working-set solve without extrapolation: the schedule's own solve.
+    fn solve_with_schedule(
+        &self,
+        theta: &[f64],
+        warm_start: Option<&[f64]>,
+        params: &SolverParams,
+    ) -> Result<(Solution, Option<Schedule>), OptimError> {
+        solve_without_extrapolation(self, theta, warm_start, params).map(|(x, s)| (x, Some(s)))
     }
     /// The features of the non-zero groups.
     fn support(&self, x: &[f64]) -> Option<Vec<usize>> {

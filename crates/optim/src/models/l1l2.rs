@@ -431,7 +431,23 @@ macro_rules! penalized_least_squares_model {
                 theta: &[f64],
                 params: &$crate::SolverParams,
             ) -> Result<Option<$crate::Schedule>, $crate::OptimError> {
-                $crate::models::sparse::working_set_schedule(self, start, theta, params).map(Some)
+                $crate::models::sparse::solve_without_extrapolation(
+                    self,
+                    theta,
+                    Some(start),
+                    params,
+                )
+                .map(|(_, s)| Some(s))
+            }
+            /// The working-set solve without extrapolation: the schedule's own solve.
+            fn solve_with_schedule(
+                &self,
+                theta: &[f64],
+                warm_start: Option<&[f64]>,
+                params: &$crate::SolverParams,
+            ) -> Result<($crate::Solution, Option<$crate::Schedule>), $crate::OptimError> {
+                $crate::models::sparse::solve_without_extrapolation(self, theta, warm_start, params)
+                    .map(|(x, s)| (x, Some(s)))
             }
             fn support(&self, x: &[f64]) -> Option<Vec<usize>> {
                 Some($crate::models::sparse::nonzeros(x))

@@ -2,7 +2,7 @@
 
 use super::sparse::{
     block_gap_and_scores, block_margin, cyclic_sweeps, nonzeros, single_alpha,
-    solve_by_working_sets, working_set_schedule,
+    solve_by_working_sets, solve_without_extrapolation,
 };
 use crate::loss::checked_data;
 use crate::solvers::{sweep_multitask, WorkingSetModel};
@@ -305,7 +305,16 @@ impl FixedPointMap for MultiTaskLasso {
         theta: &[f64],
         params: &SolverParams,
     ) -> Result<Option<Schedule>, OptimError> {
-        working_set_schedule(self, start, theta, params).map(Some)
+        solve_without_extrapolation(self, theta, Some(start), params).map(|(_, s)| Some(s))
+    }
+    /// The working-set solve without extrapolation: the schedule's own solve.
+    fn solve_with_schedule(
+        &self,
+        theta: &[f64],
+        warm_start: Option<&[f64]>,
+        params: &SolverParams,
+    ) -> Result<(Solution, Option<Schedule>), OptimError> {
+        solve_without_extrapolation(self, theta, warm_start, params).map(|(x, s)| (x, Some(s)))
     }
     /// Every entry of the non-zero rows of B.
     fn support(&self, x: &[f64]) -> Option<Vec<usize>> {

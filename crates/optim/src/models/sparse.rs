@@ -33,7 +33,7 @@ pub(crate) fn solve_by_working_sets<M: WorkingSetModel>(
 
 /// The cyclic sweeps that reach `params.tol` from `start`: the count of `T` a plain unrolling
 /// takes for a model solved by another algorithm (`unrolled_steps`; the unrolled methods
-/// differentiate the working-set models' epochs instead, [`working_set_schedule`]). Costs one
+/// differentiate the working-set models' epochs instead, [`solve_without_extrapolation`]). Costs one
 /// plain coordinate-descent solve: 1.8–8.4× the working-set solve it stands beside on the six
 /// Lasso cases of the `lasso` bench.
 pub(crate) fn cyclic_sweeps<M: CoordinateDescentModel>(
@@ -49,23 +49,26 @@ pub(crate) fn cyclic_sweeps<M: CoordinateDescentModel>(
     )
 }
 
-/// The epochs of [`WorkingSetCd`] without Anderson extrapolation from `start` to `params.tol`:
-/// the program the unrolled methods differentiate for the models solved by working sets
-/// (see [`FixedPointMap::unrolling_schedule`](crate::FixedPointMap::unrolling_schedule)). The
-/// extrapolated points of the default solve are a nonlinear combination of past iterates whose
-/// coefficients would also need differentiating; without them each epoch is one restricted
-/// sweep. Costs one working-set solve without extrapolation.
-pub(crate) fn working_set_schedule<M: WorkingSetModel>(
+/// A solve by [`WorkingSetCd`] without Anderson extrapolation from `warm_start` (or 0) to
+/// `params.tol`, and its epochs: the program the unrolled methods differentiate for the models
+/// solved by working sets (see
+/// [`FixedPointMap::unrolling_schedule`](crate::FixedPointMap::unrolling_schedule) and
+/// [`solve_with_schedule`](crate::FixedPointMap::solve_with_schedule)). The extrapolated points
+/// of the default solve are a nonlinear combination of past iterates whose coefficients would
+/// also need differentiating; without them each epoch is one restricted sweep. Costs one
+/// working-set solve without extrapolation (about one with it: 0.9–1.1× on the four cases of
+/// `benches/unroll_maps.rs`).
+pub(crate) fn solve_without_extrapolation<M: WorkingSetModel>(
     model: &M,
-    start: &[f64],
     theta: &[f64],
+    warm_start: Option<&[f64]>,
     params: &SolverParams,
-) -> Result<Schedule, OptimError> {
+) -> Result<(Solution, Schedule), OptimError> {
     let solver = WorkingSetCd {
         anderson_memory: 0,
         ..WorkingSetCd::new(params.clone())
     };
-    Ok(solver.solve_with_schedule(model, theta, Some(start))?.1)
+    solver.solve_with_schedule(model, theta, warm_start)
 }
 
 /// The working-set priority of a block: `−∞` if it is in the support, else its
