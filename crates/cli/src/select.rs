@@ -20,6 +20,10 @@ use hypergrad::bilevel::{
 use hypergrad::optim::data::Dataset;
 use hypergrad::optim::{FixedPointMap, SolverParams};
 
+/// The tape `--method reverse` may hold before it falls back to √K checkpoints: a solver's few
+/// tens of epochs on the Lasso family need well under 1 MB (`benches/unroll_maps.rs`).
+const REVERSE_TAPE_BYTES: usize = 256 << 20;
+
 /// The hypergradient method of `--method`.
 pub fn gradient_method(kind: MethodKind) -> Result<Method, Error> {
     Ok(match kind {
@@ -31,7 +35,7 @@ pub fn gradient_method(kind: MethodKind) -> Result<Method, Error> {
         MethodKind::Forward => Method::ForwardUnrolled,
         MethodKind::Reverse => Method::ReverseUnrolled {
             truncate: None,
-            checkpoints: Checkpoints::Uniform,
+            checkpoints: Checkpoints::Fit(REVERSE_TAPE_BYTES),
         },
         MethodKind::Fpad => Method::Fpad {
             mode: FpadMode::Forward,

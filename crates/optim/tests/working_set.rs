@@ -217,11 +217,6 @@ fn replay_schedule<M: WorkingSetModel + FixedPointMap>(
         std::mem::swap(&mut x, &mut next);
     }
     let scale = solved.x.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-    eprintln!(
-        "DBG {} {:e}",
-        schedule.len(),
-        max_diff(&x, &solved.x) / scale
-    );
     max_diff(&x, &solved.x) / scale
 }
 
