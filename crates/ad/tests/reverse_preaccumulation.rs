@@ -160,6 +160,11 @@ fn a_preaccumulating_tape_is_not_replayable_and_has_no_intermediate_adjoints() {
     // The node of y is a real node: its adjoint is the seed.
     assert_eq!(tape.adjoint(y), 1.0);
     assert!(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tape.adjoint(s))).is_err());
+    // Inputs are indices without records there: a thousand of them hold a few bytes.
+    tape.clear_preaccumulating();
+    let many = tape.vars(&[0.5; 1000]);
+    assert_eq!((tape.len(), many[999].index()), (1000, Some(1000)));
+    assert!(tape.memory().bytes < 200, "{:?}", tape.memory());
     // Clearing returns to a tape of operations.
     tape.clear();
     assert!(!tape.preaccumulates());

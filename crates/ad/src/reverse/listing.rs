@@ -48,6 +48,7 @@ fn composite_row<T: Scalar>(
     let n = outputs as usize;
     let arg = |k: usize| r.args[k] as usize;
     match kind {
+        Composite::Inputs => Vec::new(),
         Composite::Wide {
             args_at,
             partials_at,

@@ -37,7 +37,8 @@
 //! ## What the tape stores
 //! One 24-byte record per scalar operation (two partials, two `u32` operand indices; unused slots
 //! point to a sink node 0, which the sweep skips) and its one-byte operation code (`x·x` of one
-//! variable is one operand with partial `2x`; a preaccumulating tape stores no code); composite nodes in side arrays (an
+//! variable is one operand with partial `2x`; a preaccumulating tape stores no code, and its
+//! inputs as a block of indices without records); composite nodes in side arrays (an
 //! operator is kept as a clone of its `Arc`, a matrix given to [`Tape::matrix`] is copied once);
 //! composite outputs are node indices without records. Values live in the `Var`s (a replay
 //! computes them into the tape). [`Tape::memory`] reports nodes and bytes; [`Tape::clear`] keeps

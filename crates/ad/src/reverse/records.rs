@@ -81,6 +81,9 @@ pub(super) enum Composite {
         params: usize,
         map: usize,
     },
+    /// Input variables of a tape that preaccumulates: indices without records (such a tape is
+    /// never replayed, and an input has no operand for the sweep).
+    Inputs,
     /// `y = g(x)` for the rule `pullbacks[rule]` ([`CustomVjp`]): `args` holds `x₁ … x_inputs`
     /// from `args_at`, `partials` their values from `values_at`, then the output values (what
     /// the rule's VJP reads).
@@ -224,7 +227,12 @@ impl<T: Scalar> Records<T> {
     }
 
     /// Appends one input node per value ([`Records::push_input`]); returns the first index.
-    pub(super) fn push_inputs(&mut self, values: &[T]) -> u32 {
+    /// On a tape that preaccumulates (`records: false`) the inputs are a block of indices
+    /// without node records.
+    pub(super) fn push_inputs(&mut self, values: &[T], records: bool) -> u32 {
+        if !records {
+            return self.push_special(values.len(), self.consts.len(), Composite::Inputs);
+        }
         let first = self.next();
         to_index(first + values.len());
         if first == self.leading_inputs + 1 {

@@ -312,6 +312,8 @@ fn composite<T: Scalar>(r: &mut Records<T>, s: &Special) -> Result<(), AdError> 
     let first = s.first as usize;
     let n = s.outputs as usize;
     match s.kind {
+        // Only a preaccumulating tape has them, and it is never replayed.
+        Composite::Inputs => return Err(AdError::InvalidInput),
         Composite::Wide {
             args_at,
             partials_at,

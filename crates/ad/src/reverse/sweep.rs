@@ -149,6 +149,7 @@ fn composite<T: Scalar>(
     let first = s.first as usize;
     let n_out = s.outputs as usize;
     match s.kind {
+        Composite::Inputs => {}
         Composite::Wide {
             args_at,
             partials_at,

@@ -222,7 +222,10 @@ impl<T: Scalar> Tape<T> {
 
     /// One input node per value, in order.
     pub fn vars(&self, values: &[T]) -> Vec<Var<'_, T>> {
-        let first = self.rec.borrow_mut().push_inputs(values);
+        let first = self
+            .rec
+            .borrow_mut()
+            .push_inputs(values, !self.preaccumulate);
         values
             .iter()
             .zip(first..)
