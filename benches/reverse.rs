@@ -51,26 +51,29 @@
 //! replay measured 1.65 or 2.4 ns a node in two builds that differ only elsewhere.
 //!
 //! Issue 15, preaccumulation (2026-12-07, `cargo bench --bench reverse -- zzznone`; this
-//! change, main at 123ce5b, and this change again, run back to back): the drivers record on a
-//! tape that preaccumulates (3 nodes a term instead of 9), an append no longer writes the
-//! tape's borrow flag, and `gradient_on` copies the inputs' adjoints in one slice.
+//! change, the bench built at 123ce5b, and this change again, run back to back): the drivers
+//! record on a tape that preaccumulates (3 nodes a term instead of 9, inputs without records),
+//! an append no longer writes the tape's borrow flag, and `gradient_on` copies the inputs'
+//! adjoints in one slice.
 //!
 //! ```text
 //!        n   f64 (µs)  tape  replay  echidna tape  echidna replay  reverse crate  tape nodes  tape bytes
 //!  before (123ce5b)
-//!     1000       0.83  47.9    36.6         113.4            69.4           96.0        8992      224825
-//!    10000       9.12  44.5    34.5         109.2            66.2           90.9       89992     2249825
-//!   100000      85.62  58.5    65.7         118.3            74.3          104.4      899992    22499825
-//!  after (first run; the second: 16.7, 17.0, 21.8 fresh, 31.7, 32.4, 44.3 replayed)
-//!     1000       0.83  16.8    32.2         116.9            64.2           97.1        3996       96929
-//!    10000       8.78  16.6    34.6         114.3            62.2           92.3       39996      969929
-//!   100000      82.05  19.5    41.2         121.0            67.4          104.2      399996     9699929
-//! hvp, n = 1000: before 67.9 fresh, 53.8 replayed; after 29.1, 58.8; echidna 95.2 / 95.7
+//!     1000       0.84  49.5    55.2         153.8           115.7          108.6        8992      224825
+//!    10000       8.38  49.4    36.8         114.5            72.9           97.3       89992     2249825
+//!   100000      82.42  57.4    47.0         121.1            75.6          103.7      899992    22499825
+//!  after (the second run; the first: 16.2, 15.9, 18.9 fresh, 37.6, 41.4, 46.5 replayed)
+//!     1000       0.83  16.2    34.5         114.0            62.8           96.5        3996       71993
+//!    10000       8.19  16.1    34.7         115.8            63.7           98.1       39996      719993
+//!   100000      83.23  18.8    44.2         124.0            68.4          113.9      399996     7199993
+//! hvp, n = 1000: before 68.5 fresh, 54.8 replayed; after 28.6, 54.3; echidna 96.2 / 96.5
 //! ```
 //!
-//! Issue 15's targets are ≤ 15× fresh and ≤ 5× replayed: the fresh gradient is at 16.6–22×,
-//! the replay at 32–44×; `crates/ad/src/reverse/mod.rs` says where the time goes and why a
-//! replay cannot reach 5× without generated code.
+//! (The "before" row at n = 1000 was run while the machine was busy: every column of it is
+//! high, echidna's too; the 10 000 row is the fair comparison.) Issue 15's targets are ≤ 15×
+//! fresh and ≤ 5× replayed: the fresh gradient is at 15.9–18.9×, the replay at 34–47×;
+//! `crates/ad/src/reverse/mod.rs` says where the time goes and why a replay cannot reach 5×
+//! without generated code.
 
 use criterion::{black_box, BenchmarkId, Criterion};
 use hypergrad_ad::reverse::{self as rev, Recorded};

@@ -61,13 +61,13 @@
 //! ## Cost
 //! Extended Rosenbrock (`benches/reverse.rs`, × one `f64` evaluation, one run beside the tape
 //! before preaccumulation, n = 1000 … 100 000): the drivers' fresh recording and sweep
-//! 16.6–22× (before, one node per operation: 45–59×), a replay and sweep 32–44× (35–66×),
-//! beside echidna 0.15's tape (114–121×) and bytecode replay (62–67×); the Hessian–vector
-//! product at n = 1000 29× fresh (was 68×), 58× replayed, echidna's 96×.
+//! 15.9–18.9× (before, one node per operation: 49–57×), a replay and sweep 34–47× (37–55×),
+//! beside echidna 0.15's tape (114–124×) and bytecode replay (63–75×); the Hessian–vector
+//! product at n = 1000 29× fresh (was 68×), 54× replayed, echidna's 96×.
 //!
 //! Where the time goes (n = 1000, ns a term the `f64` loop evaluates in 0.82): preaccumulated,
-//! 13.3 in all: recording ≈ 7.1 (3 appends, 6 weight updates), sweep ≈ 3.3 (3 nodes), inputs
-//! ≈ 1.1, the adjoint array and the rest ≈ 1.8; replayed, ≈ 1.65 a node to evaluate and ≈ 1.6 to sweep, 9 nodes a term. An append
+//! ≈ 13 in all: recording ≈ 7.1 (3 appends, 6 weight updates), sweep ≈ 3.3 (3 nodes), inputs
+//! ≈ 1, the adjoint array and the rest ≈ 1.8; replayed, ≈ 1.65 a node to evaluate and ≈ 1.6 to sweep, 9 nodes a term. An append
 //! reads the tape's borrow state without writing it (`cell.rs`; through a `RefCell`, 19.3 ns a
 //! term instead of 14.3). A replay must evaluate every operation again (9 a term, ≈ 15 ns
 //! alone), so 5× the `f64` loop (4 ns a term) is out of reach of an interpreted tape: it takes
