@@ -7,7 +7,7 @@
 //! sparse 5000×20000, α_max/10 and α_max/100). Two programs are unrolled from 0:
 //! - the K plain cyclic sweeps that reach the same gap (`apply`; K counted by a plain CD solve);
 //! - the E epochs of the working-set solver without extrapolation (the model's
-//!   `unrolling_schedule`, one working-set solve: "sched"), epoch k being the sweep restricted
+//!   `solve_with_schedule`, one working-set solve: "sched"), epoch k being the sweep restricted
 //!   to its working set W_k (`apply_on_support`): the solver's own computation, and what
 //!   `Method::ReverseUnrolled` and `Method::ForwardUnrolled` differentiate for the Lasso family.
 //!
@@ -158,8 +158,9 @@ impl Case {
     fn record_schedule(&self) -> Schedule {
         let start = vec![0.0; self.lasso.dim_x()];
         self.lasso
-            .unrolling_schedule(&start, &self.theta, &params())
+            .solve_with_schedule(&self.theta, Some(&start), &params())
             .unwrap()
+            .1
             .expect("the Lasso has a schedule")
     }
 

@@ -72,7 +72,7 @@ pub enum Method {
     /// Forward mode through the iterations `x_{k+1} = T_k(x_k, θ)` from the warm start, in
     /// chunks of hyperparameters, until the primal residual meets the inner tolerance (at least
     /// one iteration). A map solved by epochs on working sets (the Lasso family) declares them
-    /// ([`unrolling_schedule`](hypergrad_optim::FixedPointMap::unrolling_schedule)) and the
+    /// ([`solve_with_schedule`](hypergrad_optim::FixedPointMap::solve_with_schedule)) and the
     /// iterations are those epochs, `x_{k+1} = T_{W_k}(x_k, θ)`: the derivative of what its
     /// solver (without extrapolation) computes, the working sets being held fixed; that solve
     /// is then the inner solve itself

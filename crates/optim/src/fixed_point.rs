@@ -21,8 +21,7 @@ use hypergrad_ad::Scalar;
 /// | [`apply_iteration`](Self::apply_iteration) | [`apply`](Self::apply) | the update depends on the iteration index (FISTA's momentum, step schedules) |
 /// | [`solve`](Self::solve) | iterate the map ([`iterate_to_fixed_point`]) | a faster `f64` solver reaches the same fixed point |
 /// | [`unrolled_steps`](Self::unrolled_steps) | the iterations of `solve` | `solve` is not the iteration of `T` |
-/// | [`unrolling_schedule`](Self::unrolling_schedule) | none | `solve` runs epochs of `T` restricted to working sets |
-/// | [`solve_with_schedule`](Self::solve_with_schedule) | `solve`, then `unrolling_schedule` | one solve can return both |
+/// | [`solve_with_schedule`](Self::solve_with_schedule) | `solve`, no schedule | the solver runs epochs of `T` restricted to working sets |
 /// | [`support`](Self::support), [`non_degeneracy_margin`](Self::non_degeneracy_margin) | none | solutions are sparse (prox-based models) |
 /// | [`apply_on_support`](Self::apply_on_support) | `apply` | the update restricted to the support is cheaper |
 /// | [`solution_vjp`](Self::solution_vjp) | none | the derivative of the solution has a direct form (a factorization) |
@@ -104,38 +103,21 @@ pub trait FixedPointMap {
         Ok(solution.report.iterations)
     }
 
-    /// The epochs of a solve from `start` to `params.tol`, for a map solved by epochs of `T`
-    /// restricted to working sets: the unrolled methods then differentiate
+    /// [`solve`](Self::solve) from `warm_start` (or 0) and, for a map solved by epochs of `T`
+    /// restricted to working sets, those epochs: the unrolled methods then differentiate
     /// `x_{k+1} = T_{W_k}(x_k, θ)` ([`apply_on_support`](Self::apply_on_support) on the
     /// schedule's k-th set) — the solver's own computation — instead of
-    /// [`unrolled_steps`](Self::unrolled_steps) applications of `T`. `None` (the default):
-    /// unroll `T`.
-    fn unrolling_schedule(
-        &self,
-        start: &[f64],
-        theta: &[f64],
-        params: &SolverParams,
-    ) -> Result<Option<Schedule>, OptimError> {
-        let _ = (start, theta, params);
-        Ok(None)
-    }
-
-    /// [`solve`](Self::solve) from `warm_start` (or 0) and the
-    /// [`unrolling_schedule`](Self::unrolling_schedule) from the same start, as the unrolled
-    /// methods need them. The default runs both. A map whose schedule is recorded by a solve
-    /// returns that solve instead (one solve, not two): its solution is the end of the
-    /// schedule's epochs, `x_E = T_{W_{E−1}} ∘ … ∘ T_{W_0}(x_0)` up to rounding, converged to
-    /// `params.tol` as `solve`'s is (by another path, e.g. without extrapolation).
+    /// [`unrolled_steps`](Self::unrolled_steps) applications of `T`. The returned solution is
+    /// the end of the schedule's epochs, `x_E = T_{W_{E−1}} ∘ … ∘ T_{W_0}(x_0)` up to rounding,
+    /// converged to `params.tol` as `solve`'s is (it may be another solve than `solve`'s, e.g.
+    /// without extrapolation). The default: `solve` and no schedule (unroll `T`).
     fn solve_with_schedule(
         &self,
         theta: &[f64],
         warm_start: Option<&[f64]>,
         params: &SolverParams,
     ) -> Result<(Solution, Option<Schedule>), OptimError> {
-        let solution = self.solve(theta, warm_start, params)?;
-        let zeros = vec![0.0; self.dim_x()];
-        let start = warm_start.unwrap_or(&zeros);
-        Ok((solution, self.unrolling_schedule(start, theta, params)?))
+        Ok((self.solve(theta, warm_start, params)?, None))
     }
 
     /// The indices of the state that are free at the solution `x` (non-zero coefficients),

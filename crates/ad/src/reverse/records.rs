@@ -243,12 +243,14 @@ impl<T: Scalar> Records<T> {
         to_index(first)
     }
 
-    /// The node of the variable `v` of this tape; a scaled node (see
-    /// [`Tape::clear_preaccumulating`]) is recorded as a node first.
+    /// A node whose derivative is that of the variable `v` of this tape, as an operand: its
+    /// own node, or the node it is a multiple of with weight 1 (`x + 3` is `x` to first order);
+    /// another multiple (see [`Tape::clear_preaccumulating`]) is recorded as a node first.
     #[inline]
     pub(super) fn node_of(&mut self, v: &Var<'_, T>) -> u32 {
         match v.node() {
             Some(i) => i,
+            None if v.weight == T::one() => v.index,
             None => self.push_linear(Node {
                 partials: [v.weight, T::zero()],
                 args: [v.index, SINK],
@@ -301,12 +303,7 @@ impl<T: Scalar> Records<T> {
         match v.tape {
             Some(t) => {
                 super::var::same_tape(t, tape);
-                // On a tape of operations every variable is its node.
-                let index = if tape.preaccumulates() {
-                    self.node_of(v)
-                } else {
-                    v.index
-                };
+                let index = self.node_of(v);
                 self.args.push(index);
             }
             None => {

@@ -313,7 +313,11 @@ fn composite<T: Scalar>(r: &mut Records<T>, s: &Special) -> Result<(), AdError> 
     let n = s.outputs as usize;
     match s.kind {
         // Only a preaccumulating tape has them, and it is never replayed.
-        Composite::Inputs => return Err(AdError::InvalidInput),
+        Composite::Inputs => {
+            return Err(AdError::NotReplayable {
+                reason: super::tape::PREACCUMULATED,
+            })
+        }
         Composite::Wide {
             args_at,
             partials_at,

@@ -147,7 +147,7 @@ impl<T: Scalar> Tape<T> {
     pub fn clear_preaccumulating(&mut self) {
         self.clear();
         self.preaccumulate = true;
-        self.block_replay("the tape preaccumulates (it keeps partials, not operations)");
+        self.block_replay(PREACCUMULATED);
     }
 
     /// An empty tape that preaccumulates (see [`Tape::clear_preaccumulating`]).
@@ -347,14 +347,10 @@ impl<T: Scalar> Tape<T> {
         }
     }
 
-    /// The adjoints of the nodes `1 ..= out.len()` into `out` (the inputs of a recording that
-    /// began with them), zero past the last sweep's nodes.
+    /// The adjoints of the nodes `1 ..= out.len()` into `out`, after a sweep of a recording
+    /// that began with those inputs.
     pub(super) fn leading_adjoints(&self, out: &mut [T]) {
-        let r = self.rec.borrow();
-        let swept = r.adjoints.get(1..).unwrap_or_default();
-        let k = swept.len().min(out.len());
-        out[..k].copy_from_slice(&swept[..k]);
-        out[k..].fill(T::zero());
+        out.copy_from_slice(&self.rec.borrow().adjoints[1..=out.len()]);
     }
 
     /// `∂y/∂xᵢ` for each input: one sweep seeded with `ȳ = 1`.
@@ -396,6 +392,10 @@ impl<T: Scalar> Tape<T> {
         Ok(())
     }
 }
+
+/// Why a preaccumulating tape cannot be replayed.
+pub(super) const PREACCUMULATED: &str =
+    "the tape preaccumulates (it keeps partials, not operations)";
 
 /// The panic of [`Tape::adjoint`] for a variable without a node, out of line.
 #[cold]

@@ -50,6 +50,9 @@ pub struct Var<'t, T: Scalar> {
     pub(super) index: u32,
     /// `1` for a variable that is its node.
     pub(super) weight: T,
+    /// Whether this variable is the node `index` itself (recorded as such), not a multiple of
+    /// it: only then has it an adjoint of its own (`x + 3` has weight 1 on `x` and none).
+    pub(super) is_node: bool,
     pub(super) tape: Option<&'t Tape<T>>,
 }
 
@@ -61,6 +64,7 @@ impl<'t, T: Scalar> Var<'t, T> {
             value,
             index: SINK,
             weight: T::one(),
+            is_node: false,
             tape: None,
         }
     }
@@ -68,7 +72,13 @@ impl<'t, T: Scalar> Var<'t, T> {
     /// A variable on `tape` at node `index`.
     #[inline(always)]
     pub(super) fn on_tape(value: T, index: u32, tape: &'t Tape<T>) -> Self {
-        Self::scaled(value, index, T::one(), tape)
+        Self {
+            value,
+            index,
+            weight: T::one(),
+            is_node: true,
+            tape: Some(tape),
+        }
     }
 
     /// `weight · v[index]` to first order, on a tape that preaccumulates.
@@ -78,17 +88,15 @@ impl<'t, T: Scalar> Var<'t, T> {
             value,
             index,
             weight,
+            is_node: false,
             tape: Some(tape),
         }
     }
 
-    /// The node this variable is, if it is one (not a constant, not a scaled node).
+    /// The node this variable is, if it is one (not a constant, not a multiple of a node).
     #[inline(always)]
     pub(super) fn node(&self) -> Option<u32> {
-        match self.tape {
-            Some(_) if self.weight == T::one() => Some(self.index),
-            _ => None,
-        }
+        (self.tape.is_some() && self.is_node).then_some(self.index)
     }
 
     /// `f` with derivative `d·∂self` on the preaccumulating tape `t`: no node.

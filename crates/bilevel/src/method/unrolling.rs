@@ -8,16 +8,16 @@ use hypergrad_ad::{Scalar, Tape, Var};
 use hypergrad_optim::{FixedPointMap, Schedule, SolverParams};
 
 /// `x_{k+1} = U_k(x_k, θ)`, `k < steps`, from the inner solve's start: `U_k = T_{W_k}`
-/// (`apply_on_support` on the k-th working set) for a map with an
-/// [`unrolling_schedule`](FixedPointMap::unrolling_schedule) — the epochs its solver runs, so the
-/// unrolled derivative is the derivative of what was computed — else `U_k = T_k`
+/// (`apply_on_support` on the k-th working set) for a map with a schedule
+/// ([`solve_with_schedule`](FixedPointMap::solve_with_schedule)) — the epochs its solver runs,
+/// so the unrolled derivative is the derivative of what was computed — else `U_k = T_k`
 /// ([`apply_iteration`](FixedPointMap::apply_iteration)) `steps` times.
-pub(crate) struct Unrolling {
+pub(crate) struct Unrolling<'a> {
     pub steps: usize,
-    schedule: Option<Schedule>,
+    schedule: Option<&'a Schedule>,
 }
 
-impl Unrolling {
+impl<'a> Unrolling<'a> {
     /// `steps` plain iterations of `T`.
     pub fn plain(steps: usize) -> Self {
         Self {
@@ -31,12 +31,12 @@ impl Unrolling {
     /// least one step either way (a warm start that already meets the tolerance would otherwise
     /// unroll nothing and report a zero gradient: an empty schedule becomes one plain step).
     pub fn of<P: FixedPointMap, C: Criterion>(
-        inputs: &Inputs<'_, P, C>,
+        inputs: &Inputs<'a, P, C>,
     ) -> Result<Self, BilevelError> {
         match inputs.schedule {
             Some(schedule) if !schedule.is_empty() => Ok(Self {
                 steps: schedule.len(),
-                schedule: Some(schedule.clone()),
+                schedule: Some(schedule),
             }),
             Some(_) => Ok(Self::plain(1)),
             None => {
@@ -61,7 +61,7 @@ impl Unrolling {
         theta: &[S],
         out: &mut [S],
     ) {
-        match &self.schedule {
+        match self.schedule {
             Some(schedule) => problem.apply_on_support(x, theta, schedule.columns(k), out),
             None => problem.apply_iteration(k, x, theta, out),
         }
@@ -72,7 +72,7 @@ impl Unrolling {
 /// program's step `offset + k`.
 pub(crate) struct MapRecurrence<'a, P> {
     pub map: &'a P,
-    pub program: &'a Unrolling,
+    pub program: &'a Unrolling<'a>,
     pub offset: usize,
 }
 

@@ -424,22 +424,7 @@ macro_rules! penalized_least_squares_model {
             ) -> Result<usize, $crate::OptimError> {
                 $crate::models::sparse::cyclic_sweeps(self, start, theta, params)
             }
-            /// The epochs of the working-set solve without extrapolation.
-            fn unrolling_schedule(
-                &self,
-                start: &[f64],
-                theta: &[f64],
-                params: &$crate::SolverParams,
-            ) -> Result<Option<$crate::Schedule>, $crate::OptimError> {
-                $crate::models::sparse::solve_without_extrapolation(
-                    self,
-                    theta,
-                    Some(start),
-                    params,
-                )
-                .map(|(_, s)| Some(s))
-            }
-            /// The working-set solve without extrapolation: the schedule's own solve.
+            /// The working-set solve without extrapolation and its epochs.
             fn solve_with_schedule(
                 &self,
                 theta: &[f64],

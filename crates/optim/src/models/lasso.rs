@@ -13,7 +13,7 @@ use ndarray::ArrayView1;
 /// `L_j = ‖X_j‖²/n`, keeping `r = y − Xβ` current; its `solve` is
 /// [`WorkingSetCd`](crate::solvers::WorkingSetCd) (working sets, Anderson extrapolation) to the
 /// relative duality gap `tol`. The unrolled methods differentiate that solver's epochs without
-/// extrapolation (its `unrolling_schedule`: one extra working-set solve), each epoch the sweep
+/// extrapolation (its `solve_with_schedule`, the unrolled methods' inner solve), each epoch the sweep
 /// restricted to its working set; `unrolled_steps` counts the plain cyclic sweeps
 /// ([`CoordinateDescent`](crate::CoordinateDescent)) that reach the same gap from the same start.
 /// The same holds for the weighted Lasso, the elastic net, the group and the multitask Lasso.

@@ -296,18 +296,9 @@ impl FixedPointMap for MultiTaskLasso {
     ) -> Result<usize, OptimError> {
         cyclic_sweeps(self, start, theta, params)
     }
-    /// The epochs of the working-set solve without extrapolation (their sets listed by
+    /// The working-set solve without extrapolation and its epochs (their sets listed by
     /// coefficient; [`apply_on_support`](FixedPointMap::apply_on_support) sweeps the rows they
     /// meet, in increasing order, as the solver does).
-    fn unrolling_schedule(
-        &self,
-        start: &[f64],
-        theta: &[f64],
-        params: &SolverParams,
-    ) -> Result<Option<Schedule>, OptimError> {
-        solve_without_extrapolation(self, theta, Some(start), params).map(|(_, s)| Some(s))
-    }
-    /// The working-set solve without extrapolation: the schedule's own solve.
     fn solve_with_schedule(
         &self,
         theta: &[f64],

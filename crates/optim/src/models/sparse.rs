@@ -52,8 +52,7 @@ pub(crate) fn cyclic_sweeps<M: CoordinateDescentModel>(
 /// A solve by [`WorkingSetCd`] without Anderson extrapolation from `warm_start` (or 0) to
 /// `params.tol`, and its epochs: the program the unrolled methods differentiate for the models
 /// solved by working sets (see
-/// [`FixedPointMap::unrolling_schedule`](crate::FixedPointMap::unrolling_schedule) and
-/// [`solve_with_schedule`](crate::FixedPointMap::solve_with_schedule)). The extrapolated points
+/// [`FixedPointMap::solve_with_schedule`](crate::FixedPointMap::solve_with_schedule)). The extrapolated points
 /// of the default solve are a nonlinear combination of past iterates whose coefficients would
 /// also need differentiating; without them each epoch is one restricted sweep. Costs one
 /// working-set solve without extrapolation (about one with it: 0.9–1.1× on the four cases of
