@@ -28,8 +28,8 @@ pub enum AdError {
     /// A variable recorded on another tape was passed to this tape.
     #[error("a variable of another tape was passed to this tape")]
     ForeignVar,
-    /// A checkpoint budget of zero stored states.
-    #[error("checkpointing needs a budget of at least one stored state")]
+    /// A checkpoint budget of zero stored states (or zero bytes).
+    #[error("checkpointing needs a budget of at least one stored state (or one byte)")]
     InvalidCheckpoints,
     /// An adjoint was asked for a variable that has no node of its own: computed on a tape that
     /// preaccumulates ([`Tape::clear_preaccumulating`](crate::Tape::clear_preaccumulating)),

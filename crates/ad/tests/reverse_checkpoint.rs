@@ -137,6 +137,8 @@ fn fit_is_the_full_tape_within_its_budget_and_uniform_beyond() {
     let attempt = over.recorded_steps - uniform.recorded_steps;
     assert!(attempt > k / 5 && attempt <= k / 4 + 1, "{attempt}");
     assert!(over.peak_tape.bytes > budget && over.peak_tape.bytes < full.peak_tape.bytes / 3);
+    // A budget of no bytes is a mistake, not a request for segments.
+    assert_eq!(run(Checkpoints::Fit(0)), Err(AdError::InvalidCheckpoints));
 }
 
 #[test]

@@ -56,7 +56,7 @@ pub enum Checkpoints {
     /// [`Full`](Self::Full) while the tape stays within this many bytes, else
     /// [`Uniform`](Self::Uniform): the steps are recorded on one tape, and one that grows past
     /// the budget is dropped (its steps count in `recorded_steps`, its size in `peak_tape`) for
-    /// √K segments. Short loops of small steps (a solver's few tens of epochs) then cost one
+    /// √K segments; at least 1 byte. Short loops of small steps (a solver's few tens of epochs) then cost one
     /// recording per step instead of two.
     Fit(usize),
 }
@@ -103,7 +103,7 @@ struct State<T> {
 /// variable, reversed with the given checkpointing; see [`reverse_unrolled_with`].
 ///
 /// # Errors
-/// [`AdError::InvalidCheckpoints`] for a budget of 0.
+/// [`AdError::InvalidCheckpoints`] for a budget of 0 (states, or bytes for `Fit`).
 pub fn reverse_unrolled<T, R, L>(
     tape: &mut Tape<T>,
     map: &R,
@@ -131,7 +131,7 @@ where
 /// their guarantees.
 ///
 /// # Errors
-/// [`AdError::InvalidCheckpoints`] for a budget of 0 states.
+/// [`AdError::InvalidCheckpoints`] for a budget of 0 states (or 0 bytes for `Fit`).
 pub fn reverse_unrolled_with<T, R, L>(
     tape: &mut Tape<T>,
     map: &R,
@@ -164,7 +164,7 @@ where
         peak: TapeStats::default(),
     };
     match options.checkpoints {
-        Checkpoints::Budget(0) | Checkpoints::Binomial(0) => {
+        Checkpoints::Budget(0) | Checkpoints::Binomial(0) | Checkpoints::Fit(0) => {
             return Err(AdError::InvalidCheckpoints)
         }
         Checkpoints::Full => rev.segments(start, steps.max(1))?,
