@@ -153,3 +153,10 @@ fn recording_on_a_tape_during_its_own_sweep_panics() {
         tape.reverse(&[(y[0], 1.0)]).unwrap();
     });
 }
+
+/// A variable carries its value, weight, node, tape and two flags (whether it is its node,
+/// whether its tape preaccumulates) in 32 bytes: the flags sit in the padding.
+#[test]
+fn a_variable_is_four_words() {
+    assert_eq!(std::mem::size_of::<hypergrad_ad::Var<'_, f64>>(), 32);
+}

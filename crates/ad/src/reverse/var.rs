@@ -53,6 +53,9 @@ pub struct Var<'t, T: Scalar> {
     /// Whether this variable is the node `index` itself (recorded as such), not a multiple of
     /// it: only then has it an adjoint of its own (`x + 3` has weight 1 on `x` and none).
     pub(super) is_node: bool,
+    /// Whether `tape` preaccumulates, kept beside it (in the struct's padding) so that an
+    /// operation does not load it from the tape.
+    preaccumulates: bool,
     pub(super) tape: Option<&'t Tape<T>>,
 }
 
@@ -65,6 +68,7 @@ impl<'t, T: Scalar> Var<'t, T> {
             index: SINK,
             weight: T::one(),
             is_node: false,
+            preaccumulates: false,
             tape: None,
         }
     }
@@ -72,11 +76,18 @@ impl<'t, T: Scalar> Var<'t, T> {
     /// A variable on `tape` at node `index`.
     #[inline(always)]
     pub(super) fn on_tape(value: T, index: u32, tape: &'t Tape<T>) -> Self {
+        Self::node_on(value, index, tape, tape.preaccumulates())
+    }
+
+    /// [`Var::on_tape`] given whether `tape` preaccumulates.
+    #[inline(always)]
+    fn node_on(value: T, index: u32, tape: &'t Tape<T>, preaccumulates: bool) -> Self {
         Self {
             value,
             index,
             weight: T::one(),
             is_node: true,
+            preaccumulates,
             tape: Some(tape),
         }
     }
@@ -89,6 +100,7 @@ impl<'t, T: Scalar> Var<'t, T> {
             index,
             weight,
             is_node: false,
+            preaccumulates: true,
             tape: Some(tape),
         }
     }
@@ -114,7 +126,7 @@ impl<'t, T: Scalar> Var<'t, T> {
         if a.index == b.index {
             return Self::scaled(f, a.index, wa + wb, t);
         }
-        Self::on_tape(f, t.push_linear([a.index, b.index], [wa, wb]), t)
+        Self::node_on(f, t.push_linear([a.index, b.index], [wa, wb]), t, true)
     }
 
     /// The value (for `Var<Dual<f64>>`, the whole dual number; [`Scalar::value`] gives the
@@ -166,17 +178,17 @@ impl<'t, T: Scalar> Forward for Var<'t, T> {
     #[inline(always)]
     fn chain(&self, op: Op, c: T, f: T, df: T) -> Self {
         match self.tape {
-            Some(t) if t.preaccumulates() => self.times(t, f, df),
-            Some(t) => Self::on_tape(f, t.push_unary(op, self.index, df, c), t),
+            Some(t) if self.preaccumulates => self.times(t, f, df),
+            Some(t) => Self::node_on(f, t.push_unary(op, self.index, df, c), t, false),
             None => Self::constant(f),
         }
     }
     #[inline(always)]
     fn chain2(&self, other: &Self, op: Op, f: T, dfx: T, dfy: T) -> Self {
         match (self.tape, other.tape) {
-            (Some(t), None) if t.preaccumulates() => self.times(t, f, dfx),
-            (None, Some(t)) if t.preaccumulates() => other.times(t, f, dfy),
-            (Some(a), Some(b)) if a.preaccumulates() => {
+            (Some(t), None) if self.preaccumulates => self.times(t, f, dfx),
+            (None, Some(t)) if other.preaccumulates => other.times(t, f, dfy),
+            (Some(a), Some(b)) if self.preaccumulates => {
                 Self::combine(same_tape(a, b), f, self, dfx, other, dfy)
             }
             (Some(a), Some(b)) => {
@@ -185,17 +197,23 @@ impl<'t, T: Scalar> Forward for Var<'t, T> {
                     // `x·x`: one operand with partial `x + x` (= dfx + dfy), one update in
                     // the sweep instead of two (3 of Rosenbrock's 8 operations a term).
                     let d = dfx + dfy;
-                    return Self::on_tape(f, t.push_unary(Op::SQUARE, self.index, d, T::zero()), t);
+                    let i = t.push_unary(Op::SQUARE, self.index, d, T::zero());
+                    return Self::node_on(f, i, t, false);
                 }
-                Self::on_tape(f, t.push_binary(op, self.index, dfx, other.index, dfy), t)
+                Self::node_on(
+                    f,
+                    t.push_binary(op, self.index, dfx, other.index, dfy),
+                    t,
+                    false,
+                )
             }
             (Some(t), None) => {
                 let i = t.push_unary(op.const_right(), self.index, dfx, other.value);
-                Self::on_tape(f, i, t)
+                Self::node_on(f, i, t, false)
             }
             (None, Some(t)) => {
                 let i = t.push_unary(op.const_left(), other.index, dfy, self.value);
-                Self::on_tape(f, i, t)
+                Self::node_on(f, i, t, false)
             }
             (None, None) => Self::constant(f),
         }
