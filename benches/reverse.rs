@@ -70,10 +70,27 @@
 //! ```
 //!
 //! (The "before" row at n = 1000 was run while the machine was busy: every column of it is
-//! high, echidna's too; the 10 000 row is the fair comparison.) Issue 15's targets are ≤ 15×
-//! fresh and ≤ 5× replayed: the fresh gradient is at 15.9–18.9×, the replay at 34–47×;
-//! `crates/ad/src/reverse/mod.rs` says where the time goes and why a replay cannot reach 5×
-//! without generated code.
+//! high, echidna's too; the 10 000 row is the fair comparison.)
+//!
+//! Issue 15, a variable keeps its tape's mode (2026-12-07, `cargo bench --bench reverse --
+//! zzznone`; this change and the bench built at acddf26, alternately, twice each):
+//!
+//! ```text
+//!        n   f64 (µs)  tape       replay     echidna tape  echidna replay  reverse crate
+//!  before (acddf26)
+//!     1000       0.82  16.3–16.6  32.5–33.1  113.8–114.2   64.8–65.3       97.2
+//!    10000       8.31  16.9–17.0  34.0–35.0  114.0–114.1   63.6–63.9       96.8
+//!   100000      83.02  18.0–20.3  37.8–42.1  116.9–119.7   68.8–70.1       102.0–103.0
+//!  after
+//!     1000       0.82  15.9–16.1  33.2       114.2–114.5   57.4            96.6–97.2
+//!    10000       8.25  16.0–16.3  33.5       114.3–115.4   57.6–58.1       97.0–97.1
+//!   100000      83.40  17.0–17.5  38.6–39.6  117.9–118.0   61.5–62.1       100.8–102.2
+//! hvp, n = 1000: 28.4 fresh, 50.3 replayed; echidna 99.1
+//! ```
+//!
+//! Issue 15's targets are ≤ 15× fresh and ≤ 5× replayed: the fresh gradient is at 15.9–17.5×,
+//! the replay at 33–40×; `crates/ad/src/reverse/mod.rs` says where the time goes and what a
+//! compiled tape would reach (measured: ≤ 5× only while its code fits in cache).
 
 use criterion::{black_box, BenchmarkId, Criterion};
 use hypergrad_ad::reverse::{self as rev, Recorded};

@@ -59,21 +59,32 @@
 //! node per operation.
 //!
 //! ## Cost
-//! Extended Rosenbrock (`benches/reverse.rs`, × one `f64` evaluation, one run beside the tape
-//! before preaccumulation, n = 1000 … 100 000): the drivers' fresh recording and sweep
-//! 15.9–18.9× (before, one node per operation: 49–57×), a replay and sweep 34–47× (37–55×),
-//! beside echidna 0.15's tape (114–124×) and bytecode replay (63–75×); the Hessian–vector
-//! product at n = 1000 29× fresh (was 68×), 54× replayed, echidna's 96×.
+//! Extended Rosenbrock (`benches/reverse.rs`, × one `f64` evaluation, n = 1000 … 100 000, one
+//! run): the drivers' fresh recording and sweep 15.9–17.5× (one node per operation: 49–57×), a
+//! replay and sweep 33–40×, beside echidna 0.15's tape (114–119×) and bytecode replay (57–62×);
+//! the Hessian–vector product at n = 1000 28× fresh, 50× replayed, echidna's 99×.
 //!
-//! Where the time goes (n = 1000, ns a term the `f64` loop evaluates in 0.82): preaccumulated,
-//! ≈ 13 in all: recording ≈ 7.1 (3 appends, 6 weight updates), sweep ≈ 3.3 (3 nodes), inputs
-//! ≈ 1, the adjoint array and the rest ≈ 1.8; replayed, ≈ 1.65 a node to evaluate and ≈ 1.6 to sweep, 9 nodes a term. An append
-//! reads the tape's borrow state without writing it (`cell.rs`; through a `RefCell`, 19.3 ns a
-//! term instead of 14.3). A replay must evaluate every operation again (9 a term, ≈ 15 ns
-//! alone), so 5× the `f64` loop (4 ns a term) is out of reach of an interpreted tape: it takes
-//! generated code (a compiled tape). The vector operations get close to the bound on library
-//! code (ISTA, 200 steps: 1.8× fresh with vector operations, `benches/unroll.rs`; a heavy-ball
-//! solver 2.4–2.8×, `benches/heavy_ball.rs`).
+//! Where the time goes (n = 1000, the `f64` loop evaluates a term in 0.82 ns): preaccumulated,
+//! ≈ 13.5 ns a term: recording ≈ 7 (9 operations, 3 appends: 163 instructions a term,
+//! callgrind), the sweep ≈ 4.5 (3 nodes, 37 instructions a node; its time follows both the
+//! instruction count and the chain of adjoints through memory: adding a zero carry
+//! unconditionally, 4 instructions less a node, made it slower), the inputs ≈ 0.8, zeroing the
+//! adjoints ≈ 0.3. A hand-written tape of the same design without any abstraction measured 10.5
+//! ns (12.9×): the floor of an interpreted, preaccumulated tape is close. An append reads the
+//! tape's borrow state without writing it (`cell.rs`; through a `RefCell`, 19.3 ns a term
+//! instead of 14.3).
+//!
+//! A replay evaluates every operation again (9 a term, ≈ 1.65 ns each, then a sweep of 9 nodes),
+//! so on scalar code it costs about twice a fresh preaccumulated recording: prefer
+//! [`gradient_on`] when the program can be run again, and [`Recorded`] for a program that
+//! cannot, or one made of vector operations (ISTA, 200 steps: 1.6× the `f64` solve replayed,
+//! `benches/unroll.rs`). 5× the `f64` loop is out of reach of an interpreted tape. Generated code
+//! gets there only while the code fits in cache (a study of Rosenbrock compiled from its tape,
+//! December 2026: LLVM, chunks of 2000 operations, 3.0× at n = 1000, 4.2–4.5× at 10⁴, 21.6× at
+//! 10⁵; Cranelift 4.5×, 7×, 48–74×, compiling 8 µs an operation): a tape compiler would also
+//! have to find the repeated term and emit a loop. The vector operations get close to the bound
+//! on library code (ISTA, 200 steps: 1.8× fresh, `benches/unroll.rs`; a heavy-ball solver
+//! 2.4–2.8×, `benches/heavy_ball.rs`).
 //!
 //! ## Loops
 //! [`reverse_unrolled`] reverses `x_{k+1} = T(x_k, θ)` ([`Recurrence`]) with a full tape or with

@@ -222,14 +222,12 @@ impl<T: Scalar> Tape<T> {
 
     /// One input node per value, in order.
     pub fn vars(&self, values: &[T]) -> Vec<Var<'_, T>> {
-        let first = self
-            .rec
-            .borrow_mut()
-            .push_inputs(values, !self.preaccumulate);
+        let preaccumulate = self.preaccumulate;
+        let first = self.rec.borrow_mut().push_inputs(values, !preaccumulate);
         values
             .iter()
             .zip(first..)
-            .map(|(&v, index)| Var::on_tape(v, index, self))
+            .map(|(&v, index)| Var::node_on(v, index, self, preaccumulate))
             .collect()
     }
 

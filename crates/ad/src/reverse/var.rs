@@ -81,7 +81,7 @@ impl<'t, T: Scalar> Var<'t, T> {
 
     /// [`Var::on_tape`] given whether `tape` preaccumulates.
     #[inline(always)]
-    fn node_on(value: T, index: u32, tape: &'t Tape<T>, preaccumulates: bool) -> Self {
+    pub(super) fn node_on(value: T, index: u32, tape: &'t Tape<T>, preaccumulates: bool) -> Self {
         Self {
             value,
             index,
