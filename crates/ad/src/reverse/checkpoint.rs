@@ -56,8 +56,8 @@ pub enum Checkpoints {
     /// [`Full`](Self::Full) while the tape stays within this many bytes, else
     /// [`Uniform`](Self::Uniform): the steps are recorded on one tape, and one that grows past
     /// the budget is dropped (its steps count in `recorded_steps`, its size in `peak_tape`) for
-    /// √K segments; at least 1 byte. Short loops of small steps (a solver's few tens of epochs) then cost one
-    /// recording per step instead of two.
+    /// √K segments; at least 1 byte. Short loops of small steps (a solver's few tens of epochs)
+    /// then cost one recording per step instead of two.
     Fit(usize),
 }
 
