@@ -1,5 +1,6 @@
 //! The error type of `hypergrad-bilevel`.
 
+use hypergrad_ad::AdError;
 use hypergrad_optim::OptimError;
 use thiserror::Error;
 
@@ -9,6 +10,10 @@ pub enum BilevelError {
     /// The inner problem rejected its input or hyperparameters.
     #[error("inner problem: {0}")]
     Inner(#[from] OptimError),
+    /// The reverse-mode tape of an unrolled method refused its recording (an internal misuse
+    /// of the tape, reported rather than hidden).
+    #[error("reverse-mode tape: {0}")]
+    Tape(#[from] AdError),
     /// Two inputs whose sizes must agree do not.
     #[error("shape mismatch: {what} has {got} entries, expected {expected}")]
     ShapeMismatch {

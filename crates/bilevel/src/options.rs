@@ -161,12 +161,12 @@ impl Method {
                 reason: "truncated backpropagation needs at least one step",
             }),
             Method::ReverseUnrolled {
-                checkpoints: Checkpoints::Budget(0),
+                checkpoints: Checkpoints::Budget(0) | Checkpoints::Binomial(0) | Checkpoints::Fit(0),
                 ..
             } => Err(BilevelError::InvalidParameter {
                 name: "checkpoints",
                 value: 0.0,
-                reason: "a checkpoint budget must be at least 1",
+                reason: "a checkpoint budget must be at least 1 (stored state, or byte for Fit)",
             }),
             _ => Ok(()),
         }

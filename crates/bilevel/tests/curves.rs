@@ -338,6 +338,23 @@ fn bad_requests_are_typed_errors() {
             ..
         }
     ));
+    for checkpoints in [
+        Checkpoints::Budget(0),
+        Checkpoints::Binomial(0),
+        Checkpoints::Fit(0),
+    ] {
+        let no_budget = Method::ReverseUnrolled {
+            truncate: None,
+            checkpoints,
+        };
+        assert!(matches!(
+            run(&THETA, &[no_budget], &ok),
+            BilevelError::InvalidParameter {
+                name: "checkpoints",
+                ..
+            }
+        ));
+    }
     for iterations in [vec![], vec![0, 1], vec![3, 3], vec![5, 2]] {
         let options = CurveOptions {
             iterations,

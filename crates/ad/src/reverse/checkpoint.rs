@@ -170,7 +170,7 @@ where
         Checkpoints::Full => rev.segments(start, steps.max(1))?,
         Checkpoints::Uniform => rev.segments(start, root(steps))?,
         Checkpoints::Fit(bytes) => {
-            if !rev.reverse_within(&start, 0, steps, bytes)? {
+            if !rev.reverse_within(&start, 0, steps, Some(bytes))? {
                 rev.segments(start, root(steps))?
             }
         }
@@ -274,8 +274,8 @@ where
         for j in k..k + n {
             self.tape.clear();
             let t: &Tape<T> = self.tape;
-            let (_, _, out) = record_segment(t, self.map, &state, self.theta, j..j + 1, usize::MAX)
-                .expect("no limit");
+            let (_, _, out) = record_segment(t, self.map, &state, self.theta, j..j + 1, None)
+                .expect("a segment without a budget always records");
             state = State {
                 values: out.iter().map(Var::primal).collect(),
                 variable: out.iter().map(|v| v.tape().is_some()).collect(),
@@ -289,21 +289,21 @@ where
     /// Records steps `k0 .. k1` from `state` and reverses them: the outputs seeded with `x̄`
     /// (or the loss with 1 if `k1 = K`), `θ` with the running `θ̄`.
     fn reverse(&mut self, state: &State<T>, k0: usize, k1: usize) -> Result<(), AdError> {
-        self.reverse_within(state, k0, k1, usize::MAX).map(|_| ())
+        self.reverse_within(state, k0, k1, None).map(|_| ())
     }
 
-    /// [`reverse`](Self::reverse) if the tape of the steps stays within `bytes`; `false` (no
-    /// adjoint changed) once it grows past them.
+    /// [`reverse`](Self::reverse) if the tape of the steps stays within `budget` bytes (any
+    /// size for `None`); `false` (no adjoint changed) once it grows past them.
     fn reverse_within(
         &mut self,
         state: &State<T>,
         k0: usize,
         k1: usize,
-        bytes: usize,
+        budget: Option<usize>,
     ) -> Result<bool, AdError> {
         self.tape.clear();
         let t: &Tape<T> = self.tape;
-        let recorded = record_segment(t, self.map, state, self.theta, k0..k1, bytes);
+        let recorded = record_segment(t, self.map, state, self.theta, k0..k1, budget);
         self.peak = larger(self.peak, t.memory());
         let (xs, ths, out) = match recorded {
             Ok(segment) => segment,
@@ -334,7 +334,7 @@ where
 }
 
 /// The recorded inputs, `θ` nodes and output of the steps `steps` from `state`; `Err(k)` if the
-/// tape grew past `bytes` at the `k`-th step.
+/// tape grew past `budget` bytes at the `k`-th step (never for `None`).
 #[allow(clippy::type_complexity)]
 fn record_segment<'t, T: Scalar, R: Recurrence<T>>(
     tape: &'t Tape<T>,
@@ -342,7 +342,7 @@ fn record_segment<'t, T: Scalar, R: Recurrence<T>>(
     state: &State<T>,
     theta: &[T],
     steps: std::ops::Range<usize>,
-    bytes: usize,
+    budget: Option<usize>,
 ) -> Result<(Vec<Var<'t, T>>, Vec<Var<'t, T>>, Vec<Var<'t, T>>), usize> {
     let ths = tape.vars(theta);
     let xs: Vec<_> = state
@@ -356,7 +356,7 @@ fn record_segment<'t, T: Scalar, R: Recurrence<T>>(
     for k in steps.clone() {
         map.step(k, tape, &x, &ths, &mut out);
         std::mem::swap(&mut x, &mut out);
-        if bytes < usize::MAX && tape.memory().bytes > bytes {
+        if budget.is_some_and(|bytes| tape.memory().bytes > bytes) {
             return Err(k + 1 - steps.start);
         }
     }

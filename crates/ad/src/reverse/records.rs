@@ -216,18 +216,15 @@ impl<T: Scalar> Records<T> {
         index
     }
 
-    /// Appends an input node of value `value` (kept in its unused partial slot for replays);
-    /// returns its index.
+    /// Appends an input node of value `value` ([`Records::push_inputs`] of one value); returns
+    /// its index.
     #[inline(always)]
     pub(super) fn push_input(&mut self, value: T) -> u32 {
-        if self.next() == self.leading_inputs + 1 {
-            self.leading_inputs += 1;
-        }
-        self.push(Op::INPUT, Node::input(value))
+        self.push_inputs(std::slice::from_ref(&value), true)
     }
 
-    /// Appends one input node per value ([`Records::push_input`]); returns the first index.
-    /// On a tape that preaccumulates (`records: false`) the inputs are a block of indices
+    /// Appends one input node per value (kept in its unused partial slot for replays); returns
+    /// the first index. On a tape that preaccumulates (`records: false`) the inputs are a block of indices
     /// without node records.
     pub(super) fn push_inputs(&mut self, values: &[T], records: bool) -> u32 {
         if !records {

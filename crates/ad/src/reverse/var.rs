@@ -108,7 +108,7 @@ impl<'t, T: Scalar> Var<'t, T> {
     /// The node this variable is, if it is one (not a constant, not a multiple of a node).
     #[inline(always)]
     pub(super) fn node(&self) -> Option<u32> {
-        (self.tape.is_some() && self.is_node).then_some(self.index)
+        self.is_node.then_some(self.index)
     }
 
     /// `f` with derivative `d·∂self` on the preaccumulating tape `t`: no node.

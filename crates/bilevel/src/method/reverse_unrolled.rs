@@ -50,12 +50,7 @@ pub(super) fn run<P: FixedPointMap, C: Criterion>(
         differentiated,
         checkpoints,
         |x, th| criterion.value(&x[..c], th),
-    )
-    .map_err(|_| BilevelError::InvalidParameter {
-        name: "checkpoints",
-        value: 0.0,
-        reason: "a checkpoint budget must be at least 1",
-    })?;
+    )?;
     let reference = reference_at(inputs, &result.x_final, None, warm);
     let (error, contraction) = unrolled_error(&result.theta_bar, reference);
     Ok(Derivative {
